@@ -1,0 +1,72 @@
+"""ember: PyTorch rebuilt in Python on NumPy.  ``import ember as torch`` and carry on."""
+from __future__ import annotations
+
+__version__ = "2.13.0"
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, complex64, complex128, double,
+                     dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types,
+                     set_default_dtype, short, uint8)
+from ._layout import (channels_last, channels_last_3d, contiguous_format, layout,
+                      memory_format, preserve_format, sparse_coo, strided)
+from ._size import Size
+from ._storage import TypedStorage, UntypedStorage
+from ._tensor import Tensor
+from ._tensor_type import LEGACY_CLASSES as _LEGACY_CLASSES
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .ops import *  # noqa: F401,F403
+from .ops import result_type
+from . import autograd, backends, cuda  # noqa: E402
+
+FloatTensor = _LEGACY_CLASSES["FloatTensor"]
+DoubleTensor = _LEGACY_CLASSES["DoubleTensor"]
+HalfTensor = _LEGACY_CLASSES["HalfTensor"]
+BFloat16Tensor = _LEGACY_CLASSES["BFloat16Tensor"]
+ByteTensor = _LEGACY_CLASSES["ByteTensor"]
+CharTensor = _LEGACY_CLASSES["CharTensor"]
+ShortTensor = _LEGACY_CLASSES["ShortTensor"]
+IntTensor = _LEGACY_CLASSES["IntTensor"]
+LongTensor = _LEGACY_CLASSES["LongTensor"]
+BoolTensor = _LEGACY_CLASSES["BoolTensor"]
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_storage(obj) -> bool:
+    """Whether ``obj`` is an ember storage."""
+    return isinstance(obj, (UntypedStorage, TypedStorage))
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input`` has a floating dtype."""
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    """Whether ``input`` has a complex dtype."""
+    return input.is_complex()
+
+
+def is_nonzero(input: Tensor) -> bool:
+    """Whether a one-element tensor is nonzero."""
+    if input.numel() != 1:
+        if input.numel() == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return input.item() != 0
+
+
+def get_default_device() -> device:
+    """The device factories use when none is given (the CPU)."""
+    return device("cpu")

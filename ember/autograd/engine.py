@@ -1,0 +1,235 @@
+"""The backward pass: walk the graph from the outputs and call each node's backward once.
+
+1. Collect the nodes reachable from the outputs and count, for each, how many edges lead to it.
+2. Keep the nodes whose gradient is complete in a heap, newest first (PyTorch's order), pop
+   one, call its backward, add each returned gradient into its input's buffer, and push the
+   inputs whose count reaches zero.
+3. Leaves end in AccumulateGrad, which adds into ``.grad``; ``autograd.grad`` instead captures
+   the gradient of the requested tensors and accumulates nothing.
+"""
+from __future__ import annotations
+
+import heapq
+import sys
+
+from .grad_mode import state
+from .node import AccumulateGrad, gradient_edge
+
+
+def _validate(grad, meta, node):
+    """Bring a gradient to its input's shape (undoing broadcasting) and dtype."""
+    shape, np_dtype = meta
+    if grad._data.shape != shape:
+        from ..ops.reduce import sum_to_shape
+        try:
+            grad = sum_to_shape(grad, shape)
+        except (RuntimeError, ValueError):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient - got "
+                f"[{', '.join(map(str, grad.shape))}] but expected shape compatible with "
+                f"[{', '.join(map(str, shape))}]") from None
+    if grad._data.dtype != np_dtype:
+        from .._dtype import from_numpy_dtype
+        grad = grad.to(from_numpy_dtype(np_dtype))
+    return grad
+
+
+def _collect(roots):
+    """Dependency counts for every node reachable from ``roots``."""
+    dependencies = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for nxt in node._next:
+            if nxt is None:
+                continue
+            dependencies[nxt] = dependencies.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return dependencies, seen
+
+
+def _needed(reachable, targets):
+    """Nodes from which some target can be reached: only these need to run."""
+    parents = {}
+    for node in reachable:
+        for child in node._next:
+            if child is not None:
+                parents.setdefault(child, []).append(node)
+    needed = set(t for t in targets if t in reachable)
+    stack = list(needed)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
+def _call_tensor_hooks(hooks, grad):
+    for hook in list(hooks.values()) if isinstance(hooks, dict) else list(hooks):
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    return grad
+
+
+def _can_steal(grad) -> bool:
+    # Keep the gradient's buffer as .grad only when nothing else can see it: PyTorch's
+    # use_count() == 1 test, expressed with CPython reference counts.
+    arr = grad._data
+    return arr.base is None and sys.getrefcount(arr) <= 2 and sys.getrefcount(grad) <= 3
+
+
+def _accumulate(variable, grad, create_graph: bool) -> None:
+    hooks = variable.__dict__.get("_hooks")
+    if hooks:
+        grad = _call_tensor_hooks(hooks, grad)
+    existing = variable._grad
+    if existing is None:
+        if create_graph:
+            variable._grad = grad
+        elif grad._rg or not _can_steal(grad):
+            variable._grad = grad.detach().clone()
+        else:
+            variable._grad = grad
+    elif create_graph or existing._rg:
+        variable._grad = existing + grad
+    else:
+        existing._data += grad._data
+    post = variable.__dict__.get("_post_accumulate_hooks")
+    if post:
+        for hook in list(post.values()):
+            hook(variable)
+
+
+def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
+                 inputs=None, accumulate: bool = True, allow_unused: bool = False):
+    """Run the backward pass.  With ``accumulate=False`` return the gradients of ``inputs``."""
+    roots = []
+    root_grads = {}
+    for out, grad in zip(outputs, grad_outputs):
+        node = gradient_edge(out)
+        if node in root_grads:
+            root_grads[node] = root_grads[node] + grad
+        else:
+            roots.append(node)
+            root_grads[node] = grad
+
+    targets = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            targets.setdefault(gradient_edge(t), []).append(i)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    dependencies, reachable = _collect(roots)
+    needed = _needed(reachable, targets) if inputs is not None else None
+
+    heap = [(-node._seq, node) for node in roots if dependencies.get(node, 0) == 0]
+    heapq.heapify(heap)
+    buffers = dict(root_grads)
+    previous = state.enabled
+    state.enabled = create_graph
+    try:
+        while heap:
+            _, node = heapq.heappop(heap)
+            grad = buffers.pop(node, None)
+            if needed is not None and node not in needed:
+                continue
+            node_dict = node.__dict__
+            if grad is not None and node_dict:
+                grad = _run_pre_hooks(node, node_dict, grad)
+            if node in targets:
+                for i in targets[node]:
+                    if grad is not None and isinstance(node, AccumulateGrad):
+                        hooks = node.variable.__dict__.get("_hooks")
+                        if hooks:
+                            grad = _call_tensor_hooks(hooks, grad)
+                    captured[i] = grad
+                if not accumulate:
+                    if isinstance(node, AccumulateGrad):
+                        continue
+                elif not isinstance(node, AccumulateGrad):
+                    _set_nonleaf_grad(inputs, targets[node], grad, create_graph)
+            if isinstance(node, AccumulateGrad):
+                if accumulate and grad is not None:
+                    _accumulate(node.variable, grad, create_graph)
+                continue
+            if grad is None:
+                grads = (None,) * len(node._next)
+            else:
+                grads = node.backward(grad)
+                if type(grads) is not tuple:
+                    grads = (grads,)
+                post = node_dict.get("_post_hooks") if node_dict else None
+                if post:
+                    for hook in post:
+                        result = hook(grads, (grad,))
+                        if result is not None:
+                            grads = tuple(result)
+            if not retain_graph:
+                node.release()
+            for nxt, g, meta in zip(node._next, grads, node._meta):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                        g = _validate(g, meta, node)
+                    prior = buffers.get(nxt)
+                    buffers[nxt] = g if prior is None else _add(prior, g, create_graph)
+                count = dependencies[nxt] - 1
+                dependencies[nxt] = count
+                if count == 0:
+                    heapq.heappush(heap, (-nxt._seq, nxt))
+    finally:
+        state.enabled = previous
+
+    if not accumulate:
+        for i, (t, g) in enumerate(zip(inputs, captured)):
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior.")
+        return tuple(captured)
+    return None
+
+
+def _add(a, b, create_graph):
+    if create_graph:
+        return a + b
+    from .._tensor import Tensor
+    return Tensor._make(a._data + b._data)
+
+
+def _run_pre_hooks(node, node_dict, grad):
+    hooks = node_dict.get("_tensor_hooks")
+    if hooks:
+        grad = _call_tensor_hooks(hooks, grad)
+    retained = node_dict.get("_retained")
+    if retained is not None:
+        tensor = retained()
+        if tensor is not None:
+            if tensor._grad is None:
+                tensor._grad = grad if grad._rg else grad.detach().clone()
+            else:
+                tensor._grad = tensor._grad + grad
+    pre = node_dict.get("_pre_hooks")
+    if pre:
+        for hook in pre:
+            result = hook((grad,))
+            if result is not None:
+                grad = result[0]
+    return grad
+
+
+def _set_nonleaf_grad(inputs, indices, grad, create_graph):
+    if grad is None:
+        return
+    for i in indices:
+        t = inputs[i]
+        if t._grad is None:
+            t._grad = grad if create_graph else grad.detach().clone()
+        else:
+            t._grad = t._grad + grad

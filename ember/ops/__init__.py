@@ -1,0 +1,13 @@
+"""The operator library, one module per family.  Each op is declared once, forward beside
+backward; this package gathers their public names for ``ember`` and for Tensor's operators."""
+from __future__ import annotations
+
+from ._dispatch import result_type
+from .arith import *  # noqa: F401,F403
+from .blas import *  # noqa: F401,F403
+from .cast import *  # noqa: F401,F403
+from .creation import *  # noqa: F401,F403
+from .index import getitem, setitem  # noqa: F401
+from .reduce import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .shape import expand, view  # noqa: F401
