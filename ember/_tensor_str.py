@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__: list = []
+
 
 def tensor_repr(t, tensor_contents=None) -> str:
     arr = t._host() if t.device.type != "meta" else None

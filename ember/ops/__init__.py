@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from ._dispatch import result_type
 from .arith import *  # noqa: F401,F403
+from .binary import *  # noqa: F401,F403
+from .unary import *  # noqa: F401,F403
 from .blas import *  # noqa: F401,F403
 from .cast import *  # noqa: F401,F403
 from .creation import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
 from .index import getitem, setitem  # noqa: F401
+from .index import *  # noqa: F401,F403
+from .advanced_index import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .shape import expand, view  # noqa: F401
+from .join import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""Generator objects (torch.Generator), being written."""
+from __future__ import annotations

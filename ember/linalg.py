@@ -1,0 +1,4 @@
+"""ember.linalg: linear algebra (torch.linalg), being written."""
+from __future__ import annotations
+
+__all__: list = []
