@@ -19,7 +19,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .ops import *  # noqa: F401,F403
 from .ops import result_type
-from . import autograd, backends, cuda, linalg, random  # noqa: E402
+from . import autograd, backends, cuda, linalg, random, return_types  # noqa: E402
 from .random import *  # noqa: F401,F403
 from ._tensor_str import *  # noqa: F401,F403
 
