@@ -7,15 +7,9 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import apply_inplace, binary_operands, bind_methods, write_out
+from .binary import conj_if_complex, finish, rounded_div, run
 
-wrap = Tensor._make
-
-
-def _finish(arr, np_dtype):
-    # Half types and int->float ops compute in a wider type; round once to the result dtype.
-    if arr.dtype != np_dtype:
-        arr = arr.astype(np_dtype)
-    return wrap(arr)
+_BOOL = np.dtype(np.bool_)
 
 
 def _record(node_cls, out, a, b):
@@ -27,32 +21,54 @@ def _record(node_cls, out, a, b):
     return node_cls((ta, tb), out)
 
 
+def _conj_scalar(value):
+    return value.conjugate() if isinstance(value, complex) else value
+
+
 # -- add / sub ---------------------------------------------------------------------------------
 
 class AddBackward0(Node):
     def backward(self, grad):
         alpha = self.alpha
-        return grad, (grad if alpha == 1 else grad * alpha)
+        gb = None
+        if self._next[1] is not None:
+            gb = grad if alpha == 1 else grad * _conj_scalar(alpha)
+        return grad, gb
 
 
 class SubBackward0(Node):
     def backward(self, grad):
         alpha = self.alpha
-        return grad, (-grad if alpha == 1 else grad * -alpha)
+        gb = None
+        if self._next[1] is not None:
+            gb = -grad if alpha == 1 else grad * -_conj_scalar(alpha)
+        return grad, gb
+
+
+class RsubBackward0(Node):
+    # rsub(input, other) = other - alpha * input, both tensors.
+    def backward(self, grad):
+        alpha = self.alpha
+        ga = None
+        if self._next[0] is not None:
+            ga = -grad if alpha == 1 else grad * -_conj_scalar(alpha)
+        return ga, grad
 
 
 class RsubBackward1(Node):
+    # number - alpha * tensor
     def backward(self, grad):
-        return -grad, None
+        alpha = self.alpha
+        return (-grad if alpha == 1 else grad * -_conj_scalar(alpha),)
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other`` with broadcasting and type promotion."""
     x, y, dt = binary_operands(input, other, "add")
-    if alpha != 1:
-        _check_alpha(alpha, dt, "add")
-        y = y * alpha
-    result = _finish(x + y, dt)
+    if alpha != 1 or isinstance(alpha, bool):
+        _check_alpha(alpha, dt)
+        y = run(np.multiply, y, alpha)
+    result = finish(run(np.add, x, y), dt)
     if grad_state.enabled:
         node = _record(AddBackward0, result, input, other)
         if node is not None:
@@ -60,16 +76,31 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     return result if out is None else write_out(out, result, "add")
 
 
+def _is_bool_operand(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype == _BOOL
+    return isinstance(x, (bool, np.bool_))
+
+
+def _difference(minuend, subtrahend, alpha, op: str):
+    """(minuend - alpha * subtrahend) as a tensor, with PyTorch's refusals for bools."""
+    x, y, dt = binary_operands(minuend, subtrahend, op)
+    if _is_bool_operand(minuend) or _is_bool_operand(subtrahend):
+        if dt == _BOOL:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    if alpha != 1 or isinstance(alpha, bool):
+        _check_alpha(alpha, dt)
+        y = run(np.multiply, y, alpha)
+    return finish(run(np.subtract, x, y), dt)
+
+
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other`` with broadcasting and type promotion."""
-    x, y, dt = binary_operands(input, other, "sub")
-    if dt == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
-    if alpha != 1:
-        _check_alpha(alpha, dt, "sub")
-        y = y * alpha
-    result = _finish(x - y, dt)
+    result = _difference(input, other, alpha, "sub")
     if grad_state.enabled:
         if isinstance(input, Tensor):
             node = _record(SubBackward0, result, input, other)
@@ -77,24 +108,46 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
                 node.alpha = alpha
         elif other._rg:
             # number - tensor: PyTorch records rsub.
-            RsubBackward1((other, None), result)
+            RsubBackward1((other,), result).alpha = alpha
     return result if out is None else write_out(out, result, "sub")
 
 
-def rsub(input, other, *, alpha=1) -> Tensor:
-    """``other - alpha * input``."""
-    return sub(other, input, alpha=alpha)
+def rsub(input, other, *, alpha=1, out=None) -> Tensor:
+    """``other - alpha * input`` (subtraction with the operands reversed)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    result = _difference(other, input, alpha, "rsub")
+    if grad_state.enabled:
+        if isinstance(other, Tensor):
+            node = _record(RsubBackward0, result, input, other)
+            if node is not None:
+                node.alpha = alpha
+        elif input._rg:
+            RsubBackward1((input,), result).alpha = alpha
+    return result if out is None else write_out(out, result, "rsub")
 
 
 subtract = sub
 
+_ALPHA_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                  "int64": "int64_t"}
 
-def _check_alpha(alpha, np_dtype, op):
-    if np_dtype.kind in "biu" and isinstance(alpha, float):
+
+def _check_alpha(alpha, np_dtype):
+    if isinstance(alpha, bool) and np_dtype != _BOOL:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if np_dtype.kind in "biu" and isinstance(alpha, (float, np.floating)):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
-    if np_dtype.kind == "b" and not isinstance(alpha, bool):
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if np_dtype.kind != "c" and isinstance(alpha, (complex, np.complexfloating)):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+    if np_dtype.kind in "iu" and not isinstance(alpha, bool):
+        info = np.iinfo(np_dtype)
+        if not info.min <= alpha <= info.max:
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_ALPHA_C_TYPES[np_dtype.name]} without overflow")
 
 
 # -- mul / div ---------------------------------------------------------------------------------
@@ -104,17 +157,17 @@ class MulBackward0(Node):
 
     def backward(self, grad):
         if self.scalar is not None:
-            return grad * self.scalar, None
+            return grad * _conj_scalar(self.scalar), None
         a, b = self.saved_tensors
-        ga = grad * (b.conj() if b.is_complex() else b) if self._next[0] is not None else None
-        gb = grad * (a.conj() if a.is_complex() else a) if self._next[1] is not None else None
+        ga = grad * conj_if_complex(b) if self._next[0] is not None else None
+        gb = grad * conj_if_complex(a) if self._next[1] is not None else None
         return ga, gb
 
 
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product with broadcasting and type promotion."""
     x, y, dt = binary_operands(input, other, "mul")
-    result = _finish(x * y, dt)
+    result = finish(run(np.multiply, x, y), dt)
     if grad_state.enabled:
         if not isinstance(input, Tensor):
             input, other = other, input  # number * tensor: the same rule as tensor * number
@@ -135,27 +188,25 @@ class DivBackward0(Node):
 
     def backward(self, grad):
         if self.scalar is not None:
-            return grad / self.scalar, None
+            return grad / _conj_scalar(self.scalar), None
         a, b = self.saved_tensors
-        ga = grad / (b.conj() if b.is_complex() else b) if self._next[0] is not None else None
+        ga = grad / conj_if_complex(b) if self._next[0] is not None else None
         gb = None
         if self._next[1] is not None:
-            quotient = a / (b * b)
-            gb = -grad * (quotient.conj() if quotient.is_complex() else quotient)
+            gb = -grad * conj_if_complex(a / b / b)
         return ga, gb
 
 
 class ReciprocalBackward0(Node):
     def backward(self, grad):
         (result,) = self.saved_tensors
-        return (-grad * (result * result).conj(),)
+        return (-grad * conj_if_complex(result * result),)
 
 
 def reciprocal(input, *, out=None) -> Tensor:
     """``1 / input`` elementwise; integers give the default float dtype."""
     x, _, dt = binary_operands(input, 1, "reciprocal", int_to_float=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = _finish(np.reciprocal(x) if x.dtype.kind in "fc" else 1 / x, dt)
+    result = finish(run(np.reciprocal, x), dt)
     if grad_state.enabled and input._rg:
         ReciprocalBackward0((input,), result).save(result)
     return result if out is None else write_out(out, result, "reciprocal")
@@ -164,15 +215,13 @@ def reciprocal(input, *, out=None) -> Tensor:
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """Division: true division by default, or 'trunc' / 'floor' rounding."""
     if rounding_mode is not None:
-        from .binary import rounded_div
         result = rounded_div(input, other, rounding_mode)
         return result if out is None else write_out(out, result, "div")
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
-        # number / tensor is recorded by PyTorch as reciprocal(tensor) * number.
+        # number / tensor is recorded (and rounded) by PyTorch as reciprocal(tensor) * number.
         return mul(reciprocal(other), input, out=out)
     x, y, dt = binary_operands(input, other, "div", int_to_float=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = _finish(np.true_divide(x, y), dt)
+    result = finish(run(np.true_divide, x, y), dt)
     if grad_state.enabled:
         if isinstance(other, Tensor):
             if input._rg or other._rg:
@@ -201,7 +250,7 @@ def neg(input, *, out=None) -> Tensor:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator "
                            "instead.")
-    result = wrap(np.negative(arr))
+    result = finish(np.negative(arr), arr.dtype)
     if grad_state.enabled and input._rg:
         NegBackward0((input,), result)
     return result if out is None else write_out(out, result, "neg")
