@@ -605,7 +605,8 @@ class Tensor:
         return _ops.div(self, other)
 
     def __rtruediv__(self, other):
-        return _ops.div(other, self)
+        # PyTorch's `number / tensor` is reciprocal(tensor) * number (torch.div divides).
+        return _ops.mul(_ops.reciprocal(self), other)
 
     def __itruediv__(self, other):
         return self.div_(other)
@@ -708,9 +709,16 @@ class Tensor:
         return self.bitwise_right_shift_(other)
 
     def __eq__(self, other):
+        # Anything but a tensor or a number compares by identity, as in PyTorch (t == None).
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.complex,
+                                  np.number, np.bool_)):
+            return NotImplemented
         return _ops.eq(self, other)
 
     def __ne__(self, other):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.complex,
+                                  np.number, np.bool_)):
+            return NotImplemented
         return _ops.ne(self, other)
 
     def __lt__(self, other):
