@@ -7,7 +7,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import apply_inplace, binary_operands, bind_methods, write_out
-from .binary import conj_if_complex, finish, rounded_div, run
+from .binary import conj_if_complex, conj_if_complex_scalar, finish, rounded_div, run
 
 _BOOL = np.dtype(np.bool_)
 
@@ -21,10 +21,6 @@ def _record(node_cls, out, a, b):
     return node_cls((ta, tb), out)
 
 
-def _conj_scalar(value):
-    return value.conjugate() if isinstance(value, complex) else value
-
-
 # -- add / sub ---------------------------------------------------------------------------------
 
 class AddBackward0(Node):
@@ -32,7 +28,7 @@ class AddBackward0(Node):
         alpha = self.alpha
         gb = None
         if self._next[1] is not None:
-            gb = grad if alpha == 1 else grad * _conj_scalar(alpha)
+            gb = grad if alpha == 1 else grad * conj_if_complex_scalar(alpha)
         return grad, gb
 
 
@@ -41,7 +37,7 @@ class SubBackward0(Node):
         alpha = self.alpha
         gb = None
         if self._next[1] is not None:
-            gb = -grad if alpha == 1 else grad * -_conj_scalar(alpha)
+            gb = -grad if alpha == 1 else grad * -conj_if_complex_scalar(alpha)
         return grad, gb
 
 
@@ -51,7 +47,7 @@ class RsubBackward0(Node):
         alpha = self.alpha
         ga = None
         if self._next[0] is not None:
-            ga = -grad if alpha == 1 else grad * -_conj_scalar(alpha)
+            ga = -grad if alpha == 1 else grad * -conj_if_complex_scalar(alpha)
         return ga, grad
 
 
@@ -59,15 +55,15 @@ class RsubBackward1(Node):
     # number - alpha * tensor
     def backward(self, grad):
         alpha = self.alpha
-        return (-grad if alpha == 1 else grad * -_conj_scalar(alpha),)
+        return (-grad if alpha == 1 else grad * -conj_if_complex_scalar(alpha),)
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other`` with broadcasting and type promotion."""
     x, y, dt = binary_operands(input, other, "add")
-    if alpha != 1 or isinstance(alpha, bool):
+    if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
         _check_alpha(alpha, dt)
-        y = run(np.multiply, y, alpha)
+        y = _scaled(y, alpha, dt)
     result = finish(run(np.add, x, y), dt)
     if grad_state.enabled:
         node = _record(AddBackward0, result, input, other)
@@ -92,10 +88,18 @@ def _difference(minuend, subtrahend, alpha, op: str):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    if alpha != 1 or isinstance(alpha, bool):
+    if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
         _check_alpha(alpha, dt)
-        y = run(np.multiply, y, alpha)
+        y = _scaled(y, alpha, dt)
     return finish(run(np.subtract, x, y), dt)
+
+
+def _scaled(y, alpha, np_dtype):
+    # PyTorch always forms alpha * other for complex results, even for alpha == 1, so an
+    # infinite operand picks up a NaN imaginary part (0 * inf) exactly as it does there.
+    if np_dtype.kind == "c":
+        alpha = complex(alpha)
+    return run(np.multiply, y, alpha)
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
@@ -157,7 +161,7 @@ class MulBackward0(Node):
 
     def backward(self, grad):
         if self.scalar is not None:
-            return grad * _conj_scalar(self.scalar), None
+            return grad * conj_if_complex_scalar(self.scalar), None
         a, b = self.saved_tensors
         ga = grad * conj_if_complex(b) if self._next[0] is not None else None
         gb = grad * conj_if_complex(a) if self._next[1] is not None else None
@@ -185,11 +189,14 @@ multiply = mul
 
 class DivBackward0(Node):
     scalar = None  # set when the divisor is a Python number
+    dividend = None  # set when the dividend is a Python number
 
     def backward(self, grad):
         if self.scalar is not None:
-            return grad / _conj_scalar(self.scalar), None
+            return grad / conj_if_complex_scalar(self.scalar), None
         a, b = self.saved_tensors
+        if a is None and self.dividend is not None:
+            a = self.dividend
         ga = grad / conj_if_complex(b) if self._next[0] is not None else None
         gb = None
         if self._next[1] is not None:
@@ -217,13 +224,16 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     if rounding_mode is not None:
         result = rounded_div(input, other, rounding_mode)
         return result if out is None else write_out(out, result, "div")
-    if not isinstance(input, Tensor) and isinstance(other, Tensor):
-        # number / tensor is recorded (and rounded) by PyTorch as reciprocal(tensor) * number.
-        return mul(reciprocal(other), input, out=out)
     x, y, dt = binary_operands(input, other, "div", int_to_float=True)
     result = finish(run(np.true_divide, x, y), dt)
     if grad_state.enabled:
-        if isinstance(other, Tensor):
+        if not isinstance(input, Tensor):
+            # number / tensor; the `/` operator instead forms reciprocal(tensor) * number.
+            if other._rg:
+                node = DivBackward0((None, other), result)
+                node.dividend = input
+                node.save(None, other)
+        elif isinstance(other, Tensor):
             if input._rg or other._rg:
                 node = DivBackward0((input, other), result)
                 node.save(input if other._rg else None, other)

@@ -120,6 +120,11 @@ def conj_if_complex(t: Tensor) -> Tensor:
     return t.conj() if t._data.dtype in _COMPLEX else t
 
 
+def conj_if_complex_scalar(value):
+    """The conjugate of a complex number; other numbers unchanged."""
+    return value.conjugate() if isinstance(value, (complex, np.complexfloating)) else value
+
+
 def _is_complex_operand(x) -> bool:
     if isinstance(x, Tensor):
         return x._data.dtype in _COMPLEX
@@ -158,10 +163,26 @@ def _floor_divide_arrays(x, y, np_dtype, kernel: str):
     if np_dtype in _INTS:
         _check_int_zero(y)
         return run(np.floor_divide, x, y)
+    if np_dtype in _HALVES:
+        return run(_half_floor_divide, x, y, np_dtype)
     if np_dtype in _FLOATS:
         # NumPy's float floor division is PyTorch's algorithm (fmod-corrected, IEEE at b == 0).
         return run(np.floor_divide, x, y)
     raise not_implemented(kernel, np_dtype)
+
+
+def _half_floor_divide(x, y, np_dtype):
+    """PyTorch's floor division for half types, whose every step rounds to the half type."""
+    def rounded(arr):
+        return np.asarray(arr).astype(np_dtype).astype(_F32)
+    modulus = np.fmod(x, y)
+    quotient = rounded(rounded(x - modulus) / y)
+    quotient = np.where((modulus != 0) & np.not_equal(np.less(y, 0), modulus < 0),
+                        rounded(quotient - 1), quotient)
+    floored = np.floor(quotient)
+    floored = np.where(quotient - floored > 0.5, floored + 1, floored)
+    result = np.where(quotient != 0, floored, np.copysign(0, x / y))
+    return np.where(np.equal(y, 0), x / y, result)
 
 
 def _trunc_divide_arrays(x, y, np_dtype):
@@ -175,7 +196,8 @@ def _trunc_divide_arrays(x, y, np_dtype):
         negative = np.not_equal(np.less(x, 0), np.less(y, 0))
         return quotient + (inexact & negative).astype(quotient.dtype)
     if np_dtype in _FLOATS:
-        return run(lambda a, b: np.trunc(np.true_divide(a, b)), x, y)
+        # Half types round the quotient to their own precision before truncating.
+        return run(lambda a, b: np.trunc(np.true_divide(a, b).astype(np_dtype)), x, y)
     raise not_implemented("div_trunc_cpu", np_dtype)
 
 
@@ -360,8 +382,8 @@ def _scalar_log(value, complex_result: bool):
 
 
 def _check_integer_exponent(base: Tensor, exponent) -> None:
-    if (base._data.dtype in _INTS or base._data.dtype == _BOOL) and exponent < 0 and \
-            isinstance(exponent, (int, np.integer)):
+    if isinstance(exponent, (int, np.integer)) and exponent < 0 and \
+            (base._data.dtype in _INTS or base._data.dtype == _BOOL):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
@@ -535,6 +557,8 @@ class LdexpBackward0(Node):
 def ldexp(input, other, *, out=None) -> Tensor:
     """``input * 2 ** other``; integer inputs give the default float dtype."""
     _require_tensors("ldexp", input, other)
+    if other._data.dtype == _BOOL and input._data.dtype in _FLOATS:
+        raise not_implemented("ldexp_cpu_exp", _BOOL)
     x, y, dt = binary_operands(input, other, "ldexp", int_to_float=True)
     result = finish(run(lambda a, b: a * np.exp2(b), x, y), dt)
     node = _node(LdexpBackward0, result, input, other)
@@ -1018,11 +1042,14 @@ def _clamp_compute(input, low, high, op: str, kernel: str):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    if input._data.dtype in _COMPLEX:
-        raise NotImplementedError("clamp is not supported for complex types")
     from ._dispatch import result_type
     dt = result_type(input, low, high).np
-    if dt == _BOOL:
+    if dt in _COMPLEX:
+        raise NotImplementedError("clamp is not supported for complex types")
+    # Bool clamps only exist against a single tensor bound (a plain maximum / minimum).
+    single_tensor_bound = isinstance(low, Tensor) != isinstance(high, Tensor) and \
+        (low is None or high is None)
+    if dt == _BOOL and not single_tensor_bound:
         raise not_implemented(kernel, dt)
     compute = _F32 if dt in _HALVES else dt
     arr = input._data if input._data.dtype == compute else input._data.astype(compute)
