@@ -587,7 +587,8 @@ class Tensor:
         return _ops.sub(self, other)
 
     def __rsub__(self, other):
-        return _ops.sub(other, self)
+        # `number - tensor` is rsub in PyTorch (RsubBackward1); torch.sub(number, t) is not.
+        return _ops.rsub(self, other)
 
     def __isub__(self, other):
         return self.sub_(other)
@@ -661,6 +662,9 @@ class Tensor:
         return _ops.abs(self)
 
     def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                            "tensors")
         return _ops.bitwise_not(self)
 
     def __and__(self, other):
