@@ -7,7 +7,8 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import apply_inplace, binary_operands, bind_methods, write_out
-from .binary import conj_if_complex, conj_if_complex_scalar, finish, rounded_div, run
+from .binary import (check_inplace_cast, conj_if_complex, conj_if_complex_scalar, finish,
+                     rounded_div, run)
 
 _BOOL = np.dtype(np.bool_)
 
@@ -111,12 +112,12 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             if node is not None:
                 node.alpha = alpha
         elif other._rg:
-            # number - tensor: PyTorch records rsub.
-            RsubBackward1((other,), result).alpha = alpha
+            node = SubBackward0((None, other), result)
+            node.alpha = alpha
     return result if out is None else write_out(out, result, "sub")
 
 
-def rsub(input, other, *, alpha=1, out=None) -> Tensor:
+def rsub(input, other, *, alpha=1) -> Tensor:
     """``other - alpha * input`` (subtraction with the operands reversed)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"rsub(): argument 'input' (position 1) must be Tensor, not "
@@ -129,7 +130,7 @@ def rsub(input, other, *, alpha=1, out=None) -> Tensor:
                 node.alpha = alpha
         elif input._rg:
             RsubBackward1((input,), result).alpha = alpha
-    return result if out is None else write_out(out, result, "rsub")
+    return result
 
 
 subtract = sub
@@ -284,6 +285,8 @@ def mul_(self, other) -> Tensor:
 
 
 def div_(self, other, *, rounding_mode=None) -> Tensor:
+    if rounding_mode is not None and isinstance(other, (Tensor, int, float, complex, bool)):
+        check_inplace_cast(self, other)
     return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
 
 

@@ -81,6 +81,40 @@ def not_implemented(kernel: str, np_dtype) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(_BY_NP[np_dtype])}'")
 
 
+def _earlier_error(input, other, out):
+    """The error PyTorch reports before a kernel's dtype error: operands that do not
+    broadcast, then a result dtype that cannot be written to ``out``."""
+    operands = [x._data for x in (input, other) if isinstance(x, Tensor)]
+    error = broadcast_error(*operands) if len(operands) == 2 else None
+    if error is not None:
+        return error
+    if isinstance(out, Tensor) and isinstance(input, (Tensor,) + _NUMBERS) and \
+            isinstance(other, (Tensor,) + _NUMBERS):
+        from ._dispatch import result_type
+        promoted = result_type(input, other)
+        if not D.can_cast(promoted, out.dtype):
+            return RuntimeError(f"result type {_type_word(promoted)} can't be cast to the "
+                                f"desired output type {_type_word(out.dtype)}")
+    return None
+
+
+def checks_in_torch_order(fn):
+    """Wrap a binary op so shape and ``out=`` problems win over its dtype refusals."""
+    def op(input, other, *args, **kwargs):
+        try:
+            return fn(input, other, *args, **kwargs)
+        except RuntimeError:
+            error = _earlier_error(input, other, kwargs.get("out"))
+            if error is None:
+                raise
+            raise error from None
+    op.__name__ = fn.__name__
+    op.__qualname__ = fn.__qualname__
+    op.__doc__ = fn.__doc__
+    op.__wrapped__ = fn
+    return op
+
+
 def _require_tensors(op: str, input, other, other_name: str = "other") -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
@@ -222,6 +256,7 @@ def rounded_div(input, other, rounding_mode) -> Tensor:
     return result
 
 
+@checks_in_torch_order
 def floor_divide(input, other, *, out=None) -> Tensor:
     """Division rounded down (Python's ``//``); ints stay ints and raise on division by zero."""
     x, y, dt = binary_operands(input, other, "floor_divide")
@@ -257,6 +292,7 @@ class RemainderBackward1(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def remainder(input, other, *, out=None) -> Tensor:
     """Python's modulus: the result takes the sign of the divisor."""
     x, y, dt = binary_operands(input, other, "remainder")
@@ -288,6 +324,7 @@ class FmodBackward1(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def fmod(input, other, *, out=None) -> Tensor:
     """C's remainder: the result takes the sign of the dividend."""
     _require_tensor_input("fmod", input, other)
@@ -323,12 +360,38 @@ def _integer_power(base, exponent):
     return np.where(negative, special, powered)
 
 
-def _power_arrays(x, y, np_dtype):
+_SPECIAL_EXPONENT_TYPES = frozenset((_F32, _F64, D.bfloat16.np)) | _COMPLEX
+
+
+def _special_power(x, exponent):
+    """PyTorch's dedicated kernels for common number exponents (they differ from pow at
+    infinities and signed zeros: (-inf) ** 0.5 is nan, (-0.0) ** 0.5 is -0.0)."""
+    if exponent == 0.5:
+        return np.sqrt(x)
+    if exponent == -0.5:
+        return 1 / np.sqrt(x)
+    if exponent == -1:
+        return 1 / x
+    if exponent == 2:
+        return x * x
+    if exponent == 3:
+        return x * x * x
+    if exponent == -2:
+        return 1 / (x * x)
+    return None
+
+
+def _power_arrays(x, y, np_dtype, scalar_exponent: bool = False):
     if np_dtype in _INTS:
         return run(_integer_power, x, y)
     if np_dtype == _BOOL:
         # x ** True is x and x ** False is 1.
         return run(lambda a, b: np.logical_or(a, np.logical_not(b)), x, y)
+    if scalar_exponent and np_dtype in _SPECIAL_EXPONENT_TYPES and \
+            isinstance(y, (int, float, np.integer, np.floating)) and not isinstance(y, bool):
+        special = run(_special_power, x, y)
+        if special is not None:
+            return special
     return run(np.power, x, y)
 
 
@@ -404,7 +467,8 @@ def pow(input, exponent, *, out=None) -> Tensor:
     x, y, dt = binary_operands(input, exponent, "pow")
     if dt == _BOOL and not isinstance(input, Tensor):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
-    result = finish(_power_arrays(x, y, dt), dt)
+    scalar_exponent = isinstance(input, Tensor) and not isinstance(exponent, Tensor)
+    result = finish(_power_arrays(x, y, dt, scalar_exponent), dt)
     if grad_state.enabled:
         _record_pow(result, input, exponent)
     return result if out is None else write_out(out, result, "pow")
@@ -471,6 +535,7 @@ class Atan2Backward0(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def atan2(input, other, *, out=None) -> Tensor:
     """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
     _require_tensors("atan2", input, other)
@@ -495,6 +560,7 @@ class HypotBackward0(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def hypot(input, other, *, out=None) -> Tensor:
     """sqrt(input**2 + other**2) without intermediate overflow; floating dtypes only."""
     _require_tensors("hypot", input, other)
@@ -529,6 +595,7 @@ class CopysignBackward1(Node):
         return (_copysign_self_grad(grad, x, result),)
 
 
+@checks_in_torch_order
 def copysign(input, other, *, out=None) -> Tensor:
     """``input``'s magnitude with ``other``'s sign (including the sign of zero)."""
     _require_tensor_input("copysign", input, other)
@@ -554,13 +621,28 @@ class LdexpBackward0(Node):
         return gx, gy
 
 
+def _ldexp_arrays(x, exponent):
+    # For real results 2 ** exponent is formed (and rounded) in the exponent's own floating
+    # dtype first, as PyTorch does; complex results form it in the complex dtype.
+    if x.dtype in _COMPLEX:
+        # exp(other * ln 2) as a complex product, so an infinite exponent gives NaN as there.
+        scale = np.exp(exponent.astype(x.dtype) * complex(math.log(2.0)))
+    elif exponent.dtype in _FLOATS:
+        wide = exponent.astype(_F32) if exponent.dtype in _HALVES else exponent
+        scale = np.exp2(wide).astype(exponent.dtype)
+    else:
+        scale = np.exp2(exponent.astype(_F64))
+    return x * scale.astype(x.dtype)
+
+
+@checks_in_torch_order
 def ldexp(input, other, *, out=None) -> Tensor:
     """``input * 2 ** other``; integer inputs give the default float dtype."""
     _require_tensors("ldexp", input, other)
     if other._data.dtype == _BOOL and input._data.dtype in _FLOATS:
         raise not_implemented("ldexp_cpu_exp", _BOOL)
     x, y, dt = binary_operands(input, other, "ldexp", int_to_float=True)
-    result = finish(run(lambda a, b: a * np.exp2(b), x, y), dt)
+    result = finish(run(_ldexp_arrays, x, other._data), dt)
     node = _node(LdexpBackward0, result, input, other)
     if node is not None:
         node.save(input, other)
@@ -573,6 +655,7 @@ class NextafterBackward0(Node):
                 _zeros(grad) if self._next[1] is not None else None)
 
 
+@checks_in_torch_order
 def nextafter(input, other, *, out=None) -> Tensor:
     """The next representable value after ``input`` in the direction of ``other``."""
     _require_tensors("nextafter", input, other)
@@ -626,11 +709,13 @@ def _extremum(input, other, out, op: str, kernel, node_cls) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
+@checks_in_torch_order
 def maximum(input, other, *, out=None) -> Tensor:
     """Elementwise maximum; NaN in either input gives NaN."""
     return _extremum(input, other, out, "maximum", np.maximum, MaximumBackward0)
 
 
+@checks_in_torch_order
 def minimum(input, other, *, out=None) -> Tensor:
     """Elementwise minimum; NaN in either input gives NaN."""
     return _extremum(input, other, out, "minimum", np.minimum, MinimumBackward0)
@@ -654,11 +739,13 @@ class FminBackward0(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def fmax(input, other, *, out=None) -> Tensor:
     """Elementwise maximum that ignores NaN when the other value is a number."""
     return _extremum(input, other, out, "fmax", np.fmax, FmaxBackward0)
 
 
+@checks_in_torch_order
 def fmin(input, other, *, out=None) -> Tensor:
     """Elementwise minimum that ignores NaN when the other value is a number."""
     return _extremum(input, other, out, "fmin", np.fmin, FminBackward0)
@@ -690,6 +777,7 @@ class LogaddexpBackward0(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def logaddexp(input, other, *, out=None) -> Tensor:
     """log(exp(input) + exp(other)) computed without overflow."""
     _require_tensors("logaddexp", input, other)
@@ -715,6 +803,7 @@ class Logaddexp2Backward0(Node):
         return gx, gy
 
 
+@checks_in_torch_order
 def logaddexp2(input, other, *, out=None) -> Tensor:
     """log2(2**input + 2**other) computed without overflow; floating dtypes only."""
     _require_tensors("logaddexp2", input, other)
@@ -754,9 +843,10 @@ class XlogyBackward2(Node):
     # xlogy(tensor, number)
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return (grad * xlogy(x != 0, self.scalar),)
+        return (grad * xlogy((x != 0).to(grad.dtype), self.scalar),)
 
 
+@checks_in_torch_order
 def xlogy(input, other, *, out=None) -> Tensor:
     """``input * log(other)``, defined as 0 where input is 0 (unless other is NaN)."""
     x, y, dt = binary_operands(input, other, "xlogy", int_to_float=True)
@@ -798,11 +888,13 @@ def _integer_op(input, other, out, op: str, kernel) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
+@checks_in_torch_order
 def gcd(input, other, *, out=None) -> Tensor:
     """Greatest common divisor (non-negative) of integer tensors."""
     return _integer_op(input, other, out, "gcd", np.gcd)
 
 
+@checks_in_torch_order
 def lcm(input, other, *, out=None) -> Tensor:
     """Least common multiple (non-negative) of integer tensors."""
     return _integer_op(input, other, out, "lcm", np.lcm)
@@ -814,7 +906,7 @@ def heaviside(input, values, *, out=None) -> Tensor:
     x, v = input._data, values._data
     if x.dtype in _COMPLEX or v.dtype in _COMPLEX:
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
-    if x.dtype != v.dtype:
+    if x.dtype != v.dtype or (isinstance(out, Tensor) and out._data.dtype != x.dtype):
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     dt = x.dtype
     if dt in _HALVES:
@@ -837,31 +929,37 @@ def _compare(input, other, out, op: str, kernel, ordered: bool) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
+@checks_in_torch_order
 def eq(input, other, *, out=None) -> Tensor:
     """Elementwise ``input == other`` as a bool tensor."""
     return _compare(input, other, out, "eq", np.equal, False)
 
 
+@checks_in_torch_order
 def ne(input, other, *, out=None) -> Tensor:
     """Elementwise ``input != other`` as a bool tensor."""
     return _compare(input, other, out, "ne", np.not_equal, False)
 
 
+@checks_in_torch_order
 def lt(input, other, *, out=None) -> Tensor:
     """Elementwise ``input < other`` as a bool tensor."""
     return _compare(input, other, out, "lt", np.less, True)
 
 
+@checks_in_torch_order
 def le(input, other, *, out=None) -> Tensor:
     """Elementwise ``input <= other`` as a bool tensor."""
     return _compare(input, other, out, "le", np.less_equal, True)
 
 
+@checks_in_torch_order
 def gt(input, other, *, out=None) -> Tensor:
     """Elementwise ``input > other`` as a bool tensor."""
     return _compare(input, other, out, "gt", np.greater, True)
 
 
+@checks_in_torch_order
 def ge(input, other, *, out=None) -> Tensor:
     """Elementwise ``input >= other`` as a bool tensor."""
     return _compare(input, other, out, "ge", np.greater_equal, True)
@@ -960,16 +1058,19 @@ def _bitwise(input, other, out, op: str, kernel_name: str, kernel) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
+@checks_in_torch_order
 def bitwise_and(input, other, *, out=None) -> Tensor:
     """Elementwise bitwise AND of integer or bool operands."""
     return _bitwise(input, other, out, "bitwise_and", "bitwise_and_cpu", np.bitwise_and)
 
 
+@checks_in_torch_order
 def bitwise_or(input, other, *, out=None) -> Tensor:
     """Elementwise bitwise OR of integer or bool operands."""
     return _bitwise(input, other, out, "bitwise_or", "bitwise_or_cpu", np.bitwise_or)
 
 
+@checks_in_torch_order
 def bitwise_xor(input, other, *, out=None) -> Tensor:
     """Elementwise bitwise XOR of integer or bool operands."""
     return _bitwise(input, other, out, "bitwise_xor", "bitwise_xor_cpu", np.bitwise_xor)
@@ -1006,11 +1107,13 @@ def _shift(input, other, out, op: str, kernel_name: str, left: bool) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
+@checks_in_torch_order
 def bitwise_left_shift(input, other, *, out=None) -> Tensor:
     """``input << other`` for integer operands (shifts past the width give 0)."""
     return _shift(input, other, out, "bitwise_left_shift", "lshift_cpu", True)
 
 
+@checks_in_torch_order
 def bitwise_right_shift(input, other, *, out=None) -> Tensor:
     """``input >> other`` for integer operands (arithmetic shift for signed types)."""
     return _shift(input, other, out, "bitwise_right_shift", "rshift_cpu", False)
@@ -1179,16 +1282,19 @@ def clamp_max(input, max, *, out=None) -> Tensor:
 
 def clamp_(self, min=None, max=None) -> Tensor:
     """In-place :func:`clamp`."""
+    check_inplace_cast(self, min, max)
     return apply_inplace(self, clamp(self, min, max))
 
 
 def clamp_min_(self, min) -> Tensor:
     """In-place :func:`clamp_min`."""
+    check_inplace_cast(self, min)
     return apply_inplace(self, clamp_min(self, min))
 
 
 def clamp_max_(self, max) -> Tensor:
     """In-place :func:`clamp_max`."""
+    check_inplace_cast(self, max)
     return apply_inplace(self, clamp_max(self, max))
 
 
@@ -1232,6 +1338,9 @@ def where(condition, input=None, other=None, *, out=None):
         raise TypeError("where() missing a required argument: both 'input' and 'other' are "
                         "needed with a condition")
     cond = _condition_array(condition)
+    if out is not None:
+        # Only the all-tensor overload of where takes out=.
+        _require_tensors("where", input, other)
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         x, y, dt = binary_operands(input, other, "where")
     else:
@@ -1435,28 +1544,87 @@ _INPLACE = ["floor_divide", "remainder", "fmod", "pow", "atan2", "arctan2", "hyp
             "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "lerp", "addcmul",
             "addcdiv"]
 
+
+def lerp_(self, end, weight) -> Tensor:
+    """In-place :func:`lerp`."""
+    check_inplace_shape(self, end, weight)
+    return apply_inplace(self, lerp(self, end, weight))
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
+    """In-place :func:`addcmul`."""
+    check_inplace_shape(self, tensor1, tensor2)
+    return apply_inplace(self, addcmul(self, tensor1, tensor2, value=value))
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1) -> Tensor:
+    """In-place :func:`addcdiv`."""
+    check_inplace_shape(self, tensor1, tensor2)
+    return apply_inplace(self, addcdiv(self, tensor1, tensor2, value=value))
+
+
+def check_inplace_cast(self: Tensor, *operands) -> None:
+    """Refuse an in-place op whose promoted dtype cannot be written back into ``self``
+    (PyTorch checks this before the kernel's own dtype checks)."""
+    from ._dispatch import result_type
+    promoted = result_type(self, *operands)
+    if not D.can_cast(promoted, self.dtype):
+        raise RuntimeError(f"result type {_type_word(promoted)} can't be cast to the desired "
+                           f"output type {_type_word(self.dtype)}")
+
+
+def check_inplace_shape(self: Tensor, *operands) -> None:
+    """Refuse an in-place op whose operands broadcast beyond ``self``'s shape."""
+    shapes = [x._data.shape for x in operands if isinstance(x, Tensor)]
+    if all(shape == self._data.shape for shape in shapes):
+        return
+    error = broadcast_error(self._data, *(x._data for x in operands if isinstance(x, Tensor)))
+    if error is not None:
+        raise error
+    target = np.broadcast_shapes(self._data.shape, *shapes)
+    if target != self._data.shape:
+        from ._dispatch import shape_str
+        raise RuntimeError(f"output with shape {shape_str(self._data.shape)} doesn't match the "
+                           f"broadcast shape {shape_str(target)}")
+
+
+def _cast_checked_inplace(fn, name: str, tensor_only: bool = False):
+    """The ``name`` in-place method of binary op ``fn``: shape and cast checks come first."""
+    def method(self, other, *args, **kwargs):
+        if tensor_only and not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        if isinstance(other, (Tensor,) + _NUMBERS):
+            check_inplace_shape(self, other)
+            check_inplace_cast(self, other)
+        return apply_inplace(self, fn(self, other, *args, **kwargs))
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."
+    return method
+
+
+floor_divide_ = _cast_checked_inplace(floor_divide, "floor_divide_")
+remainder_ = _cast_checked_inplace(remainder, "remainder_")
+fmod_ = _cast_checked_inplace(fmod, "fmod_")
+pow_ = _cast_checked_inplace(pow, "pow_")
+copysign_ = _cast_checked_inplace(copysign, "copysign_")
+xlogy_ = _cast_checked_inplace(xlogy, "xlogy_")
+bitwise_and_ = _cast_checked_inplace(bitwise_and, "bitwise_and_")
+bitwise_or_ = _cast_checked_inplace(bitwise_or, "bitwise_or_")
+bitwise_xor_ = _cast_checked_inplace(bitwise_xor, "bitwise_xor_")
+bitwise_left_shift_ = _cast_checked_inplace(bitwise_left_shift, "bitwise_left_shift_")
+bitwise_right_shift_ = _cast_checked_inplace(bitwise_right_shift, "bitwise_right_shift_")
+atan2_ = _cast_checked_inplace(atan2, "atan2_", tensor_only=True)
+arctan2_ = _cast_checked_inplace(atan2, "arctan2_", tensor_only=True)
+hypot_ = _cast_checked_inplace(hypot, "hypot_", tensor_only=True)
+ldexp_ = _cast_checked_inplace(ldexp, "ldexp_", tensor_only=True)
+nextafter_ = _cast_checked_inplace(nextafter, "nextafter_", tensor_only=True)
+gcd_ = _cast_checked_inplace(gcd, "gcd_", tensor_only=True)
+lcm_ = _cast_checked_inplace(lcm, "lcm_", tensor_only=True)
+
 bind_methods(_METHODS, globals(), inplace=_INPLACE)
 Tensor.where = _where_method
-
-
-def xlogy_(self, other) -> Tensor:
-    """In-place :func:`xlogy`."""
-    return apply_inplace(self, xlogy(self, other))
-
-
-def ldexp_(self, other) -> Tensor:
-    """In-place :func:`ldexp`."""
-    return apply_inplace(self, ldexp(self, other))
-
-
-def gcd_(self, other) -> Tensor:
-    """In-place :func:`gcd`."""
-    return apply_inplace(self, gcd(self, other))
-
-
-def lcm_(self, other) -> Tensor:
-    """In-place :func:`lcm`."""
-    return apply_inplace(self, lcm(self, other))
 
 
 __all__ = ["floor_divide", "remainder", "fmod", "pow", "float_power", "atan2", "arctan2",
