@@ -960,12 +960,18 @@ def test_special_float_ops_edge_values():
                    "fmod", "floor_divide", "pow", "ldexp"):
             check(lambda: getattr(ember, fn)(ea, eb), lambda: getattr(torch, fn)(ta, tb),
                   f"{fn} {name}")
-    ea, ta = make("complex128", x + 1j * y[::-1])
-    eb, tb = make("complex128", y + 1j * x)
-    finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(y[::-1])
-    ef, tf = make("complex128", (x + 1j * y[::-1])[finite])
-    eg, tg = make("complex128", (y + 1j * x)[finite])
-    check(lambda: ember.logaddexp(ef, eg), lambda: torch.logaddexp(tf, tg))
+    # Complex logaddexp: finite values and each kind of infinity in the real part.
+    real = np.array([0.5, -1.0, np.inf, -np.inf, np.inf, 3.0])
+    other_real = np.array([2.0, -1.0, np.inf, -np.inf, 1.0, np.nan])
+    ea, ta = make("complex128", _complex(real, np.array([0.3, -0.2, 0.0, 0.0, 1.0, 0.5])))
+    eb, tb = make("complex128", _complex(other_real, np.array([1.0, 0.7, 0.0, 0.0, 0.0, 0.0])))
+    check(lambda: ember.logaddexp(ea, eb), lambda: torch.logaddexp(ta, tb))
+
+
+def _complex(real, imag):
+    out = np.empty(real.shape, np.complex128)
+    out.real, out.imag = real, imag
+    return out
 
 
 def test_gcd_lcm():

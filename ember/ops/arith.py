@@ -8,7 +8,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import apply_inplace, binary_operands, bind_methods, write_out
 from .binary import (check_inplace_cast, conj_if_complex, conj_if_complex_scalar, finish,
-                     rounded_div, run)
+                     rounded_div, run, run_exact)
 
 _BOOL = np.dtype(np.bool_)
 
@@ -65,7 +65,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
         _check_alpha(alpha, dt)
         y = _scaled(y, alpha, dt)
-    result = finish(run(np.add, x, y), dt)
+    result = finish((run_exact if dt.kind in "biu" else run)(np.add, x, y), dt)
     if grad_state.enabled:
         node = _record(AddBackward0, result, input, other)
         if node is not None:
@@ -92,7 +92,7 @@ def _difference(minuend, subtrahend, alpha, op: str):
     if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
         _check_alpha(alpha, dt)
         y = _scaled(y, alpha, dt)
-    return finish(run(np.subtract, x, y), dt)
+    return finish((run_exact if dt.kind in "biu" else run)(np.subtract, x, y), dt)
 
 
 def _scaled(y, alpha, np_dtype):
@@ -172,7 +172,7 @@ class MulBackward0(Node):
 def mul(input, other, *, out=None) -> Tensor:
     """Elementwise product with broadcasting and type promotion."""
     x, y, dt = binary_operands(input, other, "mul")
-    result = finish(run(np.multiply, x, y), dt)
+    result = finish((run_exact if dt.kind in "biu" else run)(np.multiply, x, y), dt)
     if grad_state.enabled:
         if not isinstance(input, Tensor):
             input, other = other, input  # number * tensor: the same rule as tensor * number

@@ -60,6 +60,18 @@ def run(kernel, *operands):
         raise error from None
 
 
+def run_exact(kernel, *operands):
+    """:func:`run` for kernels that raise no floating-point warnings (integers, comparisons,
+    bit operations): it skips the cost of ``np.errstate``."""
+    try:
+        return kernel(*operands)
+    except ValueError:
+        error = broadcast_error(*operands)
+        if error is None:
+            raise
+        raise error from None
+
+
 def broadcast_error(*operands) -> RuntimeError | None:
     """PyTorch's message for operands whose shapes do not broadcast (None when they do)."""
     shape = np.shape(operands[0])
@@ -884,7 +896,7 @@ def _integer_op(input, other, out, op: str, kernel) -> Tensor:
     x, y, dt = binary_operands(input, other, op)
     if dt not in _INTS:
         raise not_implemented(f"{op}_cpu", dt)
-    result = finish(run(kernel, x, y), dt)
+    result = finish(run_exact(kernel, x, y), dt)
     return result if out is None else write_out(out, result, op)
 
 
@@ -925,7 +937,7 @@ def _compare(input, other, out, op: str, kernel, ordered: bool) -> Tensor:
     x, y, dt = binary_operands(input, other, op)
     if ordered and dt in _COMPLEX:
         raise not_implemented(f"{op}_cpu", dt)
-    result = finish(run(kernel, x, y), _BOOL)
+    result = finish(run_exact(kernel, x, y), _BOOL)
     return result if out is None else write_out(out, result, op)
 
 
@@ -1024,7 +1036,7 @@ def _truth(arr):
 
 def _logical(input, other, out, op: str, kernel) -> Tensor:
     _require_tensors(op, input, other)
-    result = finish(run(kernel, _truth(input._data), _truth(other._data)), _BOOL)
+    result = finish(run_exact(kernel, _truth(input._data), _truth(other._data)), _BOOL)
     return result if out is None else write_out(out, result, op)
 
 
@@ -1054,7 +1066,7 @@ def _bitwise(input, other, out, op: str, kernel_name: str, kernel) -> Tensor:
     x, y, dt = binary_operands(input, other, op)
     if dt not in _INTS and dt != _BOOL:
         raise not_implemented(kernel_name, dt)
-    result = finish(run(kernel, x, y), dt)
+    result = finish(run_exact(kernel, x, y), dt)
     return result if out is None else write_out(out, result, op)
 
 
@@ -1103,7 +1115,7 @@ def _shift(input, other, out, op: str, kernel_name: str, left: bool) -> Tensor:
     x, y, dt = binary_operands(input, other, op)
     if dt not in _INTS:
         raise not_implemented(kernel_name, dt)
-    result = finish(run(_shift_arrays, x, y, dt, left), dt)
+    result = finish(run_exact(_shift_arrays, x, y, dt, left), dt)
     return result if out is None else write_out(out, result, op)
 
 
@@ -1346,7 +1358,7 @@ def where(condition, input=None, other=None, *, out=None):
     else:
         from ._dispatch import result_type
         x, y, dt = input, other, result_type(input, other).np
-    result = finish(run(np.where, cond, x, y), dt)
+    result = finish(run_exact(np.where, cond, x, y), dt)
     node = _node(WhereBackward0, result, input, other)
     if node is not None:
         node.condition = wrap(cond)
