@@ -790,19 +790,32 @@ def _index_put_plan(input: Tensor, indices, op: str) -> tuple:
         raise TypeError(f"{op}(): argument 'indices' (position 2) must be tuple of Tensors, not "
                         f"{_type_name(indices)}")
     recorded = []
+    np_key = []
     pos = 0
+    consumed = 0
     for i, index in enumerate(indices):
         if not isinstance(index, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
                             f"{_type_name(index)}")
         data = index._data
         mask = data.dtype in _MASK_DTYPES
+        if mask and data.ndim == 0:
+            # A zero-dim mask selects everything or nothing: a new dim indexed by [0] or [].
+            np_key.append(None)
+            recorded.append((pos, np.zeros(1 if data else 0, np.int64), False))
+            pos += 1
+            continue
+        width = data.ndim if mask else 1
         recorded.append((pos, data, mask))
-        pos += data.ndim if mask else 1
+        np_key.extend([slice(None)] * width)
+        pos += width
+        consumed += width
     ndim = input._data.ndim
-    if pos > ndim:
-        raise IndexError(f"too many indices for tensor of dimension {ndim} (got {pos})")
-    return advanced_plan((Ellipsis,), input._data.shape, recorded), recorded
+    if consumed > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim} (got {consumed})")
+    basic = tuple(np_key) + (Ellipsis,)
+    view_shape = input._data[basic].shape
+    return advanced_plan(basic, view_shape, recorded), recorded
 
 
 def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
