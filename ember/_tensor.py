@@ -302,6 +302,7 @@ class Tensor:
             return
         self.__dict__["_retains_grad"] = True
         self.grad_fn.__dict__["_retained"] = weakref.ref(self)
+        self.grad_fn._hooked = True
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` whenever this tensor's gradient is computed; it may return a new one."""
@@ -310,6 +311,7 @@ class Tensor:
         from .autograd.node import _RemovableHandle
         if self.grad_fn is not None:
             hooks = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
+            self.grad_fn._hooked = True
         else:
             hooks = self.__dict__.setdefault("_hooks", {})
         handle = _RemovableHandle(hooks, hook)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import numpy as np
+
 from .._tensor import Tensor
 from .engine import run_backward
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
@@ -37,8 +39,11 @@ def _make_grads(outputs, grads, is_grads_batched: bool = False) -> tuple:
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            from ..ops.creation import ones_like
-            result.append(ones_like(out))
+            if type(out._data) is np.ndarray:
+                result.append(Tensor._make(np.ones(out._data.shape, out._data.dtype)))
+            else:
+                from ..ops.creation import ones_like
+                result.append(ones_like(out))
             continue
         if not isinstance(grad, Tensor):
             from ..ops.creation import tensor

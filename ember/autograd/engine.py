@@ -127,6 +127,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     dependencies, reachable = _collect(roots)
     needed = _needed(reachable, targets) if inputs is not None else None
     anomaly = _anomaly.enabled
+    heappush, heappop = heapq.heappush, heapq.heappop
 
     heap = [(-node._seq, node) for node in roots if dependencies.get(node, 0) == 0]
     heapq.heapify(heap)
@@ -134,27 +135,27 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     state.enabled = create_graph
     try:
         while heap:
-            _, node = heapq.heappop(heap)
+            node = heappop(heap)[1]
             grad = buffers.pop(node, None)
             if needed is not None and node not in needed:
                 continue
-            node_dict = node.__dict__
             multi = node._nout != 1
-            if grad is not None and node_dict and not multi:
-                grad = _run_pre_hooks(node, node_dict, grad)
-            if node in targets:
+            if node._hooked and grad is not None and not multi:
+                grad = _run_pre_hooks(node, node.__dict__, grad)
+            is_leaf_sink = type(node) is AccumulateGrad
+            if targets and node in targets:
                 for i, nr in targets[node]:
                     g = grad[nr] if multi and grad is not None else grad
-                    if g is not None and isinstance(node, AccumulateGrad):
+                    if g is not None and is_leaf_sink:
                         hooks = node.variable.__dict__.get("_hooks")
                         if hooks:
                             g = _call_tensor_hooks(hooks, g)
                     captured[i] = g
-                    if accumulate and not isinstance(node, AccumulateGrad):
+                    if accumulate and not is_leaf_sink:
                         _set_nonleaf_grad(inputs[i], g, create_graph)
-                if not accumulate and isinstance(node, AccumulateGrad):
+                if not accumulate and is_leaf_sink:
                     continue
-            if isinstance(node, AccumulateGrad):
+            if is_leaf_sink:
                 if accumulate and grad is not None:
                     _accumulate(node.variable, grad, create_graph)
                 continue
@@ -172,28 +173,31 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                 if len(grads) != len(node._next):
                     raise RuntimeError(f"function {node.name()} returned an incorrect number of "
                                        f"gradients (expected {len(node._next)}, got {len(grads)})")
-                post = node_dict.get("_post_hooks") if node_dict else None
-                if post:
-                    for hook in post:
-                        result = hook(grads, grad if multi else (grad,))
-                        if result is not None:
-                            grads = tuple(result)
+                if node._hooked:
+                    grads = _run_post_hooks(node, grads, grad, multi)
                 if anomaly:
                     _anomaly.check_nan(node, grads)
-            if not retain_graph:
+            if not retain_graph and node._saved:
                 node.release()
             nrs = node._nrs
-            for k, (nxt, g, meta) in enumerate(zip(node._next, grads, node._meta)):
+            k = -1
+            for nxt, g, meta in zip(node._next, grads, node._meta):
+                k += 1
                 if nxt is None:
                     continue
                 if g is not None:
-                    if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                    data = g._data
+                    if data.shape != meta[0] or data.dtype != meta[1]:
                         g = _validate(g, meta, node)
-                    _deposit(buffers, nxt, nrs[k] if nrs else 0, g, create_graph)
+                    if nxt._nout == 1:
+                        prior = buffers.get(nxt)
+                        buffers[nxt] = g if prior is None else _add(prior, g, create_graph)
+                    else:
+                        _deposit(buffers, nxt, nrs[k] if nrs else 0, g, create_graph)
                 count = dependencies[nxt] - 1
                 dependencies[nxt] = count
                 if count == 0:
-                    heapq.heappush(heap, (-nxt._seq, nxt))
+                    heappush(heap, (-nxt._seq, nxt))
     finally:
         state.enabled = previous
 
@@ -205,6 +209,16 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     "Set allow_unused=True if this is the desired behavior.")
         return tuple(captured)
     return None
+
+
+def _run_post_hooks(node, grads, grad, multi):
+    post = node.__dict__.get("_post_hooks")
+    if post:
+        for hook in post:
+            result = hook(grads, grad if multi else (grad,))
+            if result is not None:
+                grads = tuple(result)
+    return grads
 
 
 def _deposit(buffers, node, nr, grad, create_graph) -> None:

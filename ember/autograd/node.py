@@ -46,6 +46,8 @@ class Node:
     # sets _nout, and the nodes feeding from it record which output each edge reads (_nrs).
     _nout = 1
     _nrs = None
+    # Set on a node once any hook (or retain_grad) is attached, so the engine skips the lookups.
+    _hooked = False
 
     def __init__(self, inputs, output=None) -> None:
         # `inputs` lists the op's inputs in order; ops pass None for non-tensor arguments.
@@ -147,12 +149,14 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         hooks = self.__dict__.setdefault("_post_hooks", [])
         hooks.append(fn)
+        self._hooked = True
         return _RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         hooks = self.__dict__.setdefault("_pre_hooks", [])
         hooks.append(fn)
+        self._hooked = True
         return _RemovableHandle(hooks, fn)
 
     def __call__(self, *grads):
