@@ -101,14 +101,11 @@ def _summarize(values: np.ndarray, edge: int) -> tuple[np.ndarray, tuple[bool, .
     Returns the kept values and, per dimension, whether entries were cut there.
     """
     cut = tuple(size > 2 * edge for size in values.shape)
-    if not any(cut):
-        return values, cut
-    index = tuple(np.r_[0:edge, size - edge:size] if was_cut else slice(None)
-                  for size, was_cut in zip(values.shape, cut))
-    # Index one dimension at a time: mixing several index arrays would broadcast them together.
-    for dim, key in enumerate(index):
-        if not isinstance(key, slice):
-            values = np.take(values, key, axis=dim)
+    # One dimension at a time: several index arrays at once would be broadcast together.
+    for dim, was_cut in enumerate(cut):
+        if was_cut:
+            size = values.shape[dim]
+            values = values.take(np.r_[0:edge, size - edge:size], axis=dim)
     return values, cut
 
 
@@ -212,29 +209,30 @@ def _value_kind(dtype: _dtype.dtype) -> str:
     return "exact"
 
 
-def _body(values: np.ndarray, dtype: _dtype.dtype, indent: int) -> str:
-    """The bracketed contents of a non-empty tensor with host values ``values``."""
-    kind = _value_kind(dtype)
-    if values.ndim == 0:
-        cells, _ = _format_cells(values, kind)
-        return cells[()]
-    summarize = values.size > PRINT_OPTS.threshold
+def _body(t, indent: int) -> str:
+    """The bracketed contents of non-empty tensor ``t``, its first line starting at ``indent``."""
+    kind = _value_kind(t.dtype)
+    data = t._data
+    summarize = data.ndim > 0 and data.size > PRINT_OPTS.threshold
     if summarize and not PRINT_OPTS.edgeitems:
         return "[...]"
     if summarize:
-        values, cut = _summarize(values, PRINT_OPTS.edgeitems)
+        # Cut on the tensor's own backend so only the displayed entries reach the host.
+        data, cut = _summarize(data, PRINT_OPTS.edgeitems)
     else:
-        cut = (False,) * values.ndim
+        cut = (False,) * data.ndim
+    values = _to_host(data, t.device)
     cells, entry_width = _format_cells(values, kind)
+    if values.ndim == 0:
+        return cells[()]
     return _layout(cells, cut, indent, entry_width)
 
 
-def _host_values(t) -> np.ndarray:
-    values = t._host()
-    if values.dtype == _dtype.bfloat16.np or values.dtype == np.float16:
-        # Half types print through their exact float32 values, as in PyTorch.
-        values = values.astype(np.float32)
-    return values
+def _to_host(data, dev) -> np.ndarray:
+    if type(data) is np.ndarray:
+        return data
+    from .backends import backend_for
+    return backend_for(dev.type).to_host(data)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -316,7 +314,7 @@ def tensor_repr(t, tensor_contents: str | None = None) -> str:
         if not has_default_dtype:
             suffixes.append(f"dtype={dtype}")
         if body is None:
-            body = _body(_host_values(t), dtype, indent)
+            body = _body(t, indent)
 
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
