@@ -28,7 +28,6 @@ def to_numpy(t) -> np.ndarray:
             arr = arr.astype(np.float32)
         return np.asarray(arr)
     torch = require_torch()
-    wants_grad = t.requires_grad if requires_grad is None else requires_grad
     t = t.detach()
     if t.dtype == torch.bfloat16:
         t = t.float()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import heapq
 import sys
 
+import numpy as np
+
 from . import anomaly_mode as _anomaly
 from .grad_mode import state
 from .node import AccumulateGrad, gradient_edge
@@ -234,11 +236,21 @@ def _deposit(buffers, node, nr, grad, create_graph) -> None:
     slots[nr] = grad if prior is None else _add(prior, grad, create_graph)
 
 
-def _add(a, b, create_graph):
+def _add(prior, grad, create_graph):
+    """prior + grad for a gradient buffer; in place when the engine alone owns ``prior``."""
     if create_graph:
-        return a + b
+        return prior + grad
+    data = prior._data
+    other = grad._data
+    # Reference counts as in _can_steal: the array is held only by `prior`, and `prior` only by
+    # the buffer and the two call frames, so no one else can observe the in-place add.
+    if (type(data) is np.ndarray and data.base is None and sys.getrefcount(data) <= 3
+            and sys.getrefcount(prior) <= 4 and data.shape == other.shape
+            and data.dtype == other.dtype and data.flags.writeable):
+        np.add(data, other, out=data)
+        return prior
     from .._tensor import Tensor
-    return Tensor._make(a._data + b._data)
+    return Tensor._make(data + other)
 
 
 def _run_pre_hooks(node, node_dict, grad):
