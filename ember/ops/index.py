@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
@@ -211,22 +212,24 @@ def _walk(arr, items) -> _Walk:
     last = None
     dim = 0   # position in the view being built
     real = 0  # position in the original tensor
+    overshoot = 0
     for item in items:
         kind = type(item)
         if kind is not int and kind is not slice and item is not None and item is not Ellipsis \
                 and kind is not bool:
             item = _convert_item(item)
             kind = type(item)
+        if (kind is int or kind is slice) and real >= ndim:
+            if overshoot:
+                raise IndexError(f"Dimension out of range (expected to be in range of "
+                                 f"[-{dim}, {dim - 1}], but got {dim + overshoot})")
+            raise IndexError(f"too many indices for tensor of dimension {ndim}")
         if kind is int:
-            if real >= ndim:
-                raise IndexError(f"too many indices for tensor of dimension {ndim}")
             _check_int(item, shape[real], real)
             np_key.append(item)
             real += 1
             last = "Select"
         elif kind is slice:
-            if real >= ndim:
-                raise IndexError(f"too many indices for tensor of dimension {ndim}")
             item = _slice_bounds(item)
             size = shape[real]
             if item.indices(size) != (0, size, 1):
@@ -244,7 +247,10 @@ def _walk(arr, items) -> _Walk:
             dim += 1
             last = "Unsqueeze"
         elif item is Ellipsis:
-            skipped = ndim - specified
+            # A second ellipsis has nothing left to skip; PyTorch accepts it but its dim
+            # counter runs past the end (which shows in a later item's error).
+            skipped = min(ndim - specified, ndim - real)
+            overshoot += ndim - specified - skipped
             np_key.extend([slice(None)] * skipped)
             dim += skipped
             real += skipped
@@ -625,11 +631,19 @@ def embed(grad: Tensor, shape: tuple, key) -> Tensor:
 # -- setitem ------------------------------------------------------------------------------------------
 
 class CopySlices(IndexPutBackward0):
-    pass
+    def name(self) -> str:
+        return "torch::autograd::CopySlices"
+
+    def __repr__(self) -> str:
+        return f"<CopySlices object at {hex(id(self))}>"
 
 
 class CopyBackwards(IndexPutBackward0):
-    pass
+    def name(self) -> str:
+        return "torch::autograd::CopyBackwards"
+
+    def __repr__(self) -> str:
+        return f"<CopyBackwards object at {hex(id(self))}>"
 
 
 class FillBackward3(IndexPutBackward0):
