@@ -304,7 +304,10 @@ class _NotImplementedBackward(Node):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
 
     def name(self) -> str:
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"
+
+    def __repr__(self) -> str:
+        return f"<NotImplemented object at {hex(id(self))}>"
 
 
 _SCATTER_REDUCE_WARNING = (
@@ -393,7 +396,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     arr, idx, src_arr = input._data, index._data, src._data
     d = _check_scatter(arr, dim, idx, src_arr)
     if reduce == "mean" and arr.dtype == _BOOL:
-        raise RuntimeError('"scatter_gather_tensor_cpu_reduce_mean" not implemented for \'Bool\'')
+        raise NotImplementedError('"scatter_gather_tensor_cpu_reduce_mean" not implemented for \'Bool\'')
     values = _corner(_at_least_1d(src_arr), _at_least_1d(idx).shape)
     result = wrap(_scatter_compute(input, d, idx, values, reduce, include_self))
     if grad_state.enabled and (input._rg or src._rg):
@@ -992,30 +995,27 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
 
 # -- searchsorted / bucketize -------------------------------------------------------------------------
 
-def _searchsorted_dtype(boundaries, values):
-    # Compare in the promoted dtype; half types widen to float32, which is exact for them.
-    common = D.promote_types(D._BY_NP[boundaries.dtype], D._BY_NP[values.dtype]).np
-    return _F32 if common in _HALF_TYPES else common
+def _bisect(boundaries, values, right: bool):
+    """PyTorch's binary search, run for every value at once (one vectorized step per halving).
 
-
-def _batched_searchsorted(boundaries, values, right: bool):
-    """searchsorted of each row of ``values`` in the same row of ``boundaries`` (2-D each),
-    all rows at once: merge-sort the (row, value) pairs and count boundaries before each."""
+    ``boundaries`` is (rows, m) and ``values`` (rows, n).  Following PyTorch's comparisons
+    exactly (``!(mid >= v)`` / ``!(mid > v)``) also reproduces its answers for NaN.
+    """
     rows, m = boundaries.shape
-    n = values.shape[1]
-    row_of_bound = np.repeat(np.arange(rows), m)
-    row_of_value = np.repeat(np.arange(rows), n)
-    keys = np.concatenate([boundaries.reshape(-1), values.reshape(-1)])
-    row = np.concatenate([row_of_bound, row_of_value])
-    is_value = np.concatenate([np.zeros(rows * m, bool), np.ones(rows * n, bool)])
-    # On ties, boundaries go first for 'right' (they count) and after values for 'left'.
-    tie = is_value if right else ~is_value
-    order = np.lexsort((tie, keys, row))
-    merged_is_value = is_value[order]
-    bounds_before = np.cumsum(~merged_is_value) - (~merged_is_value)
-    result = np.empty(rows * n, dtype=np.int64)
-    result[order[merged_is_value] - rows * m] = bounds_before[merged_is_value]
-    return (result.reshape(rows, n) - (np.arange(rows) * m)[:, None])
+    start = np.zeros(values.shape, dtype=np.int64)
+    end = np.full(values.shape, m, dtype=np.int64)
+    if m == 0:
+        return start
+    while True:
+        active = start < end
+        if not active.any():
+            return start
+        mid = start + ((end - start) >> 1)
+        mid_values = np.take_along_axis(boundaries, np.minimum(mid, m - 1), axis=1)
+        with np.errstate(invalid="ignore"):
+            go_right = ~(mid_values > values) if right else ~(mid_values >= values)
+        start = np.where(active & go_right, mid + 1, start)
+        end = np.where(active & ~go_right, mid, end)
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
@@ -1072,17 +1072,19 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         if _first_bad(order, 0, boundaries.shape[-1]) is not None:
             raise RuntimeError("torch.searchsorted(): sorter index out of range")
         boundaries = np.take_along_axis(boundaries, order, axis=-1)
-    common = _searchsorted_dtype(boundaries, values)
+    from ._dispatch import result_type
+    common = result_type(sorted_sequence, input).np
+    if common in _HALF_TYPES:
+        common = _F32  # exact for half values, and NumPy compares it natively
     boundaries = boundaries.astype(common, copy=False)
     values = values.astype(common, copy=False)
-    side_name = "right" if right else "left"
+    m = boundaries.shape[-1]
     if boundaries.ndim == 1:
-        data = np.searchsorted(boundaries, values, side=side_name)
+        flat = _bisect(boundaries.reshape(1, m), values.reshape(1, -1), right)
     else:
-        m = boundaries.shape[-1]
-        n = values.shape[-1]
-        data = _batched_searchsorted(boundaries.reshape(-1, m), values.reshape(-1, n), right)
-        data = data.reshape(values.shape)
+        rows = int(np.prod(boundaries.shape[:-1]))
+        flat = _bisect(boundaries.reshape(rows, m), values.reshape(rows, -1), right)
+    data = flat.reshape(values.shape)
     result = wrap(np.asarray(data).astype(out_dtype))
     return _finish(result, out, "searchsorted")
 

@@ -838,7 +838,8 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
         raise TypeError(f"index_put(): argument 'values' (position 3) must be Tensor, not "
                         f"{_type_name(values)}")
     plan, recorded = _index_put_plan(input, indices, "index_put")
-    masked_fill = not accumulate and values._data.size == 1 and _single_mask(recorded)
+    masked_fill = not accumulate and values._data.size == 1 and len(indices) == 1 and \
+        indices[0]._data.dtype in _MASK_DTYPES
     data = _put_values(input._data, plan, values, masked_fill)
     check_bounds(plan)
     out = input._data.copy()
