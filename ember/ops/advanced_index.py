@@ -1003,19 +1003,30 @@ def _bisect(boundaries, values, right: bool):
     """
     rows, m = boundaries.shape
     start = np.zeros(values.shape, dtype=np.int64)
-    end = np.full(values.shape, m, dtype=np.int64)
     if m == 0:
         return start
+    if rows == 1 and not (_has_nan(boundaries) or _has_nan(values)):
+        # Without NaNs every correct binary search agrees; NumPy's is fastest.
+        side = "right" if right else "left"
+        return np.searchsorted(boundaries[0], values[0], side=side).reshape(values.shape)
+    end = np.full(values.shape, m, dtype=np.int64)
+    flat = boundaries.reshape(-1)
+    row_start = (np.arange(rows, dtype=np.int64) * m)[:, None]
     while True:
         active = start < end
         if not active.any():
             return start
-        mid = start + ((end - start) >> 1)
-        mid_values = np.take_along_axis(boundaries, np.minimum(mid, m - 1), axis=1)
+        mid = (start + end) >> 1
+        mid_values = flat[row_start + np.minimum(mid, m - 1)]
         with np.errstate(invalid="ignore"):
             go_right = ~(mid_values > values) if right else ~(mid_values >= values)
-        start = np.where(active & go_right, mid + 1, start)
+        go_right &= active
+        start = np.where(go_right, mid + 1, start)
         end = np.where(active & ~go_right, mid, end)
+
+
+def _has_nan(arr) -> bool:
+    return arr.dtype.kind == "f" and bool(np.isnan(arr).any())
 
 
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,

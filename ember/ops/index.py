@@ -158,6 +158,11 @@ def _as_index_array(item) -> np.ndarray:
     """A list or array used as an index: bool and uint8 stay masks, the rest become int64."""
     if isinstance(item, np.ndarray):
         arr = item
+    elif type(item) is list and _flat_numbers(item):
+        arr = np.array(item)
+        if arr.dtype.kind not in "biuf":
+            from .creation import tensor
+            arr = tensor(item)._data
     else:
         from .creation import tensor
         arr = tensor(item)._data
@@ -166,8 +171,20 @@ def _as_index_array(item) -> np.ndarray:
     return arr
 
 
+def _flat_numbers(items: list) -> bool:
+    for item in items:
+        kind = type(item)
+        if kind is not int and kind is not bool and kind is not float:
+            return False
+    return True
+
+
 def _slice_bounds(item: slice) -> slice:
-    step = _index_or_none(item.step)
+    start, stop, step = item.start, item.stop, item.step
+    if (start is None or type(start) is int) and (stop is None or type(stop) is int) and \
+            (step is None or (type(step) is int and step > 0)):
+        return item
+    step = _index_or_none(step)
     if step is not None and step <= 0:
         if step == 0:
             raise ValueError("slice step cannot be zero")
@@ -307,16 +324,41 @@ class IndexPlan:
     """Where an indexing operation reads or writes: ``arr[basic][adv]``.
 
     ``adv`` is None for a basic (view) key.  ``positions`` are the view dims indexed by
-    arrays, ``broadcast`` the broadcast shape of those arrays and ``region`` the shape of the
-    indexed result.
+    arrays, ``broadcast`` the broadcast shape of those arrays, ``region`` the shape of the
+    indexed result, ``arrays``/``sizes`` the integer index arrays and the sizes they index,
+    and ``checked`` which of them need a bounds check (those from masks cannot be out of
+    range).  A key made of one boolean mask keeps the mask itself and expands it to integer
+    arrays only if asked (``int_key``), which is much faster for large masks.
     """
 
-    __slots__ = ("basic", "adv", "int_key", "positions", "broadcast", "region", "arrays",
-                 "sizes")
+    __slots__ = ("basic", "adv", "positions", "broadcast", "region", "sizes", "checked",
+                 "_arrays", "_mask")
 
     def __init__(self, basic, adv=None) -> None:
         self.basic = basic
         self.adv = adv
+        self._mask = None
+
+    @property
+    def arrays(self) -> list:
+        if self._arrays is None:
+            self._arrays = list(np.nonzero(self._mask))
+        return self._arrays
+
+    @property
+    def int_key(self) -> tuple:
+        key = list(self.adv)
+        if self._mask is not None:
+            pos = self.positions[0]
+            key[pos:pos + 1] = self.arrays
+        else:
+            for pos, arr in zip(self.positions, self.arrays):
+                key[pos] = arr
+        return tuple(key)
+
+    @property
+    def mask_only(self) -> bool:
+        return self._mask is not None
 
 
 def advanced_plan(basic, view_shape, recorded) -> IndexPlan:
@@ -325,20 +367,26 @@ def advanced_plan(basic, view_shape, recorded) -> IndexPlan:
     for _, arr, _ in recorded:
         if arr.dtype not in _INDEX_DTYPES:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-    arrays = []
-    single_mask = None
+    masks = []
     for pos, arr, _ in recorded:
         if arr.dtype in _MASK_DTYPES:
             if arr.dtype == np.uint8:
                 warnings.warn(_UINT8_WARNING, UserWarning, stacklevel=5)
                 arr = arr != 0
             _check_mask(arr, view_shape, pos)
-            if len(recorded) == 1:
-                single_mask = (pos, arr)
-            nonzero = np.nonzero(arr)
+        masks.append(arr)
+    if len(recorded) == 1 and masks[0].dtype == np.bool_ and masks[0].ndim > 0:
+        return _mask_plan(basic, view_shape, recorded[0][0], masks[0])
+    arrays = []
+    checked = []
+    for (pos, _, _), arr in zip(recorded, masks):
+        if arr.dtype == np.bool_:
+            nonzero = np.nonzero(arr) if arr.ndim else ()
             arrays.extend((pos + j, nonzero[j]) for j in range(arr.ndim))
+            checked.extend([False] * arr.ndim)
         else:
             arrays.append((pos, arr))
+            checked.append(True)
     if len(arrays) > len(view_shape):
         raise IndexError(f"too many indices for tensor of dimension {len(view_shape)} "
                          f"(got {len(arrays)})")
@@ -351,19 +399,26 @@ def advanced_plan(basic, view_shape, recorded) -> IndexPlan:
     key = [slice(None)] * len(view_shape)
     for pos, arr in arrays:
         key[pos] = arr
-    int_key = tuple(key)
-    positions = [pos for pos, _ in arrays]
-    if single_mask is not None and single_mask[1].ndim > 0:
-        # NumPy's own boolean indexing is the same selection, done faster.
-        pos, mask = single_mask
-        key = key[:pos] + [mask] + key[pos + mask.ndim:]
     plan = IndexPlan(basic, tuple(key))
-    plan.int_key = int_key
-    plan.positions = positions
+    plan.positions = [pos for pos, _ in arrays]
     plan.broadcast = broadcast
-    plan.arrays = [a for _, a in arrays]
-    plan.sizes = [view_shape[p] for p in positions]
-    plan.region = _region_shape(view_shape, positions, broadcast)
+    plan._arrays = [a for _, a in arrays]
+    plan.checked = checked
+    plan.sizes = [view_shape[p] for p in plan.positions]
+    plan.region = _region_shape(view_shape, plan.positions, broadcast)
+    return plan
+
+
+def _mask_plan(basic, view_shape, pos, mask) -> IndexPlan:
+    # NumPy's own boolean indexing makes the same selection as the mask's nonzero arrays.
+    plan = IndexPlan(basic, (slice(None),) * pos + (mask,))
+    plan._mask = mask
+    plan._arrays = None
+    plan.positions = list(range(pos, pos + mask.ndim))
+    plan.broadcast = (int(np.count_nonzero(mask)),)
+    plan.checked = [False] * mask.ndim
+    plan.sizes = [view_shape[p] for p in plan.positions]
+    plan.region = _region_shape(view_shape, plan.positions, plan.broadcast)
     return plan
 
 
@@ -393,8 +448,10 @@ def _region_shape(view_shape, positions, broadcast) -> tuple:
 
 def check_bounds(plan: IndexPlan) -> None:
     """PyTorch's IndexError for an index array entry outside its dimension."""
-    for ordinal, (arr, size) in enumerate(zip(plan.arrays, plan.sizes)):
-        if arr.size == 0:
+    if plan.mask_only:
+        return
+    for ordinal, (arr, size, checked) in enumerate(zip(plan.arrays, plan.sizes, plan.checked)):
+        if not checked or arr.size == 0:
             continue
         low, high = arr.min(), arr.max()
         if low < -size or high >= size:
@@ -428,13 +485,14 @@ def _plan_put(target, plan: IndexPlan, values, accumulate: bool) -> None:
 def _assign_last_wins(view, plan: IndexPlan, values) -> None:
     """``view[plan.adv] = values`` where a position named twice keeps the last value written,
     in the C order of the index (PyTorch's CPU order), not whatever NumPy's iterator picks."""
-    arrays = plan.arrays
     count = 1
     for s in plan.broadcast:
         count *= s
-    if count <= 1 or plan.adv[plan.positions[0]].dtype == np.bool_:
+    if count <= 1 or plan.mask_only or not any(plan.checked):
+        # Masks name each position once.
         view[plan.adv] = values
         return
+    arrays = plan.arrays
     sizes = plan.sizes
     wrapped = [np.broadcast_to(np.where(a < 0, a + s, a), plan.broadcast)
                for a, s in zip(arrays, sizes)]
