@@ -457,3 +457,101 @@ def test_random_keys_get_and_set(shape_and_key):
         x[_hyp_key(lib, items)] = -1.0
         return x
     assert_same(write(ember), write(torch))
+
+
+# -- composite and unusual targets --------------------------------------------------------------------
+
+def _composite_cases():
+    def masked_iadd(L):
+        x = L.tensor(BASE)
+        x[L.tensor(MASK_FULL.tolist())] += 1
+        return x
+
+    def duplicate_iadd(L):
+        x = L.tensor(BASE)
+        x[[0, 0]] += 1
+        return x
+
+    def view_inplace(L):
+        x = L.tensor(BASE)
+        x[0] += 1
+        x[:, 1] *= 2
+        x[..., ::2] -= 3
+        return x
+
+    def complex_values(L):
+        x = L.tensor(BASE, dtype=L.complex64)
+        x[[1], 1:] = L.tensor(1j, dtype=L.complex64)
+        return x
+
+    def bfloat16_values(L):
+        x = L.tensor(BASE, dtype=L.bfloat16)
+        x[0, [1, 2]] = 3.3
+        x[1] = L.tensor(2.7)
+        return x
+
+    def int32_index(L):
+        x = L.tensor(BASE)
+        x[L.tensor([1, 0], dtype=L.int32)] = L.tensor(-1.0, dtype=L.float64)
+        return x
+
+    def write_through_view(L):
+        x = L.tensor(BASE)
+        v = x[0]
+        v[[0, 1]] = 7.0
+        return x
+
+    def overlapping_source(L):
+        x = L.tensor(BASE)
+        x[1:, [0, 2]] = x[:1, [1, 1]]
+        return x
+
+    def empty_dims(L):
+        return L.zeros(3, 0)[[0, 2]], L.zeros(0, 3)[L.tensor([], dtype=L.int64)]
+
+    def expanded_scalar_write(L):
+        x = L.tensor(np.arange(4.0)).expand(2, 4)
+        x[0, 1] = 9
+        x[0] = 5
+        return x
+
+    def expanded_index_put(L):
+        x = L.tensor(np.arange(4.0)).expand(2, 4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x[[0], 1] = 8
+        return x
+
+    def expanded_overlap_write(L):
+        x = L.tensor(np.arange(4.0)).expand(2, 4)
+        x[:, 1] = 8
+        return x
+
+    def empty_index_on_empty_dim(L):
+        return L.zeros(0, 3)[[0]]
+
+    return [masked_iadd, duplicate_iadd, view_inplace, complex_values, bfloat16_values,
+            int32_index, write_through_view, overlapping_source, empty_dims,
+            expanded_scalar_write, expanded_index_put, expanded_overlap_write,
+            empty_index_on_empty_dim]
+
+
+@pytest.mark.parametrize("case", _composite_cases(), ids=lambda f: f.__name__)
+def test_composite_writes(case):
+    out_e, err_e = _outcome(ember, case)
+    out_t, err_t = _outcome(torch, case)
+    if err_t is not None:
+        assert type(err_e) is type(err_t) and str(err_e) == str(err_t), (err_e, err_t)
+    else:
+        assert err_e is None, err_e
+        assert_same(out_e, out_t)
+
+
+def test_meta_tensors_index_without_data():
+    x = ember.empty(3, 4, device="meta")
+    assert x[0].shape == (4,) and x[0].device.type == "meta"
+    assert x[:, [1, 2]].shape == (3, 2)
+    assert x[None, 1:].shape == (1, 2, 4)
+    x[0] = 1.0
+    with pytest.raises(IndexError):
+        x[5]

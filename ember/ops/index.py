@@ -371,7 +371,7 @@ def advanced_plan(basic, view_shape, recorded) -> IndexPlan:
     for pos, arr, _ in recorded:
         if arr.dtype in _MASK_DTYPES:
             if arr.dtype == np.uint8:
-                warnings.warn(_UINT8_WARNING, UserWarning, stacklevel=5)
+                warnings.warn(_UINT8_WARNING, UserWarning, stacklevel=4)
                 arr = arr != 0
             _check_mask(arr, view_shape, pos)
         masks.append(arr)
@@ -453,12 +453,22 @@ def check_bounds(plan: IndexPlan) -> None:
     for ordinal, (arr, size, checked) in enumerate(zip(plan.arrays, plan.sizes, plan.checked)):
         if not checked or arr.size == 0:
             continue
+        if size == 0:
+            raise IndexError("index is out of bounds for dimension with size 0")
         low, high = arr.min(), arr.max()
         if low < -size or high >= size:
             bad = (arr < -size) | (arr >= size)
             value = arr.reshape(-1)[np.argmax(bad.reshape(-1))]
             raise IndexError(f"index {value} is out of bounds for dimension {ordinal} with "
                              f"size {size}")
+
+
+def IndexPlan_on_view(plan: IndexPlan) -> IndexPlan:  # noqa: N802 - reads as a constructor
+    """The same plan for an array that already is ``arr[plan.basic]``."""
+    local = IndexPlan((Ellipsis,), plan.adv)
+    for name in ("positions", "broadcast", "region", "sizes", "checked", "_arrays", "_mask"):
+        setattr(local, name, getattr(plan, name))
+    return local
 
 
 def _plan_get(arr, plan: IndexPlan):
@@ -716,6 +726,9 @@ def setitem(input: Tensor, key, value) -> None:
     if key is False:
         return
     arr = input._data
+    if type(arr) is not np.ndarray:
+        getitem(input, key)  # meta tensors hold no data: check the key, write nothing
+        return
     kind = type(key)
     if key is Ellipsis:
         np_key, identity, recorded = (Ellipsis,), True, ()
@@ -773,10 +786,7 @@ def _copy_to(input: Tensor, np_key, identity: bool, value_t: Tensor) -> None:
         node.plan, node.value_shape = plan, value_t._data.shape
         apply_inplace(input, result)
         return
-    target = arr[np_key]
-    if not target.flags.writeable:
-        _not_writeable()
-    target[...] = values
+    _writable(arr[np_key])[...] = values
     input._bump_version()
 
 
@@ -797,6 +807,25 @@ def _expand_for_setitem(data, region):
                                f"Target sizes: {shape_str(region)}.  Tensor sizes: "
                                f"{shape_str(stripped.shape)}")
     return stripped
+
+
+def _writable(view, overlap_ok: bool = False):
+    """``view``, or a writable alias of its memory when NumPy marked it read-only (an
+    expanded tensor): PyTorch writes through unless the written region overlaps itself
+    (index_put only warns about that)."""
+    if view.flags.writeable:
+        return view
+    if any(stride == 0 and size > 1 for size, stride in zip(view.shape, view.strides)):
+        if not overlap_ok:
+            _not_writeable()
+        warnings.warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the "
+                      "tensor before performing this operation. This also applies to advanced "
+                      "indexing e.g. tensor[indices] = tensor", UserWarning, stacklevel=5)
+    from .._storage import element_strides, storage_offset, view_from_storage
+    alias = view_from_storage(view, view.shape, element_strides(view), storage_offset(view))
+    if not alias.flags.writeable:
+        _not_writeable()
+    return alias
 
 
 def _not_writeable():
@@ -848,9 +877,8 @@ def _put_advanced(input: Tensor, np_key, identity: bool, recorded, value_t: Tens
         node.plan, node.value_shape = plan, value_t._data.shape
         apply_inplace(input, result)
         return
-    if not arr.flags.writeable:
-        _not_writeable()
-    _plan_put(arr, plan, values, False)
+    view = _writable(arr[np_key], overlap_ok=True)
+    _plan_put(view, IndexPlan_on_view(plan), values, False)
     input._bump_version()
 
 
