@@ -217,6 +217,10 @@ VALUE_CASES.update({
     "take_transposed": lambda L: x(L).t().take(t(L, [1, 2, 3])),
     "put": lambda L: x(L).put(t(L, [[0, -1]]), t(L, [10.0, 20.0])),
     "put_dups": lambda L: L.put(L.zeros(3), t(L, [0, 0, 0]), t(L, [1.0, 2.0, 3.0])),
+    "put_dups_sparse": lambda L: L.put(L.zeros(9000, dtype=L.float64), t(L, [5, 8999, 5]),
+                                       t(L, [1.0, 2.0, 3.0])),
+    "scatter_dups_sparse": lambda L: L.scatter(L.zeros(9000, dtype=L.float64), 0,
+                                               t(L, [7, 7, 1]), t(L, [1.0, 2.0, 3.0])),
     "put_acc": lambda L: L.put(x(L), t(L, [0, 0, 11]), t(L, [[1.0], [2.0], [3.0]]),
                                accumulate=True),
     "put_acc_half": lambda L: L.ones(3, dtype=L.bfloat16).put_(
@@ -704,4 +708,27 @@ def test_random_searchsorted(data):
     def run(L):
         seq = L.tensor(boundaries[0] if one_d else boundaries)
         return L.searchsorted(seq, L.tensor(values), right=right)
+    assert_same(run(ember), run(torch))
+
+
+@given(st.data())
+def test_random_scatter_reduce_and_index_put(data):
+    n = data.draw(st.integers(1, 6))
+    k = data.draw(st.integers(1, 10))
+    reduce = data.draw(st.sampled_from(["sum", "prod", "mean", "amax", "amin"]))
+    include_self = data.draw(st.booleans())
+    accumulate = data.draw(st.booleans())
+    dtype = data.draw(st.sampled_from(["float64", "int64"]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 16)))
+    target = rng.integers(-4, 5, size=(n, 3)).astype(dtype)
+    index = rng.integers(0, n, size=(k, 3))
+    src = rng.integers(-4, 5, size=(k, 3)).astype(dtype)
+    rows = rng.integers(-n, n, size=k)
+
+    def run(L):
+        a = L.tensor(target)
+        reduced = L.scatter_reduce(a, 0, L.tensor(index), L.tensor(src), reduce,
+                                   include_self=include_self)
+        put = L.index_put(a, (L.tensor(rows),), L.tensor(src), accumulate=accumulate)
+        return reduced, put
     assert_same(run(ember), run(torch))

@@ -18,7 +18,7 @@ from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import _type_word, apply_inplace, bind_methods, shape_str, write_out
-from .index import checked_scalar, embed
+from .index import checked_scalar, embed, keep_last
 
 wrap = Tensor._make
 
@@ -91,15 +91,13 @@ def _compute_dtype(np_dtype):
     return _F32 if np_dtype in _HALF_TYPES else np_dtype
 
 
-def _last_wins(positions, values):
-    """Drop all but the last write to each position (only when some repeat)."""
+def _last_wins(positions, values, size: int):
+    """Drop all but the last write to each of ``positions`` (in [0, size)) when some repeat,
+    so the result does not depend on the order NumPy's assignment happens to use."""
     flat = positions.reshape(-1)
-    if flat.size < 2:
+    keep = keep_last(flat, size)
+    if keep is None:
         return positions, values
-    ordered = np.sort(flat)
-    if not (ordered[1:] == ordered[:-1]).any():
-        return positions, values
-    keep = np.sort(flat.size - 1 - np.unique(flat[::-1], return_index=True)[1])
     return flat[keep], values.reshape((flat.size,) + values.shape[positions.ndim:])[keep]
 
 
@@ -164,7 +162,7 @@ def _scatter_into(out, positions, values, reduce, include_self: bool = True):
     flat_values = values.reshape(-1)
     if reduce is None:
         target = out.reshape(-1)
-        flat_positions, flat_values = _last_wins(flat_positions, flat_values)
+        flat_positions, flat_values = _last_wins(flat_positions, flat_values, target.size)
         target[flat_positions] = flat_values
         return out
     dtype = out.dtype
@@ -633,7 +631,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     data = np.array(_at_least_1d(arr), copy=True)
     moved = np.moveaxis(data, d, 0)
     values = np.moveaxis(_at_least_1d(src), d, 0)
-    positions, values = _last_wins(_index_vector(idx), values)
+    positions, values = _last_wins(_index_vector(idx), values, size)
     moved[positions] = values
     result = wrap(data.reshape(arr.shape))
     if grad_state.enabled and (input._rg or source._rg):
@@ -953,7 +951,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     if accumulate:
         np.add.at(flat, positions, values)
     else:
-        positions, values = _last_wins(positions, values)
+        positions, values = _last_wins(positions, values, arr.size)
         flat[positions] = values
     result = wrap(data)
     if grad_state.enabled and (input._rg or source._rg):

@@ -507,12 +507,10 @@ def _assign_last_wins(view, plan: IndexPlan, values) -> None:
     wrapped = [np.broadcast_to(np.where(a < 0, a + s, a), plan.broadcast)
                for a, s in zip(arrays, sizes)]
     linear = np.ravel_multi_index(wrapped, sizes).reshape(-1)
-    ordered = np.sort(linear)
-    if not (ordered[1:] == ordered[:-1]).any():
+    keep = keep_last(linear, int(np.prod(sizes)))
+    if keep is None:
         view[plan.adv] = values
         return
-    reversed_first = np.unique(linear[::-1], return_index=True)[1]
-    keep = linear.size - 1 - reversed_first
     positions = plan.positions
     nb = len(plan.broadcast)
     start = positions[0] if _adjacent(positions) else 0
@@ -521,6 +519,25 @@ def _assign_last_wins(view, plan: IndexPlan, values) -> None:
     front = front.reshape((count,) + front.shape[nb:])
     target = np.moveaxis(view, positions, list(range(len(positions))))
     target[tuple(w.reshape(-1)[keep] for w in wrapped)] = front[keep]
+
+
+def keep_last(linear, size: int):
+    """Positions (in order) of the last occurrence of each value of ``linear`` (ints in
+    [0, size)), or None when no value repeats.  Deterministic: built on ufunc.at."""
+    n = linear.size
+    if n < 2:
+        return None
+    if size <= 4 * n + 4096:
+        counts = np.bincount(linear, minlength=size)
+        if counts.max() <= 1:
+            return None
+        last = np.full(size, -1, dtype=np.int64)
+        np.maximum.at(last, linear, np.arange(n, dtype=np.int64))
+        return np.sort(last[last >= 0])
+    ordered = np.sort(linear)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return None
+    return np.sort(n - 1 - np.unique(linear[::-1], return_index=True)[1])
 
 
 # -- differentiable get / put through a plan ----------------------------------------------------------
