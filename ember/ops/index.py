@@ -360,6 +360,26 @@ class IndexPlan:
     def mask_only(self) -> bool:
         return self._mask is not None
 
+    def frozen(self) -> "IndexPlan":
+        """This plan with private copies of its index arrays, for a backward node to keep
+        (the user's index tensors may be changed in place before backward runs)."""
+        if self.adv is None:
+            return self
+        plan = IndexPlan(self.basic)
+        for name in ("positions", "broadcast", "region", "sizes", "checked"):
+            setattr(plan, name, getattr(self, name))
+        if self._mask is not None:
+            plan._mask = self._mask.copy()
+            plan._arrays = None
+            plan.adv = self.adv[:-1] + (plan._mask,)
+        else:
+            plan._arrays = [a.copy() for a in self._arrays]
+            key = list(self.adv)
+            for pos, arr in zip(self.positions, plan._arrays):
+                key[pos] = arr
+            plan.adv = tuple(key)
+        return plan
+
 
 def advanced_plan(basic, view_shape, recorded) -> IndexPlan:
     """Validate recorded index arrays against the view's shape (types, mask shapes,
@@ -463,7 +483,7 @@ def check_bounds(plan: IndexPlan) -> None:
                              f"size {size}")
 
 
-def IndexPlan_on_view(plan: IndexPlan) -> IndexPlan:  # noqa: N802 - reads as a constructor
+def _plan_on_view(plan: IndexPlan) -> IndexPlan:
     """The same plan for an array that already is ``arr[plan.basic]``."""
     local = IndexPlan((Ellipsis,), plan.adv)
     for name in ("positions", "broadcast", "region", "sizes", "checked", "_arrays", "_mask"):
@@ -587,7 +607,7 @@ def _reduce_to(grad: Tensor, shape: tuple) -> Tensor:
 
 
 def index_put_with_plan(input: Tensor, plan: IndexPlan, values: Tensor,
-                        accumulate: bool = False, node_class=None) -> Tensor:
+                        accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` written (or added) where the plan points."""
     out = input._data.copy()
     data = values._data
@@ -597,7 +617,7 @@ def index_put_with_plan(input: Tensor, plan: IndexPlan, values: Tensor,
     _plan_put(out, plan, _strip_to(data, plan, out), accumulate)
     result = wrap(out)
     if grad_state.enabled and (input._rg or values._rg):
-        node = (node_class or IndexPutBackward0)((input, values), result)
+        node = IndexPutBackward0((input, values), result)
         node.plan, node.accumulate, node.value_shape = plan, accumulate, values._data.shape
     return result
 
@@ -680,6 +700,8 @@ def getitem(input: Tensor, key) -> Tensor:
     view = arr[walk.np_key]
     plan = advanced_plan(walk.np_key, view.shape, walk.recorded)
     check_bounds(plan)
+    if grad_state.enabled and input._rg:
+        plan = plan.frozen()
     return index_with_plan(input, plan)
 
 
@@ -889,13 +911,14 @@ def _put_advanced(input: Tensor, np_key, identity: bool, recorded, value_t: Tens
     check_bounds(plan)
     _check_target(input, identity)
     if grad_state.enabled and (input._rg or value_t._rg):
+        plan = plan.frozen()
         result = index_put_with_plan(input.detach(), plan, wrap(values), False)
         node = (IndexPutBackward0 if identity else CopySlices)((input, value_t), result)
         node.plan, node.value_shape = plan, value_t._data.shape
         apply_inplace(input, result)
         return
     view = _writable(arr[np_key], overlap_ok=True)
-    _plan_put(view, IndexPlan_on_view(plan), values, False)
+    _plan_put(view, _plan_on_view(plan), values, False)
     input._bump_version()
 
 
@@ -950,7 +973,8 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
     result = wrap(out)
     if grad_state.enabled and (input._rg or values._rg):
         node = IndexPutBackward0((input, values), result)
-        node.plan, node.accumulate, node.value_shape = plan, accumulate, values._data.shape
+        node.plan, node.accumulate = plan.frozen(), accumulate
+        node.value_shape = values._data.shape
     return result
 
 
