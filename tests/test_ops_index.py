@@ -299,6 +299,12 @@ ERROR_CASES = {
     "scatter_reduce_dtype": lambda L: L.scatter_reduce(x(L), 0, t(L, IDX), s(L, "float32"), "sum"),
     "scatter_reduce_bool_mean": lambda L: L.scatter_reduce(t(L, [True]), 0, t(L, [0]),
                                                            t(L, [True]), "mean"),
+    "scatter_reduce_complex_amin": lambda L: L.scatter_reduce(x(L, "complex64"), 0, t(L, IDX),
+                                                              s(L, "complex64"), "amin"),
+    "index_reduce_complex_amax": lambda L: L.index_reduce(x(L, "complex128"), 0, t(L, [0]),
+                                                          s(L, "complex128")[:1], "amax"),
+    "index_reduce_bool_mean": lambda L: L.index_reduce(t(L, [True]), 0, t(L, [0]),
+                                                       t(L, [True]), "mean"),
     "index_select_2d": lambda L: L.index_select(x(L), 0, t(L, [[0]])),
     "index_select_float": lambda L: L.index_select(x(L), 0, t(L, [0.0])),
     "index_select_int16": lambda L: L.index_select(x(L), 0, t(L, [0], "int16")),
@@ -732,3 +738,40 @@ def test_random_scatter_reduce_and_index_put(data):
         put = L.index_put(a, (L.tensor(rows),), L.tensor(src), accumulate=accumulate)
         return reduced, put
     assert_same(run(ember), run(torch))
+
+
+DTYPE_OPS = {
+    "gather": lambda L, a, b: L.gather(a, 1, t(L, IDX_SMALL + [[3, 3]])),
+    "scatter": lambda L, a, b: L.scatter(a, 0, t(L, IDX_SMALL), b),
+    "scatter_value": lambda L, a, b: L.scatter(a, 0, t(L, IDX_SMALL), 1),
+    "scatter_add": lambda L, a, b: L.scatter_add(a, 0, t(L, IDX), b),
+    "scatter_reduce_amax": lambda L, a, b: L.scatter_reduce(a, 0, t(L, IDX), b, "amax"),
+    "scatter_reduce_prod": lambda L, a, b: L.scatter_reduce(a, 0, t(L, IDX), b, "prod",
+                                                            include_self=False),
+    "index_select": lambda L, a, b: L.index_select(a, 1, t(L, [3, 0, 3])),
+    "index_add": lambda L, a, b: L.index_add(a, 0, t(L, [2, 2, 0]), b),
+    "index_copy": lambda L, a, b: L.index_copy(a, 1, t(L, [1, 0]), b[:, :2]),
+    "index_fill": lambda L, a, b: L.index_fill(a, 1, t(L, [1, 0]), 1),
+    "index_put": lambda L, a, b: L.index_put(a, (t(L, [0, 2]),), b[:2]),
+    "index_put_acc": lambda L, a, b: L.index_put(a, (t(L, [0, 0]),), b[:2], accumulate=True),
+    "masked_fill": lambda L, a, b: L.masked_fill(a, t(L, X > 0), 1),
+    "masked_select": lambda L, a, b: L.masked_select(a, t(L, X > 0)),
+    "masked_scatter": lambda L, a, b: L.masked_scatter(a, t(L, X > 0), b),
+    "take": lambda L, a, b: L.take(a, t(L, [[3, -1]])),
+    "put": lambda L, a, b: L.put(a, t(L, [3, -1]), b[0, :2]),
+    "nonzero": lambda L, a, b: L.nonzero(a),
+    "getitem_mask": lambda L, a, b: a[t(L, X > 0)],
+    "setitem_list": lambda L, a, b: a.index_put_((t(L, [1]),), b[:1]),
+}
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+          "float64", "complex64", "complex128"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", sorted(DTYPE_OPS))
+def test_dtypes_match_torch(op, dtype):
+    def run(L):
+        a = L.tensor(X * 2, dtype=L.float64).to(getattr(L, dtype))
+        b = L.tensor(S, dtype=L.float64).to(getattr(L, dtype))
+        return DTYPE_OPS[op](L, a, b)
+    check(run)

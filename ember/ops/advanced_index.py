@@ -393,8 +393,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
                            f"{reduce}")
     arr, idx, src_arr = input._data, index._data, src._data
     d = _check_scatter(arr, dim, idx, src_arr)
-    if reduce == "mean" and arr.dtype == _BOOL:
-        raise NotImplementedError('"scatter_gather_tensor_cpu_reduce_mean" not implemented for \'Bool\'')
+    _check_reduce_dtype(arr, reduce, lambda r: f"scatter_gather_tensor_cpu_reduce_{r}")
     values = _corner(_at_least_1d(src_arr), _at_least_1d(idx).shape)
     result = wrap(_scatter_compute(input, d, idx, values, reduce, include_self))
     if grad_state.enabled and (input._rg or src._rg):
@@ -402,6 +401,21 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         node.save(input, src, index, result)
         node.dim, node.reduce, node.include_self = d, reduce, include_self
     return _finish(result, out, "scatter_reduce")
+
+
+def _check_reduce_dtype(arr, reduce: str, kernel) -> None:
+    """PyTorch has no kernel for complex max/min or for the mean of bools; ``kernel(reduce)``
+    names the one whose error it raises."""
+    if (reduce in ("amax", "amin") and arr.dtype.kind == "c") or \
+            (reduce == "mean" and arr.dtype == _BOOL):
+        raise NotImplementedError(f'"{kernel(reduce)}" not implemented for \'{_word(arr)}\'')
+
+
+def _index_reduce_kernel(ndim: int):
+    if ndim <= 1:  # PyTorch's 1-D path fails in a different kernel than the general one
+        return lambda reduce: "index_func_"
+    return lambda reduce: {"amax": "maximum_cpu", "amin": "minimum_cpu"}.get(reduce,
+                                                                             "div_floor_cpu")
 
 
 def _where(condition, a: Tensor, b: Tensor) -> Tensor:
@@ -723,6 +737,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     size = _at_least_1d(arr).shape[d]
     if _first_bad(idx, 0, size) is not None:
         raise IndexError("index out of range in self")
+    _check_reduce_dtype(arr, reduce, _index_reduce_kernel(arr.ndim))
     # index_reduce is scatter_reduce with the index repeated across source's other dims.
     src1 = _at_least_1d(src)
     shape = [1] * src1.ndim
