@@ -555,3 +555,18 @@ def test_meta_tensors_index_without_data():
     x[0] = 1.0
     with pytest.raises(IndexError):
         x[5]
+
+
+@pytest.mark.parametrize("make_key", [lambda L: L.Size([1, 2]), lambda L: range(2),
+                                      lambda L: ((0, 1),), lambda L: [range(2), 0],
+                                      lambda L: (slice(None), range(1, 3))],
+                         ids=["Size", "range", "nested_tuple", "list_of_range", "range_item"])
+def test_special_key_types(make_key):
+    assert_same(ember.tensor(BASE)[make_key(ember)], torch.tensor(BASE)[make_key(torch)])
+
+
+def test_deleting_items_is_refused():
+    for lib in (ember, torch):
+        x = lib.tensor(BASE)
+        with pytest.raises(TypeError, match="does not support deleting items"):
+            del x[0]

@@ -126,6 +126,8 @@ def _as_items(key) -> tuple:
     NumPy) do: a list holding a tensor, sequence, slice, ``...`` or ``None``."""
     if type(key) is tuple:
         return key
+    if isinstance(key, tuple):  # torch.Size, named tuples
+        return tuple(key)
     if isinstance(key, (Tensor, np.ndarray)) or not _is_sequence(key):
         return (key,)
     if len(key) >= 32:
@@ -983,6 +985,11 @@ def index_put_(input: Tensor, indices, values: Tensor, accumulate: bool = False)
     return apply_inplace(input, index_put(input, indices, values, accumulate))
 
 
+def _delete_item(self, key) -> None:
+    raise TypeError("Tensor does not support deleting items")
+
+
 bind_methods(["index_put", "index_put_"], globals())
+Tensor.__delitem__ = _delete_item
 
 __all__ = ["index_put", "index_put_"]
