@@ -134,8 +134,6 @@ def _corner(src, shape):
     return src[tuple(slice(0, s) for s in shape)]
 
 
-_IDENTITY_LOW = {"amax": True, "amin": False}
-
 
 def _reduce_identity(reduce: str, np_dtype):
     if reduce in ("sum", "mean"):
