@@ -269,7 +269,7 @@ def _should_fold(a: Tensor, b: Tensor) -> bool:
     if not (big.ndim >= 3 and small_ndim <= 2):
         return False
     small_requires_grad = (b if a_larger else a)._rg
-    if small_requires_grad and grad_state.enabled:
+    if small_requires_grad:
         # Folding keeps the small operand's gradient a single mm instead of a batched sum.
         return True
     if a.ndim == 2:
@@ -303,6 +303,14 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         result = mm(input, other)
     elif _should_fold(input, other):
         result = _folded_matmul(input, other)
+    elif da == 3 and db == 3 and input._data.shape[0] != other._data.shape[0] and (
+            (input._data.shape[0] == 1 and input._rg) or (other._data.shape[0] == 1 and other._rg)):
+        # A broadcast batch of one on the side that needs a gradient is dropped, so that
+        # side's gradient comes from one folded mm (PyTorch does the same).
+        if input._data.shape[0] == 1 and input._rg:
+            result = matmul(input.squeeze(0), other)
+        else:
+            result = matmul(input, other.squeeze(0))
     else:
         result = _batched_matmul(input, other)
     return _finish(result, out, "matmul")
@@ -772,7 +780,7 @@ def _einsum_sizes(parsed, operands):
         for ch, size in zip(term, op._data.shape):
             if ch in own and own[ch] != size:
                 raise RuntimeError(f"einsum(): subscript {ch} is repeated for operand {index} but "
-                                   f"the sizes don't match, {own[ch]} != {size}")
+                                   f"the sizes don't match, {size} != {own[ch]}")
             own[ch] = size
             seen = sizes.get(ch)
             if seen is None or seen == 1:
@@ -1066,6 +1074,8 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {type_word(a)} but found {type_word(b)}")
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     axis = _wrap_dim(dim, a.ndim)
     if a.shape[axis] != 3 or b.shape[axis] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
