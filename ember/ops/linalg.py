@@ -131,7 +131,7 @@ def _sign_const(t: Tensor) -> Tensor:
 def _abs(t: Tensor) -> Tensor:
     """|t| as a product with the (constant) sign, so it differentiates as PyTorch's abs."""
     if t._data.dtype.kind == "c":
-        return t.abs()
+        return t.abs() if _recording(t) else wrap(np.abs(t._data))
     return t * _sign_const(t)
 
 
@@ -458,9 +458,10 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
             result = _extreme(values, -1, False, ord > 0)
         else:
             summed_dim, kept_dim = (d0, d1) if abs(ord) == 1 else (d1, d0)
-            sums = _abs(A).sum(summed_dim, keepdim=True)
-            result = _extreme(sums, kept_dim, True, ord > 0)
-            result = result.squeeze((d0, d1)) if not keepdim else result
+            sums = _abs(A).sum(summed_dim, keepdim=keepdim)
+            if not keepdim and summed_dim < kept_dim:
+                kept_dim -= 1
+            result = _extreme(sums, kept_dim, keepdim, ord > 0)
             return _finish(result, out, "linalg.matrix_norm")
     if keepdim:
         result = _restore_kept(result, d0, d1)
@@ -711,10 +712,9 @@ def linalg_slogdet(A: Tensor, *, out=None):
         node = LinalgSlogdetBackward0((A,), logabs_t)
         node.save(A, sign_t)
         node.output_index = 1
-        if arr.dtype.kind == "c":
-            node = LinalgSlogdetBackward0((A,), sign_t)
-            node.save(A, sign_t)
-            node.output_index = 0
+        node = LinalgSlogdetBackward0((A,), sign_t)
+        node.save(A, sign_t)
+        node.output_index = 0
     return _finish(RT.linalg_slogdet((sign_t, logabs_t)), out, "linalg.slogdet")
 
 
@@ -775,10 +775,11 @@ def _solve_arrays(a, b, left: bool):
     a_full = np.broadcast_to(a, batch + a.shape[-2:])
     b_full = np.broadcast_to(b, batch + b.shape[-2:])
     try:
-        return np.linalg.solve(a_full, b_full), np.zeros(batch, np.int32)
+        return np.linalg.solve(a_full, b_full), np.zeros(a.shape[:-2], np.int32)
     except np.linalg.LinAlgError:
-        _, _, info = _lu_arrays(a_full)
-        singular = info != 0
+        # info describes A alone (its batch shape), as PyTorch reports it.
+        _, _, info = _lu_arrays(a)
+        singular = np.broadcast_to(info != 0, batch)
         n = a.shape[-1]
         safe = np.where(singular[..., None, None], np.eye(n, dtype=a.dtype), a_full)
         x = np.linalg.solve(safe, b_full)
@@ -806,7 +807,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, op: str):
     x, info = _solve_arrays(a, b_matrix, left)
     if check_errors and np.any(info != 0):
         index = _first_failure(info)
-        raise _lin_alg_error(f"torch.linalg.solve: {_batch_prefix(x, index)}The solver failed "
+        raise _lin_alg_error(f"torch.linalg.solve: {_batch_prefix(a, index)}The solver failed "
                              f"because the input matrix is singular.")
     if vector:
         x = x[..., 0]
@@ -1509,8 +1510,6 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     if driver != "gelsy" and m > n and full_rank:
         residual = np.matmul(a_full, x) - b_full
         residuals = wrap((np.abs(residual) ** 2).sum(-2).astype(real))
-        if vector:
-            residuals = wrap(residuals._data[..., 0])
     else:
         residuals = wrap(np.zeros((0,), real))
     rank_t = wrap(np.asarray(rank)) if driver != "gels" else wrap(np.zeros((0,), np.int64))
@@ -1556,11 +1555,11 @@ def linalg_matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
                                         arr.shape).copy())
         result = A.clone().copy_(identity) if _recording(A) else identity
         return _finish(result, out, "linalg.matrix_power")
+    if n == 1:
+        return _finish(A.clone(), out, "linalg.matrix_power")
     if n < 0:
         A = linalg_inv(A)
         n = -n
-    if n == 1:
-        return _finish(A.clone(), out, "linalg.matrix_power")
     z = result = None
     while n > 0:
         bit = n % 2
@@ -1699,58 +1698,43 @@ def _unpack_lu_tensors(LU: Tensor, pivots: Tensor):
 
 
 def _lu_backward(gL, gU, P, L, U):
-    """Gradient of A = P L U (PyTorch's linalg_lu_backward, square, tall and wide)."""
+    """Gradient of A = P L U for square, wide (m < n) and tall (m > n) inputs."""
     m, n = L._data.shape[-2], U._data.shape[-1]
     k = min(m, n)
-    if m == n:
-        inner = None
-        if gL is not None:
-            inner = _tril(mH(L).matmul(gL), -1)
-        if gU is not None:
-            upper = _triu(gU.matmul(mH(U)))
-            inner = upper if inner is None else inner + upper
-        inner = solve_triangular(mH(L), inner, upper=True, left=True, unitriangular=True)
-        inner = solve_triangular(mH(U), inner, upper=False, left=False)
-        return P.matmul(inner)
-    if m < n:
-        # Wide: A = P L [U1 | U2]
+    dtype = L._data.dtype
+    if m <= n:
+        # Wide: A = P L [U1 | U2]; U2's gradient also moves L (through A2 = P L U2).
         U1 = U[..., :, :k]
-        inner = None
-        if gL is not None:
-            inner = _tril(mH(L).matmul(gL), -1)
+        inner = _tril(mH(L).matmul(gL), -1) if gL is not None else None
         if gU is not None:
-            gU1 = gU[..., :, :k]
-            gU2 = gU[..., :, k:]
-            term = _triu(gU.matmul(mH(U)))
-            inner = term if inner is None else inner + term
-            extra = None
+            upper = _triu(gU[..., :, :k].matmul(mH(U1)))
+            inner = upper if inner is None else inner + upper
+            if n > k:
+                gU2 = gU[..., :, k:]
+                coupling = -_tril(gU2.matmul(mH(U[..., :, k:])), -1)
+                inner = inner + coupling
         inner = solve_triangular(mH(L), inner, upper=True, left=True, unitriangular=True)
-        inner = solve_triangular(mH(U1), inner, upper=False, left=False)
-        left_select = _const(np.eye(k, n, dtype=L._data.dtype))
-        gA = inner.matmul(left_select)
-        if gU is not None:
-            extra = solve_triangular(mH(L), gU2, upper=True, left=True, unitriangular=True)
-            right_select = _const(np.eye(n - k, n, k, dtype=L._data.dtype))
-            gA = gA + extra.matmul(right_select)
-            del gU1
+        gA = solve_triangular(mH(U1), inner, upper=False, left=False)
+        if n > k:
+            gA = gA.matmul(_const(np.eye(k, n, dtype=dtype)))
+            if gU is not None:
+                gA2 = solve_triangular(mH(L), gU[..., :, k:], upper=True, left=True,
+                                       unitriangular=True)
+                gA = gA + gA2.matmul(_const(np.eye(n - k, n, k, dtype=dtype)))
         return P.matmul(gA)
-    # Tall: A = P [L1; L2] U
+    # Tall: P^T A = [L1; L2] U; L2's gradient also moves U (through A2 = L2 U).
     L1 = L[..., :k, :]
-    inner = None
-    if gU is not None:
-        inner = _triu(gU.matmul(mH(U)))
+    inner = _triu(gU.matmul(mH(U))) if gU is not None else None
     if gL is not None:
-        term = _tril(mH(L).matmul(gL), -1)
-        inner = term if inner is None else inner + term
+        lower = _tril(mH(L1).matmul(gL[..., :k, :]), -1)
+        coupling = -_triu(mH(L[..., k:, :]).matmul(gL[..., k:, :]))
+        inner = lower + coupling if inner is None else inner + lower + coupling
     inner = solve_triangular(mH(U), inner, upper=False, left=False)
-    inner = solve_triangular(mH(L1), inner, upper=True, left=True, unitriangular=True)
-    top_select = _const(np.eye(m, k, dtype=L._data.dtype))
-    gA = top_select.matmul(inner)
+    gA = _const(np.eye(m, k, dtype=dtype)).matmul(
+        solve_triangular(mH(L1), inner, upper=True, left=True, unitriangular=True))
     if gL is not None:
-        gL2 = gL[..., k:, :]
-        extra = solve_triangular(mH(U), gL2, upper=False, left=False)
-        bottom_select = _const(np.eye(m, m - k, -k, dtype=L._data.dtype))
-        gA = gA + bottom_select.matmul(extra)
+        gA2 = solve_triangular(mH(U), gL[..., k:, :], upper=False, left=False)
+        gA = gA + _const(np.eye(m, m - k, -k, dtype=dtype)).matmul(gA2)
     return P.matmul(gA)
 
 
