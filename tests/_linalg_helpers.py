@@ -72,9 +72,9 @@ def compare_grads(fn_e, fn_t, arrays, rtol=1e-7, atol=1e-8, seed=1, outputs=None
         t_o = t_out[i]
         if not t_o.requires_grad:
             continue
-        probe = rng.standard_normal(tuple(t_o.shape))
+        probe = np.asarray(rng.standard_normal(tuple(t_o.shape)))
         if t_o.is_complex():
-            probe = probe + 1j * rng.standard_normal(tuple(t_o.shape))
+            probe = np.asarray(probe + 1j * rng.standard_normal(tuple(t_o.shape)))
             e_term = ember.from_numpy(np.asarray(probe, np.complex128)) * e_out[i]
             t_term = (torch.from_numpy(probe) * t_o).real
             e_term = _real_part(e_term)

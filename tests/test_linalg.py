@@ -682,3 +682,45 @@ def test_speed_of_batched_ops():
     ember.linalg.eigh(data + data.mT)
     ember.linalg.solve(data, data)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.skipif(not HAS_CONJ, reason="needs Tensor.conj")
+def test_complex_decomposition_grads():
+    def herm(ts, lib):
+        a = ts[0]
+        return [a @ a.mH + lib.from_numpy(3 * np.eye(3).astype(np.complex128))]
+    data = [rand((2, 3, 3), "complex128", 11)]
+    compare_grads(lambda a: ember.linalg.cholesky(a), lambda a: torch.linalg.cholesky(a), data,
+                  prepare=herm)
+    compare_grads(lambda a: ember.linalg.eigvalsh(a), lambda a: torch.linalg.eigvalsh(a), data,
+                  prepare=herm)
+    compare_grads(lambda a: ember.linalg.svdvals(a), lambda a: torch.linalg.svdvals(a), data)
+    compare_grads(lambda a: ember.linalg.solve(a, a[0]), lambda a: torch.linalg.solve(a, a[0]),
+                  data, prepare=herm)
+    compare_grads(lambda a: ember.linalg.pinv(a), lambda a: torch.linalg.pinv(a), data)
+
+
+DOUBLE_BACKWARD = [
+    ("cholesky", lambda m, a: m.linalg.cholesky(a @ a.mT + m.from_numpy(3 * np.eye(3)))),
+    ("solve", lambda m, a: m.linalg.solve(a, a.sum(-1))),
+    ("vector_norm", lambda m, a: m.linalg.vector_norm(a, dim=-1)),
+    ("vector_norm3", lambda m, a: m.linalg.vector_norm(a, 3)),
+    ("pinv", lambda m, a: m.linalg.pinv(a)),
+    ("solve_triangular", lambda m, a: m.linalg.solve_triangular(a, a.mT, upper=True)),
+]
+
+
+@pytest.mark.parametrize("name,fn", DOUBLE_BACKWARD, ids=[c[0] for c in DOUBLE_BACKWARD])
+def test_double_backward_more(name, fn):
+    (ea,), (ta,) = pairs(well_conditioned((3, 3), "float64", 12), requires_grad=True)
+    probe = rand((3, 3), "float64", 13)
+    e_out, t_out = fn(ember, ea), fn(torch, ta)
+    e_probe = ember.from_numpy(np.asarray(probe[..., :1] if e_out.ndim < 2 else probe)
+                               .reshape(tuple(e_out.shape)).copy()) if e_out.ndim else 1.0
+    t_probe = torch.from_numpy(np.asarray(e_probe._data).copy()) if e_out.ndim else 1.0
+    (ge,) = ember.autograd.grad((e_out * e_probe).sum(), ea, create_graph=True)
+    (gt,) = torch.autograd.grad((t_out * t_probe).sum(), ta, create_graph=True)
+    assert_same(ge, gt)
+    (gge,) = ember.autograd.grad((ge * ge).sum(), ea)
+    (ggt,) = torch.autograd.grad((gt * gt).sum(), ta)
+    assert_same(gge, ggt, rtol=1e-7, atol=1e-8)
