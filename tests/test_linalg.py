@@ -724,3 +724,47 @@ def test_double_backward_more(name, fn):
     (gge,) = ember.autograd.grad((ge * ge).sum(), ea)
     (ggt,) = torch.autograd.grad((gt * gt).sum(), ta)
     assert_same(gge, ggt, rtol=1e-7, atol=1e-8)
+
+
+def _zeros(m, *shape):
+    return m.zeros(*shape, dtype=m.float64)
+
+
+EDGE_CASES = [
+    lambda m: m.linalg.inv(_zeros(m, 0, 0)),
+    lambda m: m.linalg.inv(_zeros(m, 0, 3, 3)),
+    lambda m: m.linalg.det(_zeros(m, 0, 0)),
+    lambda m: m.linalg.slogdet(_zeros(m, 2, 0, 0)),
+    lambda m: m.linalg.solve(_zeros(m, 0, 0), _zeros(m, 0, 2)),
+    lambda m: m.linalg.cholesky(_zeros(m, 0, 0)),
+    lambda m: m.linalg.eigh(_zeros(m, 0, 0)),
+    lambda m: m.linalg.qr(_zeros(m, 0, 3)),
+    lambda m: m.linalg.svd(_zeros(m, 3, 0), full_matrices=False),
+    lambda m: m.linalg.pinv(_zeros(m, 0, 3)),
+    lambda m: m.linalg.matrix_norm(_zeros(m, 0, 3), 2),
+    lambda m: m.linalg.matrix_rank(_zeros(m, 3, 3)),
+    lambda m: m.linalg.matrix_exp(_zeros(m, 0, 0)),
+    lambda m: m.linalg.lu_factor(_zeros(m, 0, 0)),
+    lambda m: m.linalg.vector_norm(m.tensor(-3.0)),
+    lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.float16)),
+    lambda m: m.linalg.norm(m.ones(3, dtype=m.complex64)),
+    lambda m: m.mm(_zeros(m, 2, 0), _zeros(m, 0, 3)),
+    lambda m: m.einsum("i->", m.ones(3)),
+    lambda m: m.kron(m.tensor(2.0), m.ones(3)),
+    lambda m: m.cdist(m.ones(2, 3, 4), m.ones(1, 5, 4)),
+    lambda m: m.linalg.matrix_power(m.ones(2, 3, 3), 0),
+    lambda m: m.linalg.lstsq(m.ones(2, 5, 3), m.ones(1, 5, 2), driver="gelsd"),
+    lambda m: m.linalg.solve_triangular(m.ones(2, 1, 3, 3), m.ones(4, 3, 2), upper=True),
+    lambda m: m.cholesky_solve(m.ones(2, 3, 2), m.ones(3, 3)),
+    lambda m: m.linalg.vecdot(m.ones(2, 1, 3), m.ones(4, 3)),
+]
+
+
+@pytest.mark.parametrize("index", range(len(EDGE_CASES)))
+def test_edge_cases_match_torch(index):
+    assert_same(EDGE_CASES[index](ember), EDGE_CASES[index](torch))
+
+
+def test_dist_refuses_integers():
+    with pytest.raises(RuntimeError, match="norm\\(\\): input dtype should be either floating"):
+        ember.dist(ember.ones(3, dtype=ember.int64), ember.ones(3, dtype=ember.int64))

@@ -185,6 +185,17 @@ class AminBackward0(AmaxBackward0):
 
 def _extreme(t: Tensor, dim: int, keepdim: bool, largest: bool) -> Tensor:
     arr = t._data
+    if arr.shape[dim] == 0:
+        # An empty matrix has norm 0 (PyTorch's amax over the empty set of singular values).
+        shape = list(arr.shape)
+        shape[dim] = 1
+        value = np.zeros(shape, arr.dtype)
+        result = wrap(value if keepdim else np.squeeze(value, axis=dim))
+        if _recording(t):
+            node = (AmaxBackward0 if largest else AminBackward0)((t,), result)
+            node.mask = _const(np.zeros(arr.shape, arr.dtype))
+            node.keepdim, node.keep_shape = keepdim, value.shape
+        return result
     value = arr.max(axis=dim, keepdims=True) if largest else arr.min(axis=dim, keepdims=True)
     hits = arr == value
     share = hits / hits.sum(axis=dim, keepdims=True)
@@ -223,6 +234,9 @@ def _lu_arrays(a):
     shape = a.shape
     m, n = shape[-2:]
     k = min(m, n)
+    if a.size == 0:
+        return (np.array(a, copy=True), np.zeros(shape[:-2] + (k,), np.int32),
+                np.zeros(shape[:-2], np.int32))
     lu = np.array(a, dtype=a.dtype, copy=True).reshape((-1, m, n))
     count = lu.shape[0]
     pivots = np.zeros((count, k), np.int32)
@@ -519,6 +533,10 @@ class DistBackward0(Node):
 
 def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
     """``norm(input - other, p)`` over all elements (operands broadcast)."""
+    for t in (input, other):
+        if t._data.dtype.kind not in "fc" and t._data.dtype not in _HALF_TYPES:
+            raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                               f"Got {type_word(t._data)} instead.")
     with _no_grad():
         diff = input - other
         result = vector_norm(diff, p)
