@@ -319,6 +319,10 @@ LINALG_ERRORS = [
     lambda m: m.linalg.lstsq(m.ones(3, 3), m.ones(2)),
     lambda m: m.linalg.matrix_exp(m.ones(3, 2)),
     lambda m: m.linalg.matrix_exp(m.ones(3, 3, dtype=m.int64)),
+    lambda m: m.linalg.pinv(m.ones(3, 3, dtype=m.int64)),
+    lambda m: m.linalg.cholesky(m.ones(3, 3, dtype=m.int64)),
+    lambda m: m.linalg.solve_ex(m.tensor(SINGULAR), m.ones(3), check_errors=True),
+    lambda m: m.linalg.inv_ex(m.tensor(SINGULAR), check_errors=True),
 ]
 
 

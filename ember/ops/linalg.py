@@ -634,7 +634,7 @@ def linalg_inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
     arr = _check_input(A, "linalg.inv")
     inverse, info = _inverse_arrays(arr)
     if check_errors:
-        _inverse_raise(arr, info)
+        _inverse_raise(arr, info, "linalg.inv_ex")
     result = wrap(inverse.astype(arr.dtype, copy=False))
     if _recording(A):
         LinalgInvExBackward0((A,), result).save(result)
@@ -805,7 +805,8 @@ def _solve_arrays(a, b, left: bool):
         return x, info
 
 
-def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, op: str):
+def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, op: str,
+           reported: str = "linalg.solve"):
     a, b = A._data, B._data
     _check_matrix(a, op)
     _check_floating(a, op)
@@ -825,7 +826,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, op: str):
     x, info = _solve_arrays(a, b_matrix, left)
     if check_errors and np.any(info != 0):
         index = _first_failure(info)
-        raise _lin_alg_error(f"torch.linalg.solve: {_batch_prefix(a, index)}The solver failed "
+        raise _lin_alg_error(f"torch.{reported}: {_batch_prefix(a, index)}The solver failed "
                              f"because the input matrix is singular.")
     if vector:
         x = x[..., 0]
@@ -846,7 +847,7 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor
 def linalg_solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False,
                     out=None):
     """(solution, info) of linalg.solve without raising on singular input."""
-    result, info = _solve(A, B, left, check_errors, "linalg.solve")
+    result, info = _solve(A, B, left, check_errors, "linalg.solve", "linalg.solve_ex")
     return _finish(RT.linalg_solve_ex((result, info)), out, "linalg.solve_ex")
 
 
@@ -1127,8 +1128,7 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out=None):
                 continue
             node = LinalgQrBackward0((A,), output)
             node.save(Q, R)
-            node.output_index, node.mode, node.input_ref = index, mode, A.detach() \
-                if not grad_state.enabled else A
+            node.output_index, node.mode, node.input_ref = index, mode, A
     return _finish(RT.linalg_qr((Q, R)), out, "linalg.qr")
 
 
@@ -1423,11 +1423,9 @@ def linalg_pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rt
     """Moore-Penrose pseudo-inverse; singular values below max(atol, rtol * s_max) count as 0."""
     arr = A._data
     if arr.ndim < 2 or arr.dtype.kind not in "fc":
-        name = D._BY_NP[arr.dtype].name
-        word = type_word(arr)
-        raise RuntimeError(f"linalg.pinv({word}{shape_str(arr.shape).replace(' ', ' ')}): "
+        raise RuntimeError(f"linalg.pinv({type_word(arr)}{{{shape_str(arr.shape)}}}): "
                            f"expected a tensor with 2 or more dimensions of float, double, "
-                           f"cfloat or cdouble types" if name else "")
+                           f"cfloat or cdouble types")
     if rcond is not None:
         rtol = rcond
     value = _pinv_array(arr, atol, rtol, hermitian)
