@@ -2002,15 +2002,9 @@ def geqrf(input: Tensor, *, out=None):
     arr = input._data
     _check_matrix(arr, "geqrf", square=False)
     _check_floating(arr, "geqrf")
-    m, n = arr.shape[-2:]
-    if arr.ndim == 2:
-        h, tau = np.linalg.qr(arr, mode="raw")
-        a = np.ascontiguousarray(h.T)
-    else:
-        flat = arr.reshape((-1, m, n))
-        pieces = [np.linalg.qr(matrix, mode="raw") for matrix in flat]
-        a = np.stack([np.ascontiguousarray(h.T) for h, _ in pieces]).reshape(arr.shape)
-        tau = np.stack([t for _, t in pieces]).reshape(arr.shape[:-2] + (min(m, n),))
+    h, tau = np.linalg.qr(arr, mode="raw")
+    # LAPACK's raw output is column-major: h holds the factor transposed.
+    a = np.ascontiguousarray(np.swapaxes(h, -1, -2))
     return _finish(RT.geqrf((wrap(a.astype(arr.dtype, copy=False)),
                              wrap(np.asarray(tau).astype(arr.dtype, copy=False)))), out, "geqrf")
 
