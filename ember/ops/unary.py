@@ -23,7 +23,7 @@ from ..return_types import frexp as _FrexpResult
 from . import _special
 from ._dispatch import _type_word, apply_inplace, bind_methods, unary_compute, write_out
 
-wrap = Tensor._make
+_make = Tensor._make
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _BF16 = D.bfloat16.np
@@ -39,6 +39,11 @@ _RAD_TO_DEG = 180.0 / math.pi
 # ----------------------------------------------------------------------------------------------
 # shared helpers
 # ----------------------------------------------------------------------------------------------
+
+def wrap(data) -> Tensor:
+    """A new tensor around ``data``; NumPy hands back scalars for 0-d inputs, so re-wrap them."""
+    return _make(np.asarray(data))
+
 
 def _data_of(input, name: str):
     """The backend array of ``input``; PyTorch's TypeError for anything but a tensor."""
@@ -66,15 +71,16 @@ def _is_meta(arr) -> bool:
 
 def _meta_result(arr, np_dtype) -> Tensor:
     from ..backends.meta import MetaArray
-    return wrap(MetaArray(arr.shape, np_dtype))
+    return _make(MetaArray(arr.shape, np_dtype))
 
 
 def _finish(data, np_dtype) -> Tensor:
     # Half types and int -> float functions compute in a wider type; round once at the end.
     data = np.asarray(data)
     if data.dtype != np_dtype:
-        data = data.astype(np_dtype)
-    return wrap(data)
+        with np.errstate(over="ignore"):  # values beyond the half range become inf silently
+            data = data.astype(np_dtype)
+    return _make(data)
 
 
 def _in_float64(fn):
@@ -125,6 +131,21 @@ def _masked_fill(t: Tensor, mask, value) -> Tensor:
     if grad_state.enabled and t._rg:
         MaskedFillBackward0((t,), result).mask = mask
     return result
+
+
+def _write_same_dtype(out, result: Tensor, name: str) -> Tensor:
+    """``out=`` for functions whose out tensor must already have the result's dtype."""
+    if isinstance(out, Tensor) and out._data.dtype != result._data.dtype:
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(result.dtype)}")
+    return write_out(out, result, name)
+
+
+def _write_bool(out, result: Tensor, name: str) -> Tensor:
+    """``out=`` for predicates, which only write into bool tensors."""
+    if isinstance(out, Tensor) and out._data.dtype != np.bool_:
+        raise RuntimeError(f"{name} does not support non-boolean outputs.")
+    return write_out(out, result, name)
 
 
 def _zeros_like(grad: Tensor) -> Tensor:
@@ -279,7 +300,10 @@ class AsinhBackward0(Node):
 class AcoshBackward0(Node):
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return (grad * rsqrt(x * x - 1).conj(),)
+        if x.is_complex():
+            # sqrt(z^2 - 1) != sqrt(z - 1) sqrt(z + 1) off the real line: use the latter.
+            return (grad * (rsqrt(x + 1) * rsqrt(x - 1)).conj(),)
+        return (grad * rsqrt(x * x - 1),)
 
 
 class AtanhBackward0(Node):
@@ -457,7 +481,11 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if arr.dtype.kind == "c":
         _not_implemented({0: "digamma", 1: "trigamma"}.get(n, "polygamma"), arr.dtype)
     x, np_out = unary_compute(input)
-    result = _finish(_special.polygamma(n, x.astype(_F64)), np_out)
+    # trigamma is computed in the input's own precision, as PyTorch does (its float32 values at
+    # the poles are finite); the other orders in float64.
+    with np.errstate(all="ignore"):
+        values = _special.trigamma(x) if n == 1 else _special.polygamma(n, x.astype(_F64))
+    result = _finish(values, np_out)
     if grad_state.enabled and input._rg:
         node = PolygammaBackward0((input,), result)
         node.save(input)
@@ -526,7 +554,7 @@ def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str):
             result = _finish(fn(x), np_out)
             if grad_state.enabled and input._rg:
                 node_cls((input,), result)
-        return result if out is None else write_out(out, result, name)
+        return result if out is None else _write_same_dtype(out, result, name)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -560,7 +588,7 @@ def round(input: Tensor, *, decimals: int | None = None, out: Tensor | None = No
     result = _finish(data, np_out)
     if grad_state.enabled and input._rg:
         RoundBackward1((input,), result)
-    return result if out is None else write_out(out, result, "round")
+    return result if out is None else _write_same_dtype(out, result, "round")
 
 
 class FracBackward0(Node):
@@ -578,7 +606,7 @@ def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         result = _finish(x - np.trunc(x), np_out)
     if grad_state.enabled and input._rg:
         FracBackward0((input,), result)
-    return result if out is None else write_out(out, result, "frac")
+    return result if out is None else _write_same_dtype(out, result, "frac")
 
 
 def _sign_array(arr):
@@ -587,8 +615,8 @@ def _sign_array(arr):
         return x.copy()
     data = np.sign(x)
     if data.dtype.kind == "f":
-        data[np.isnan(x)] = 0  # PyTorch's sign(nan) is 0
-    return data.astype(np_out, copy=False)
+        data = np.where(np.isnan(x), data.dtype.type(0), data)  # PyTorch's sign(nan) is 0
+    return np.asarray(data).astype(np_out, copy=False)
 
 
 def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -600,7 +628,7 @@ def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     result = wrap(_sign_array(arr))
     if grad_state.enabled and input._rg:
         SignBackward0((input,), result)
-    return result if out is None else write_out(out, result, "sign")
+    return result if out is None else _write_same_dtype(out, result, "sign")
 
 
 class SgnBackward0(Node):
@@ -621,7 +649,7 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if is_complex:
         magnitude = np.abs(arr)
         with np.errstate(all="ignore"):
-            data = arr / magnitude
+            data = np.asarray(arr / magnitude)
         data[magnitude == 0] = 0
         result = wrap(data)
     else:
@@ -631,7 +659,7 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         node.complex = is_complex
         if is_complex:
             node.save(input, result)
-    return result if out is None else write_out(out, result, "sgn")
+    return result if out is None else _write_same_dtype(out, result, "sgn")
 
 
 class AbsBackward0(Node):
@@ -650,7 +678,7 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     result = wrap(np.abs(arr))
     if grad_state.enabled and input._rg:
         AbsBackward0((input,), result).save(input)
-    return result if out is None else write_out(out, result, "abs")
+    return result if out is None else _write_same_dtype(out, result, "abs")
 
 
 absolute = abs
@@ -733,6 +761,9 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     """Replace NaN, +inf and -inf (by default with 0 and the dtype's largest/smallest finite
     values); complex numbers are treated part by part."""
     arr = _data_of(input, "nan_to_num")
+    if out is not None and isinstance(out, Tensor) and out._data.dtype != arr.dtype:
+        raise RuntimeError(f"nan_to_num: dtype of out: {_type_word(out.dtype)} should be same "
+                           f"as input: {_type_word(input.dtype)}")
     if arr.dtype.kind in "biu":
         result = wrap(arr.copy())
         return result if out is None else write_out(out, result, "nan_to_num")
@@ -849,7 +880,7 @@ def _predicate(name: str, float_fn, int_value: bool, doc: str, has_out: bool,
     if has_out:
         def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
             result = compute(input)
-            return result if out is None else write_out(out, result, name)
+            return result if out is None else _write_bool(out, result, name)
     else:
         def op(input: Tensor) -> Tensor:
             return compute(input)
@@ -892,11 +923,7 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         result = wrap(arr < 0) if arr.dtype.kind == "i" else wrap(np.zeros(arr.shape, np.bool_))
     else:
         result = wrap(np.signbit(arr.astype(_F32) if arr.dtype == _BF16 else arr))
-    if out is None:
-        return result
-    if isinstance(out, Tensor) and out.dtype is not D.bool:
-        raise RuntimeError("signbit does not support non-boolean outputs.")
-    return write_out(out, result, "signbit")
+    return result if out is None else _write_bool(out, result, "signbit")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -934,16 +961,17 @@ def conj_physical(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The complex conjugate, computed eagerly; real tensors come back as they are."""
     arr = _data_of(input, "conj_physical")
     if arr.dtype.kind != "c":
-        return input if out is None else write_out(out, wrap(arr.copy()), "conj_physical")
+        return input if out is None else _write_same_dtype(out, wrap(arr.copy()), "conj_physical")
     result = wrap(np.conj(arr))
     if grad_state.enabled and input._rg:
         ConjPhysicalBackward0((input,), result)
-    return result if out is None else write_out(out, result, "conj_physical")
+    return result if out is None else _write_same_dtype(out, result, "conj_physical")
 
 
 def conj_physical_(input: Tensor) -> Tensor:
     """In-place complex conjugate (nothing to do for real tensors)."""
     if input._data.dtype.kind != "c":
+        input._bump_version()  # PyTorch counts the no-op write, too
         return input
     return apply_inplace(input, conj_physical(input))
 
