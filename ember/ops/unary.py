@@ -83,10 +83,18 @@ def _finish(data, np_dtype) -> Tensor:
     return _make(data)
 
 
+def _special_call(fn, x, *args):
+    """Run a ``_special`` function on array ``x``.  Those index with boolean masks, which needs
+    at least one dimension, so 0-d arrays go through as shape (1,)."""
+    if x.ndim == 0:
+        return fn(*args, x.reshape(1)).reshape(())
+    return fn(*args, x)
+
+
 def _in_float64(fn):
     """Run a ``_special`` function (float64 only) on an array of any floating dtype."""
     def compute(x):
-        return fn(x.astype(_F64, copy=False))
+        return _special_call(fn, x.astype(_F64, copy=False))
     return compute
 
 
@@ -461,7 +469,8 @@ class SpecialI1Backward0(Node):
 def _i1(input: Tensor) -> Tensor:
     """The modified Bessel function of order 1 (i0's derivative; torch.special.i1's values)."""
     x, np_out = unary_compute(input)
-    result = _finish(_special.i1(x.astype(_F64)), np_out)
+    with np.errstate(all="ignore"):
+        result = _finish(_special_call(_special.i1, x.astype(_F64)), np_out)
     if grad_state.enabled and input._rg:
         SpecialI1Backward0((input,), result).save(input, result)
     return result
@@ -484,7 +493,10 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
     # trigamma is computed in the input's own precision, as PyTorch does (its float32 values at
     # the poles are finite); the other orders in float64.
     with np.errstate(all="ignore"):
-        values = _special.trigamma(x) if n == 1 else _special.polygamma(n, x.astype(_F64))
+        if n == 1:
+            values = _special_call(_special.trigamma, x)
+        else:
+            values = _special_call(_special.polygamma, x.astype(_F64), n)
     result = _finish(values, np_out)
     if grad_state.enabled and input._rg:
         node = PolygammaBackward0((input,), result)
@@ -514,7 +526,8 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
         raise RuntimeError("All elements must be greater than (p-1)/2")
     # sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi), summed in PyTorch's order.
     shifts = np.arange(-p * 0.5 + 0.5, 0.5, 0.5)
-    values = _special.lgamma(x.astype(_F64)[..., None] + shifts).sum(-1)
+    with np.errstate(all="ignore"):
+        values = _special.lgamma(x.astype(_F64)[..., None] + shifts).sum(-1)
     result = _finish(values + p * (p - 1) * math.log(math.pi) / 4, np_out)
     if grad_state.enabled and input._rg:
         node = MvlgammaBackward0((input,), result)
