@@ -591,6 +591,15 @@ def test_out_argument(op):
         assert_same(out_e, out_t, rtol=1e-6, atol=1e-6)
 
 
+def test_nan_to_num_none_and_half_overflow():
+    values = [math.nan, math.inf, -math.inf, 1.0]
+    for dtype in ["float16", "bfloat16", "float32", "float64"]:
+        e = ember.tensor(values, dtype=getattr(ember, dtype))
+        t = torch.tensor(values, dtype=getattr(torch, dtype))
+        assert_same(ember.nan_to_num(e, nan=None), torch.nan_to_num(t, nan=None))
+        assert_same(e.nan_to_num(2.0, 1e6, -1e6), t.nan_to_num(2.0, 1e6, -1e6))
+
+
 def test_out_errors():
     x = ember.tensor([0.5, 2.0])
     with pytest.raises(RuntimeError, match="can't be cast"):

@@ -769,7 +769,7 @@ class NanToNumBackward0(Node):
         return (grad * wrap(self.finite),)
 
 
-def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+def nan_to_num(input: Tensor, nan: float | None = 0.0, posinf: float | None = None,
                neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """Replace NaN, +inf and -inf (by default with 0 and the dtype's largest/smallest finite
     values); complex numbers are treated part by part."""
@@ -785,6 +785,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
                            "with complex dtype.")
     np_out = arr.dtype
     info = D.finfo(D._BY_NP[np_out].to_real())
+    nan = 0.0 if nan is None else nan
     posinf = info.max if posinf is None else posinf
     neginf = info.min if neginf is None else neginf
     x = arr.astype(_F32) if np_out == _BF16 else arr
