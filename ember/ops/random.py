@@ -124,7 +124,7 @@ class NotImplementedBackward(Node):
         raise RuntimeError("derivative for aten::bernoulli is not implemented")
 
     def name(self) -> str:
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"
 
 
 # ================================================================================================
@@ -334,7 +334,30 @@ def _check_random_bound(value, label: str, dtype: D.dtype) -> None:
                           "advance", UserWarning, stacklevel=4)
 
 
-def _random_integer_argument(value, name: str):
+def _through(value: int, np_dtype) -> int:
+    # int64 -> floating dtype (rounding) -> int64 (truncation), as the C++ casts do.
+    with np.errstate(over="ignore", invalid="ignore"):
+        as_float = np.array(value, dtype=np.float64).astype(np_dtype).astype(np.float64)
+    return builtins.int(as_float) if np.isfinite(as_float) else value
+
+
+def _update_from(low: int, np_dtype) -> int:
+    plus_one = _through(low + 1, np_dtype)
+    if plus_one < low:
+        bits = builtins.abs(low + 1).bit_length() - 1
+        low = plus_one + (1 << (bits - _DIGITS[np.dtype(np_dtype)] + 1))
+    return low
+
+
+def _update_to(high: int, np_dtype) -> int:
+    minus_one = _through(high - 1, np_dtype)
+    if minus_one >= high:
+        bits = builtins.abs(high - 1).bit_length() - 1
+        high = minus_one - (1 << (bits - _DIGITS[np.dtype(np_dtype)] + 1))
+    return high
+
+
+def _random_integer_argument(value, name: str, args=()):
     if value is None:
         return None
     if isinstance(value, (builtins.bool, np.bool_)):
@@ -342,8 +365,9 @@ def _random_integer_argument(value, name: str):
     try:
         return operator.index(value)
     except TypeError:
+        got = ", ".join(type_name(a) for a in (args or (value,)))
         raise TypeError(f"random_() received an invalid combination of arguments - got "
-                        f"({type_name(value)}), but expected one of:\n"
+                        f"({got}), but expected one of:\n"
                         " * (*, torch.Generator generator = None)\n"
                         " * (int from, int to, *, torch.Generator generator = None)\n"
                         " * (int to, *, torch.Generator generator = None)\n") from None
@@ -397,21 +421,33 @@ def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
     if not args:
         return _fill_inplace(self, lambda n: sample_random_full(g, n, np_dtype), RandomBackward2)
     if len(args) == 1:
-        low, high, node = 0, _random_integer_argument(args[0], "to"), RandomBackward1
+        low, high, node = 0, _random_integer_argument(args[0], "to", args), RandomBackward1
     else:
-        low = _random_integer_argument(args[0], "from")
-        high = _random_integer_argument(args[1], "to")
+        low = _random_integer_argument(args[0], "from", args)
+        high = _random_integer_argument(args[1], "to", args)
         node = RandomBackward0
+    floating = dtype.is_floating_point
     if high is None:
         top = _int_bounds(dtype)[1]
-        if dtype.is_floating_point:
+        if floating:
             top = 1 << _DIGITS[dtype.np]
+            low = _update_from(low, dtype.np)
+            if low >= top:
+                raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or "
+                                   f"equal to 'to_inc' casted to dtype, but got from={low} > "
+                                   f"to_inc={top}")
         _check_random_bound(low, "from", dtype)
         span = top - low + 1
     else:
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                f"from={low} >= to={high}")
+        if floating:
+            # Bounds that the dtype cannot represent are moved inward to representable ones.
+            low, high = _update_from(low, dtype.np), _update_to(high, dtype.np)
+            if low >= high:
+                raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={low} >= to={high}")
         _check_random_bound(low, "from", dtype)
         _check_random_bound(high - 1, "to - 1", dtype)
         span = high - low
@@ -947,7 +983,7 @@ def sample_poisson(g: Generator, rates: np.ndarray) -> np.ndarray:
             count[active[going]] += 1
             active = active[going]
         out[small] = count
-    large = np.nonzero(rates >= 10)[0]
+    large = np.nonzero((rates >= 10) & np.isfinite(rates))[0]
     if large.size:
         lam = rates[large]
         slam = np.sqrt(lam)
