@@ -693,6 +693,16 @@ def _is_basic_key(key) -> bool:
     return True
 
 
+def _unsqueeze_strides(shape, strides, itemsize: int) -> tuple:
+    # NumPy gives a new axis (None) stride 0; PyTorch gives it the stride that would make it
+    # contiguous with the next dimension.
+    strides = list(strides)
+    for d in builtins.range(len(shape) - 1, -1, -1):
+        if shape[d] == 1 and strides[d] == 0:
+            strides[d] = shape[d + 1] * strides[d + 1] if d + 1 < len(shape) else itemsize
+    return tuple(strides)
+
+
 def _getitem(arr: MetaArray, key) -> MetaArray:
     if _is_basic_key(key):
         # A view: compute its strides and offset on a strided proxy (nothing is read).
@@ -704,7 +714,9 @@ def _getitem(arr: MetaArray, key) -> MetaArray:
             return arr._view(view.shape, strides)
         start = source.__array_interface__["data"][0]
         moved = (view.__array_interface__["data"][0] - start) // arr.dtype.itemsize
-        return arr._view(view.shape, view.strides, arr.offset + moved)
+        return arr._view(view.shape, _unsqueeze_strides(view.shape, view.strides,
+                                                        arr.dtype.itemsize),
+                         arr.offset + moved)
     # Advanced indexing copies: the shape is all that matters, and a zero-strided proxy (whose
     # one element may be read freely) gives it.
     items = key if isinstance(key, tuple) else (key,)
@@ -1127,3 +1139,21 @@ def to_host(arr):
 def is_meta(arr) -> bool:
     """Whether ``arr`` is a meta array."""
     return type(arr) is MetaArray
+
+
+def result_array(value):
+    """``np.asarray(value)`` for op results that may be meta arrays (kept as they are).
+
+    ``np.asarray``, ``np.ascontiguousarray`` and ``as_strided`` do not take part in NumPy's
+    dispatch, so op code that must also run on meta tensors uses these helpers instead.
+    """
+    if type(value) is MetaArray:
+        return value
+    return np.asarray(value)
+
+
+def contiguous_array(value):
+    """``np.ascontiguousarray(value)`` that also accepts meta arrays."""
+    if type(value) is MetaArray:
+        return value if value.flags.c_contiguous else value.copy(order="C")
+    return np.ascontiguousarray(value)

@@ -1022,8 +1022,9 @@ def zero_(self: Tensor) -> Tensor:
 def fma(a, b, c):
     """``a * b + c`` with a single rounding (float64), as a fused multiply-add computes it.
 
-    NumPy has no FMA, so the exact product is formed with Dekker's error-free transformations
-    and added with a TwoSum; the result is the correctly rounded value except in rare ties.
+    NumPy has no FMA.  The product is split exactly into p + e (Dekker), p + c into s + e1
+    (TwoSum), and the small terms e1 + e are summed rounding to odd, which makes the final
+    addition round exactly once.
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
@@ -1038,14 +1039,30 @@ def fma(a, b, c):
         b_hi = tb - (tb - b)
         b_lo = b - b_hi
         product_error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-        s = p + c
-        virtual = s - p
-        sum_error = (p - (s - virtual)) + (c - virtual)
-        result = s + (sum_error + product_error)
+        head, head_error = _two_sum(p, c)
+        tail, tail_error = _two_sum(head_error, product_error)
+        result = head + _round_to_odd(tail, tail_error)
     finite = np.isfinite(result)
     if not finite.all():
         result = np.where(finite, result, p + c)
     return result
+
+
+def _two_sum(x, y):
+    total = x + y
+    virtual = total - x
+    return total, (x - (total - virtual)) + (y - virtual)
+
+
+def _round_to_odd(value, remainder):
+    # value + remainder rounded to odd: truncated toward zero, with the last bit forced to 1
+    # whenever the sum was inexact.  A following round-to-nearest then rounds only once.
+    inexact = remainder != 0
+    value = np.where(inexact & (np.signbit(remainder) != np.signbit(value)),
+                     np.nextafter(value, 0.0), value)
+    even = (np.asarray(value, dtype=np.float64).view(np.int64) & 1) == 0
+    away = np.copysign(np.inf, value)
+    return np.where(inexact & even & (value != 0), np.nextafter(value, away), value)
 
 
 def _fma32(a, b, c) -> np.ndarray:
@@ -1269,6 +1286,10 @@ def _space_endpoint(value, name: str, which: str):
 
 
 def _check_steps(start, end, steps, name: str) -> builtins.int:
+    if steps is _MISSING:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({type_name(start)}, {type_name(end)}), but expected one of:\n"
+                        " * (Number start, Number end, int steps, ...)\n")
     if isinstance(steps, builtins.bool) or _as_size_item(steps) is None:
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
                         f"({type_name(start)}, {type_name(end)}, {type_name(steps)}), but "
@@ -1351,15 +1372,15 @@ def linspace_values(start, end, steps: builtins.int, dtype: D.dtype) -> np.ndarr
             first, last = builtins.int(first), builtins.int(last)
         step = (builtins.float(last) - builtins.float(first)) / (steps - 1)
         values = np.empty(steps, dtype=np.float64)
-        values[:halfway] = first + step * low.astype(np.float64)
-        values[halfway:] = last - step * remaining
+        values[:halfway] = fma(step, low.astype(np.float64), builtins.float(first))
+        values[halfway:] = fma(-step, remaining, builtins.float(last))
         with np.errstate(invalid="ignore"):
             out = np.trunc(values).astype(np.int64).astype(np_dtype) if dtype is not D.bool \
                 else values.astype(np.bool_)
     return out
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+def linspace(start, end, steps=_MISSING, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     steps = _check_steps(start, end, steps, "linspace")
@@ -1429,7 +1450,7 @@ def logspace_values(start, end, steps: builtins.int, base, dtype: D.dtype) -> np
             else values.astype(np.bool_)
 
 
-def logspace(start, end, steps, base: float = 10.0, *, out=None, dtype=None, layout=None,
+def logspace(start, end, steps=_MISSING, base: float = 10.0, *, out=None, dtype=None, layout=None,
              device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
     steps = _check_steps(start, end, steps, "logspace")
