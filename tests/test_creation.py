@@ -55,7 +55,7 @@ def check_same(expression: str, message: bool = False, strides: bool = False) ->
         np.testing.assert_array_equal(values(e), values(t), err_msg=expression)
 
 
-# -- torch.tensor: inference, conversion, errors ----------------------------------------------------
+# -- torch.tensor: inference, conversion, errors -----------------------------------------------
 
 TENSOR_CASES = [
     "torch.tensor(np.float64(1.0))", "torch.tensor(np.float32(1.0))", "torch.tensor(np.int32(1))",
@@ -73,8 +73,9 @@ TENSOR_CASES = [
     "torch.tensor([[torch.tensor(1)], [torch.tensor(2)]])",
     "torch.tensor(np.array([1, 2], dtype=np.int32))", "torch.tensor(np.array(1.5))",
     "torch.tensor([np.array([1, 2], dtype=np.int32), np.array([3, 4], dtype=np.int32)])",
-    "torch.tensor([np.array([1., 2]), np.array([3, 4])])", "torch.tensor([[1, 2], np.array([3, 4])])",
-    "torch.tensor([[1, 2], (3, 4)])", "torch.tensor(range(3))", "torch.tensor([range(2), range(2)])",
+    "torch.tensor([np.array([1., 2]), np.array([3, 4])])",
+    "torch.tensor([[1, 2], np.array([3, 4])])", "torch.tensor([[1, 2], (3, 4)])",
+    "torch.tensor(range(3))", "torch.tensor([range(2), range(2)])",
     "torch.tensor(3.5, dtype=torch.int32)", "torch.tensor([1.7, -1.7], dtype=torch.int64)",
     "torch.tensor([-1], dtype=torch.uint8)", "torch.tensor([-255], dtype=torch.uint8)",
     "torch.tensor([1e40], dtype=torch.float32)", "torch.tensor([70000.0], dtype=torch.float16)",
@@ -86,9 +87,11 @@ TENSOR_CASES = [
     "torch.tensor([np.float16(1), np.float32(2)])", "torch.tensor([np.complex64(1), 2.0])",
     "torch.tensor([np.float64(1), 1j])", "torch.tensor([2**62, 1.5])",
     "torch.tensor(np.float64(2.5), dtype=torch.int64)", "torch.tensor(True, dtype=torch.float32)",
-    "torch.tensor([1, 2], dtype=torch.complex64)", "torch.tensor(torch.tensor([1, 2]), "
-    "dtype=torch.float32)", "torch.tensor([0.1, 0.2], dtype=torch.float16)",
-    "torch.tensor([0.1, 0.2], dtype=torch.bfloat16)", "torch.tensor([2**62 + 1], dtype=torch.float32)",
+    "torch.tensor([1, 2], dtype=torch.complex64)",
+    "torch.tensor(torch.tensor([1, 2]), dtype=torch.float32)",
+    "torch.tensor([0.1, 0.2], dtype=torch.float16)",
+    "torch.tensor([0.1, 0.2], dtype=torch.bfloat16)",
+    "torch.tensor([2**62 + 1], dtype=torch.float32)",
     "torch.tensor([[1, 2], [3, 4]], device='meta')",
 ]
 
@@ -155,7 +158,7 @@ def test_frombuffer_and_scalar_tensor():
         check_same(expression)
 
 
-# -- legacy constructors ----------------------------------------------------------------------------
+# -- legacy constructors -----------------------------------------------------------------------
 
 LEGACY_CASES = [
     "torch.Tensor([1, 2])", "torch.Tensor([1.5, 2])", "torch.Tensor(2, 3).shape",
@@ -167,10 +170,11 @@ LEGACY_CASES = [
     "torch.LongTensor(torch.tensor([1, 2]))", "torch.ByteTensor([-1])", "torch.BoolTensor([2, 0])",
     "torch.HalfTensor([1, 2])", "torch.IntTensor([1.5])", "torch.FloatTensor(np.array([1, 2]))",
     "torch.DoubleTensor([[1, 2]])", "torch.FloatTensor([np.float64(1)])",
-    "torch.LongTensor(2, 3, 4).shape", "torch.LongTensor((2, 3))", "torch.LongTensor(np.int64(2)).shape",
-    "torch.Tensor(np.int64(2)).shape", "torch.Tensor(torch.tensor(2))", "torch.Tensor([])",
-    "torch.Tensor(0)", "torch.FloatTensor([[1, 2], [3, 4]])", "torch.FloatTensor([])",
-    "torch.BoolTensor(2).shape", "isinstance(torch.ones(2), torch.FloatTensor)",
+    "torch.LongTensor(2, 3, 4).shape", "torch.LongTensor((2, 3))",
+    "torch.LongTensor(np.int64(2)).shape", "torch.Tensor(np.int64(2)).shape",
+    "torch.Tensor(torch.tensor(2))", "torch.Tensor([])", "torch.Tensor(0)",
+    "torch.FloatTensor([[1, 2], [3, 4]])", "torch.FloatTensor([])", "torch.BoolTensor(2).shape",
+    "isinstance(torch.ones(2), torch.FloatTensor)",
     "isinstance(torch.ones(2, dtype=torch.int64), torch.FloatTensor)", "torch.FloatTensor.dtype",
     "torch.LongTensor.__name__", "torch.ones(2, dtype=torch.int32).new(2, 3).dtype",
     "torch.ones(2, dtype=torch.int32).new([1.5, 2])", "torch.ones(2, dtype=torch.int32).new()",
@@ -217,18 +221,21 @@ FILLED_CASES = [
     "torch.ones(2, dtype=torch.int64, out=torch.empty(0, dtype=torch.int64))",
     "torch.ones(2, out=torch.empty(0, dtype=torch.int64))", "torch.zeros(2, 3, dtype=torch.int8)",
     "torch.ones(2, 3, dtype=torch.bfloat16)", "torch.ones(2, requires_grad=True)",
-    "torch.empty(2, 3).shape", "torch.empty(1, 2, 3, 4, memory_format=torch.channels_last).stride()",
-    "torch.full((2,), 1)", "torch.full((2,), True)", "torch.full((2,), 1.5)", "torch.full((2,), 1+2j)",
+    "torch.empty(2, 3).shape",
+    "torch.empty(1, 2, 3, 4, memory_format=torch.channels_last).stride()", "torch.full((2,), 1)",
+    "torch.full((2,), True)", "torch.full((2,), 1.5)", "torch.full((2,), 1+2j)",
     "torch.full((2,), torch.tensor(3))", "torch.full((2,), np.float32(1.0))",
     "torch.full((2,), np.int32(1))", "torch.full((2,), np.bool_(True))", "torch.full([], 3)",
     "torch.full((2,), 1.5, dtype=torch.int64)", "torch.full((2,), -1, dtype=torch.uint8)",
     "torch.full((2,), 5, dtype=torch.bool)", "torch.full((2,), 0.5, dtype=torch.bool)",
-    "torch.full((2,), float('inf'), dtype=torch.float32)", "torch.full((2,), 1+0j, dtype=torch.float32)",
+    "torch.full((2,), float('inf'), dtype=torch.float32)",
+    "torch.full((2,), 1+0j, dtype=torch.float32)",
     "torch.full((2,), torch.tensor(1, dtype=torch.int8))",
     "torch.full((2,), torch.tensor(1.5, dtype=torch.float64))", "torch.full(torch.Size([2]), 1)",
     "torch.full((2,), 1, out=torch.empty(0))", "torch.full((2,), 3., requires_grad=True)",
-    "torch.empty_strided((2, 3), (1, 2)).stride()", "torch.empty_strided((2, 3), (3, 1), "
-    "dtype=torch.int32).dtype", "torch.zeros_like(torch.ones(2, 3).t()).stride()",
+    "torch.empty_strided((2, 3), (1, 2)).stride()",
+    "torch.empty_strided((2, 3), (3, 1), dtype=torch.int32).dtype",
+    "torch.zeros_like(torch.ones(2, 3).t()).stride()",
     "torch.empty_like(torch.ones(2, 3).t()).stride()", "torch.full_like(torch.ones(2, 3).t(), 7)",
     "torch.full_like(torch.ones(2, 3).t(), 7).stride()",
     "torch.zeros_like(torch.ones(2, 3).t(), memory_format=torch.contiguous_format).stride()",
@@ -237,27 +244,30 @@ FILLED_CASES = [
     "torch.zeros_like(torch.ones(2, 3, 4, 5), memory_format=torch.channels_last).stride()",
     "torch.full_like(torch.ones(2, dtype=torch.int64), 2.5)",
     "torch.full_like(torch.ones(2), 2.5, dtype=torch.int64)",
-    "torch.ones_like(torch.ones(2), requires_grad=True)", "torch.ones_like(torch.ones(2), "
-    "dtype=torch.float16)", "torch.zeros_like(torch.ones(2, device='meta')).device",
+    "torch.ones_like(torch.ones(2), requires_grad=True)",
+    "torch.ones_like(torch.ones(2), dtype=torch.float16)",
+    "torch.zeros_like(torch.ones(2, device='meta')).device",
 ]
 
 FILLED_ERRORS = [
     "torch.zeros(2.0)", "torch.zeros((2.0, 3))", "torch.zeros([2, 3.5])", "torch.zeros(2, '3')",
-    "torch.zeros(None)", "torch.zeros(2, None)", "torch.zeros([[2]])", "torch.zeros(torch.tensor(2.0))",
-    "torch.zeros(np.float64(2))", "torch.zeros(2**63)", "torch.ones(torch.tensor([2, 3]))",
-    "torch.ones(True)", "torch.empty(2, -1)", "torch.ones(2, -1)", "torch.zeros(2, -1)",
-    "torch.full((2, -1), 1)", "torch.empty(2, 3, memory_format=torch.channels_last)",
+    "torch.zeros(None)", "torch.zeros(2, None)", "torch.zeros([[2]])",
+    "torch.zeros(torch.tensor(2.0))", "torch.zeros(np.float64(2))", "torch.zeros(2**63)",
+    "torch.ones(torch.tensor([2, 3]))", "torch.ones(True)", "torch.empty(2, -1)",
+    "torch.ones(2, -1)", "torch.zeros(2, -1)", "torch.full((2, -1), 1)",
+    "torch.empty(2, 3, memory_format=torch.channels_last)",
     "torch.zeros(2, out=torch.empty(3, dtype=torch.int64), dtype=torch.float32)",
-    "torch.zeros(2, dtype=torch.int32, requires_grad=True)", "torch.full((2,), 1e40, dtype=torch.float32)",
-    "torch.full((2,), 1e300, dtype=torch.float16)", "torch.full((2,), 70000, dtype=torch.float16)",
-    "torch.full((2,), 2**63)", "torch.full((2,), 2**62, dtype=torch.int32)",
-    "torch.full((2,), -256, dtype=torch.uint8)", "torch.full((2,), 300, dtype=torch.uint8)",
+    "torch.zeros(2, dtype=torch.int32, requires_grad=True)",
+    "torch.full((2,), 1e40, dtype=torch.float32)", "torch.full((2,), 1e300, dtype=torch.float16)",
+    "torch.full((2,), 70000, dtype=torch.float16)", "torch.full((2,), 2**63)",
+    "torch.full((2,), 2**62, dtype=torch.int32)", "torch.full((2,), -256, dtype=torch.uint8)",
+    "torch.full((2,), 300, dtype=torch.uint8)",
     "torch.full((2,), float('nan'), dtype=torch.int64)", "torch.full((2,), 'a')",
     "torch.full((2,), None)", "torch.full((2,), torch.tensor([1, 2]))", "torch.full((2.0,), 1)",
     "torch.full(2, 3)", "torch.full((2,), 3, requires_grad=True)",
     "torch.full_like(torch.ones(2, dtype=torch.uint8), 300)", "torch.zeros_like(2)",
-    "torch.empty_strided((2, 3), (1,))", "torch.ones_like(torch.ones(2, dtype=torch.int64), "
-    "requires_grad=True)",
+    "torch.empty_strided((2, 3), (1,))",
+    "torch.ones_like(torch.ones(2, dtype=torch.int64), requires_grad=True)",
 ]
 
 
@@ -289,7 +299,8 @@ NEW_CASES = [
     "torch.ones(2, dtype=torch.float64).new_tensor([1, 2])",
     "torch.ones(2, dtype=torch.int32).new_tensor([1.5, 2])",
     "torch.ones(2, dtype=torch.int32).new_tensor(torch.tensor([1.5]))",
-    "torch.ones(2, dtype=torch.int32).new_zeros(2, 3)", "torch.ones(2, dtype=torch.int32).new_zeros((2, 3))",
+    "torch.ones(2, dtype=torch.int32).new_zeros(2, 3)",
+    "torch.ones(2, dtype=torch.int32).new_zeros((2, 3))",
     "torch.ones(2, dtype=torch.int32).new_zeros([])",
     "torch.ones(2, dtype=torch.int32).new_ones(2, dtype=torch.float64)",
     "torch.ones(2, dtype=torch.int32).new_full((2,), 3.5)",
@@ -297,7 +308,8 @@ NEW_CASES = [
     "torch.ones(2, dtype=torch.int32).new_empty(2).shape",
     "torch.ones(2, dtype=torch.int32).new_empty_strided((2, 3), (1, 2)).stride()",
     "torch.ones(2, requires_grad=True).new_zeros(2).requires_grad",
-    "torch.ones(2).new_zeros(2, requires_grad=True)", "torch.ones(2, device='meta').new_zeros(2).device",
+    "torch.ones(2).new_zeros(2, requires_grad=True)",
+    "torch.ones(2, device='meta').new_zeros(2).device",
     "torch.ones(2, device='meta').new_tensor([1.]).device", "torch.ones(2).new_ones(size=(2,))",
     "torch.ones(2, dtype=torch.int64).fill_(2.7)", "torch.ones(2, dtype=torch.uint8).fill_(-1)",
     "torch.ones(2, dtype=torch.bool).fill_(5)", "torch.ones(2, dtype=torch.int8).fill_(True)",
@@ -312,12 +324,13 @@ NEW_CASES = [
 ]
 
 NEW_ERRORS = [
-    "torch.ones(2, dtype=torch.int32).new_zeros()", "torch.ones(2, dtype=torch.int32).new_full(2, 3)",
-    "torch.ones(2, 3, 4).new_zeros(2.0)", "torch.ones(2).fill_(torch.tensor([3.]))",
-    "torch.ones(2, dtype=torch.uint8).fill_(300)", "torch.ones(2, dtype=torch.int64).fill_(1+2j)",
+    "torch.ones(2, dtype=torch.int32).new_zeros()",
+    "torch.ones(2, dtype=torch.int32).new_full(2, 3)", "torch.ones(2, 3, 4).new_zeros(2.0)",
+    "torch.ones(2).fill_(torch.tensor([3.]))", "torch.ones(2, dtype=torch.uint8).fill_(300)",
+    "torch.ones(2, dtype=torch.int64).fill_(1+2j)",
     "torch.ones(2, dtype=torch.float32).fill_(1+2j)", "torch.ones(2).fill_('a')",
-    "torch.ones(2, dtype=torch.int64).fill_(float('nan'))", "torch.ones(2, requires_grad=True).fill_(1)",
-    "torch.ones(2, requires_grad=True).zero_()",
+    "torch.ones(2, dtype=torch.int64).fill_(float('nan'))",
+    "torch.ones(2, requires_grad=True).fill_(1)", "torch.ones(2, requires_grad=True).zero_()",
 ]
 
 
@@ -348,7 +361,7 @@ def test_fill_writes_through_views():
     assert base.tolist() == [[2, 5, 0, 0]] * 3
 
 
-# -- ranges -----------------------------------------------------------------------------------------
+# -- ranges ------------------------------------------------------------------------------------
 
 RANGE_CASES = [
     "torch.arange(0, 1, 0.1)", "torch.arange(5)", "torch.arange(1.0, 2.0, 0.3)",
@@ -356,49 +369,55 @@ RANGE_CASES = [
     "torch.arange(np.int32(5))", "torch.arange(torch.tensor(5))", "torch.arange(torch.tensor(5.))",
     "torch.arange(True)", "torch.arange(0, 100, 0.1)", "torch.arange(-3.7, 50.2, 0.37)",
     "torch.arange(0.1, 1000, 0.7)", "torch.arange(0, 3000, 0.1)",
-    "torch.arange(0, 3000, 0.1, dtype=torch.float64)", "torch.arange(-3.7, 50.2, 0.37, dtype=torch.float64)",
-    "torch.arange(0, 100, 0.1, dtype=torch.float16)", "torch.arange(-5, 5, 0.01, dtype=torch.bfloat16)",
+    "torch.arange(0, 3000, 0.1, dtype=torch.float64)",
+    "torch.arange(-3.7, 50.2, 0.37, dtype=torch.float64)",
+    "torch.arange(0, 100, 0.1, dtype=torch.float16)",
+    "torch.arange(-5, 5, 0.01, dtype=torch.bfloat16)",
     "torch.arange(0, 1, 0.1, dtype=torch.bfloat16)", "torch.arange(0, 3, 1.5, dtype=torch.int64)",
     "torch.arange(0.5, 3.7, dtype=torch.int32)", "torch.arange(-2.5, 3, 2, dtype=torch.int64)",
     "torch.arange(-2.5, 3, 2, dtype=torch.int32)", "torch.arange(0, 300, 100, dtype=torch.uint8)",
-    "torch.arange(0., 5, requires_grad=True)", "torch.arange(start=1, end=4)", "torch.arange(end=4)",
-    "torch.arange(np.float32(0.5), 2)", "torch.arange(torch.tensor(0.5, dtype=torch.float64), 2)",
+    "torch.arange(0., 5, requires_grad=True)", "torch.arange(start=1, end=4)",
+    "torch.arange(end=4)", "torch.arange(np.float32(0.5), 2)",
+    "torch.arange(torch.tensor(0.5, dtype=torch.float64), 2)",
     "torch.arange(torch.tensor(1, dtype=torch.int32), 4)", "torch.arange(1+0j, 4)",
-    "torch.arange(10, 0, -3)", "torch.arange(10.5, 0, -0.7)", "torch.arange(10, -10, -3, dtype=torch.int64)",
-    "torch.arange(3, out=torch.empty(0))", "torch.arange(5, device='meta')",
-    "torch.range(0, 3)", "torch.range(0, 3, dtype=torch.int64)", "torch.range(0, 3, 0.5)",
-    "torch.range(3, 0, -1)", "torch.range(0.1, 50.3, 0.37)", "torch.range(0.1, 50.3, 0.37, "
-    "dtype=torch.float64)", "torch.range(0.1, 50.3, 0.37, dtype=torch.float16)",
-    "torch.linspace(0, 1, 5)", "torch.linspace(0, 10, 5, dtype=torch.int64)", "torch.linspace(0, 1, 0)",
+    "torch.arange(10, 0, -3)", "torch.arange(10.5, 0, -0.7)",
+    "torch.arange(10, -10, -3, dtype=torch.int64)", "torch.arange(3, out=torch.empty(0))",
+    "torch.arange(5, device='meta')", "torch.range(0, 3)", "torch.range(0, 3, dtype=torch.int64)",
+    "torch.range(0, 3, 0.5)", "torch.range(3, 0, -1)", "torch.range(0.1, 50.3, 0.37)",
+    "torch.range(0.1, 50.3, 0.37, dtype=torch.float64)",
+    "torch.range(0.1, 50.3, 0.37, dtype=torch.float16)", "torch.linspace(0, 1, 5)",
+    "torch.linspace(0, 10, 5, dtype=torch.int64)", "torch.linspace(0, 1, 0)",
     "torch.linspace(0, 1, 1)", "torch.linspace(torch.tensor(0.), torch.tensor(1.), 3)",
     "torch.linspace(1+2j, 3, 3)", "torch.linspace(0, 1, 3, dtype=torch.float16)",
     "torch.linspace(-3.3, 17.1, 1001)", "torch.linspace(-3.3, 17.1, 1001, dtype=torch.float64)",
-    "torch.linspace(0.1, 7.7, 1000, dtype=torch.float16)", "torch.linspace(-5, 3.3, 1000, dtype=torch.bfloat16)",
-    "torch.linspace(0.001, 5.5, 33333)", "torch.linspace(-10, 10, 7, dtype=torch.int64)",
-    "torch.linspace(10, 0, 4, dtype=torch.uint8)", "torch.linspace(0.5, 100.7, 77, dtype=torch.int16)",
-    "torch.linspace(True, False, 3)", "torch.linspace(0, 1, 5, dtype=torch.complex64)",
-    "torch.linspace(0.3+0.1j, 5.7-3j, 100)", "torch.linspace(0.3+0.1j, 5.7-3j, 100, dtype=torch.complex128)",
-    "torch.linspace(0, 1, 3, out=torch.empty(0, dtype=torch.float64))", "torch.linspace(0, 1, 3, "
-    "requires_grad=True)", "torch.logspace(0, 2, 3)", "torch.logspace(0, 2, 3, base=2)",
-    "torch.logspace(0, 2, 3, dtype=torch.int64)", "torch.logspace(0, 3, 4, base=-2)",
-    "torch.logspace(0, 3, 4, base=0.5, dtype=torch.float64)", "torch.logspace(0.5, 3, 4, dtype=torch.int32)",
-    "torch.logspace(-3.3, 2.1, 301)", "torch.logspace(-3.3, 2.1, 301, dtype=torch.float64)",
+    "torch.linspace(0.1, 7.7, 1000, dtype=torch.float16)",
+    "torch.linspace(-5, 3.3, 1000, dtype=torch.bfloat16)", "torch.linspace(0.001, 5.5, 33333)",
+    "torch.linspace(-10, 10, 7, dtype=torch.int64)", "torch.linspace(10, 0, 4, dtype=torch.uint8)",
+    "torch.linspace(0.5, 100.7, 77, dtype=torch.int16)", "torch.linspace(True, False, 3)",
+    "torch.linspace(0, 1, 5, dtype=torch.complex64)", "torch.linspace(0.3+0.1j, 5.7-3j, 100)",
+    "torch.linspace(0.3+0.1j, 5.7-3j, 100, dtype=torch.complex128)",
+    "torch.linspace(0, 1, 3, out=torch.empty(0, dtype=torch.float64))",
+    "torch.linspace(0, 1, 3, requires_grad=True)", "torch.logspace(0, 2, 3)",
+    "torch.logspace(0, 2, 3, base=2)", "torch.logspace(0, 2, 3, dtype=torch.int64)",
+    "torch.logspace(0, 3, 4, base=-2)", "torch.logspace(0, 3, 4, base=0.5, dtype=torch.float64)",
+    "torch.logspace(0.5, 3, 4, dtype=torch.int32)", "torch.logspace(-3.3, 2.1, 301)",
+    "torch.logspace(-3.3, 2.1, 301, dtype=torch.float64)",
     "torch.logspace(-3.3, 2.1, 301, base=3.7, dtype=torch.float16)",
-    "torch.logspace(-1, 1, 50, dtype=torch.bfloat16)", "torch.logspace(0, 5, 50, base=2, dtype=torch.int64)",
-    "torch.logspace(2, 3, 1, base=2)",
+    "torch.logspace(-1, 1, 50, dtype=torch.bfloat16)",
+    "torch.logspace(0, 5, 50, base=2, dtype=torch.int64)", "torch.logspace(2, 3, 1, base=2)",
 ]
 
 RANGE_ERRORS = [
     "torch.arange(10, 0)", "torch.arange(0, 10, -1)", "torch.arange(0, float('inf'))",
-    "torch.arange(0, 10, 0)", "torch.arange(5, dtype=torch.bool)", "torch.arange(2, dtype=torch.complex64)",
-    "torch.arange(0, 1e20, 1)", "torch.arange(0, 3, 0.5, dtype=torch.int64)",
-    "torch.arange(0, 5, requires_grad=True)", "torch.arange(torch.tensor([1]), 4)",
-    "torch.arange('a')", "torch.arange(None)",
+    "torch.arange(0, 10, 0)", "torch.arange(5, dtype=torch.bool)",
+    "torch.arange(2, dtype=torch.complex64)", "torch.arange(0, 1e20, 1)",
+    "torch.arange(0, 3, 0.5, dtype=torch.int64)", "torch.arange(0, 5, requires_grad=True)",
+    "torch.arange(torch.tensor([1]), 4)", "torch.arange('a')", "torch.arange(None)",
     "torch.arange(3, dtype=torch.float64, out=torch.empty(0, dtype=torch.int32))",
-    "torch.range(3, 0)", "torch.range(3, 0, 0)", "torch.linspace(0, 1, -1)", "torch.linspace(0, 1)",
-    "torch.linspace(torch.tensor([0.]), 1, 3)", "torch.linspace(0, 1, 3.0)",
-    "torch.linspace(0, 2**40, 3, dtype=torch.int32)", "torch.linspace(0j, 1, 3, dtype=torch.float32)",
-    "torch.linspace(0, 5, 6, dtype=torch.bool)",
+    "torch.range(3, 0)", "torch.range(3, 0, 0)", "torch.linspace(0, 1, -1)",
+    "torch.linspace(0, 1)", "torch.linspace(torch.tensor([0.]), 1, 3)",
+    "torch.linspace(0, 1, 3.0)", "torch.linspace(0, 2**40, 3, dtype=torch.int32)",
+    "torch.linspace(0j, 1, 3, dtype=torch.float32)", "torch.linspace(0, 5, 6, dtype=torch.bool)",
     "torch.linspace(0, 1, 3, dtype=torch.float64, out=torch.empty(0))",
 ]
 
@@ -433,27 +452,30 @@ def test_linspace_is_bit_exact(start, end, steps, dtype):
     assert_same(got, expected, rtol=0, atol=0)
 
 
-# -- eye, tril/triu_indices, complex, polar ------------------------------------------------------------
+# -- eye, tril/triu_indices, complex, polar ----------------------------------------------------
 
 MATRIX_CASES = [
     "torch.eye(3)", "torch.eye(2, 3)", "torch.eye(2, 3, dtype=torch.bool)", "torch.eye(0)",
     "torch.eye(3, 2, dtype=torch.complex64)", "torch.eye(n=3, m=2)", "torch.eye(np.int64(2))",
-    "torch.eye(torch.tensor(2))", "torch.eye(3, out=torch.empty(0))", "torch.eye(3, device='meta')",
-    "torch.eye(2, out=torch.empty(0, dtype=torch.int64))", "torch.tril_indices(3, 3)",
-    "torch.tril_indices(3, 4, 1)", "torch.triu_indices(3, 4, -1)",
-    "torch.tril_indices(3, 3, dtype=torch.int32)", "torch.tril_indices(0, 3)", "torch.tril_indices(3, 0)",
-    "torch.tril_indices(4, 3, -10)", "torch.tril_indices(4, 3, 10)", "torch.triu_indices(4, 3, 10)",
-    "torch.triu_indices(4, 3, -10)", "torch.triu_indices(5, 7, 2)", "torch.tril_indices(7, 5, -2)",
+    "torch.eye(torch.tensor(2))", "torch.eye(3, out=torch.empty(0))",
+    "torch.eye(3, device='meta')", "torch.eye(2, out=torch.empty(0, dtype=torch.int64))",
+    "torch.tril_indices(3, 3)", "torch.tril_indices(3, 4, 1)", "torch.triu_indices(3, 4, -1)",
+    "torch.tril_indices(3, 3, dtype=torch.int32)", "torch.tril_indices(0, 3)",
+    "torch.tril_indices(3, 0)", "torch.tril_indices(4, 3, -10)", "torch.tril_indices(4, 3, 10)",
+    "torch.triu_indices(4, 3, 10)", "torch.triu_indices(4, 3, -10)", "torch.triu_indices(5, 7, 2)",
+    "torch.tril_indices(7, 5, -2)",
     "torch.tril_indices(3, 3, 0, dtype=torch.int64, device='meta')",
     "torch.complex(torch.tensor([1.]), torch.tensor([2.]))",
     "torch.complex(torch.tensor([1.]), torch.tensor([2., 3.]))",
     "torch.complex(torch.tensor(1.), torch.tensor(2.))",
     "torch.complex(torch.ones(2, 3).t(), torch.ones(3, 2))",
     "torch.complex(torch.tensor([1.], dtype=torch.float64), torch.tensor([[2.], [3.]], "
-    "dtype=torch.float64))", "torch.complex(torch.tensor([1.]), torch.tensor([2.]), "
-    "out=torch.empty(0, dtype=torch.complex64))",
+    "dtype=torch.float64))",
+    "torch.complex(torch.tensor([1.]), torch.tensor([2.]), out=torch.empty(0, "
+    "dtype=torch.complex64))",
     "torch.polar(torch.tensor([1.5, 2.5], dtype=torch.float64), torch.tensor([[2.], [0.3]], "
-    "dtype=torch.float64))", "torch.polar(torch.tensor([-1.]), torch.tensor([0.]))",
+    "dtype=torch.float64))",
+    "torch.polar(torch.tensor([-1.]), torch.tensor([0.]))",
     "torch.complex(torch.tensor([1.], requires_grad=True), torch.tensor([2.])).grad_fn.name()",
     "torch.polar(torch.tensor([1.], requires_grad=True), torch.tensor([2.])).grad_fn.name()",
 ]
@@ -461,15 +483,18 @@ MATRIX_CASES = [
 MATRIX_ERRORS = [
     "torch.eye(-1)", "torch.eye(2, -1)", "torch.eye(3, None)", "torch.eye(True)", "torch.eye(2.5)",
     "torch.eye(2, dtype=torch.float16, out=torch.empty(0))",
-    "torch.eye(3, dtype=torch.int64, requires_grad=True)", "torch.tril_indices(3, 3, dtype=torch.float32)",
-    "torch.tril_indices(3, 3, dtype=torch.bool)", "torch.tril_indices(3, 3, dtype=torch.uint8)",
-    "torch.tril_indices(-1, 3)", "torch.tril_indices(3, -3)", "torch.triu_indices(-1, 3)",
-    "torch.tril_indices(3.0, 3)", "torch.tril_indices(3, 3, 1.0)",
+    "torch.eye(3, dtype=torch.int64, requires_grad=True)",
+    "torch.tril_indices(3, 3, dtype=torch.float32)", "torch.tril_indices(3, 3, dtype=torch.bool)",
+    "torch.tril_indices(3, 3, dtype=torch.uint8)", "torch.tril_indices(-1, 3)",
+    "torch.tril_indices(3, -3)", "torch.triu_indices(-1, 3)", "torch.tril_indices(3.0, 3)",
+    "torch.tril_indices(3, 3, 1.0)",
     "torch.complex(torch.tensor([1.], dtype=torch.float64), torch.tensor([2.]))",
     "torch.complex(torch.tensor([1]), torch.tensor([2]))", "torch.complex(torch.tensor([1.]), 2.)",
     "torch.complex(torch.tensor([1., 2.]), torch.tensor([2., 3., 4.]))",
-    "torch.complex(torch.tensor([1.], dtype=torch.bfloat16), torch.tensor([2.], dtype=torch.bfloat16))",
-    "torch.complex(torch.tensor([1.]), torch.tensor([2.]), out=torch.empty(0, dtype=torch.complex128))",
+    "torch.complex(torch.tensor([1.], dtype=torch.bfloat16), torch.tensor([2.], "
+    "dtype=torch.bfloat16))",
+    "torch.complex(torch.tensor([1.]), torch.tensor([2.]), out=torch.empty(0, "
+    "dtype=torch.complex128))",
     "torch.polar(torch.tensor([1.]), torch.tensor([2.], dtype=torch.float64))",
     "torch.polar(torch.tensor([1], dtype=torch.int64), torch.tensor([2]))",
 ]

@@ -116,8 +116,8 @@ META_EXPRESSIONS = [
     "torch.randperm(5, device='meta')", "torch.randint(0, 5, (3,), device='meta')",
     "torch.rand(2, 3, device='meta')", "torch.randn(2, 3, device='meta', dtype=torch.float64)",
     "torch.complex(x, x)", "torch.polar(x, x)", "torch.tril_indices(3, 3, device='meta')",
-    "x.add_(1)", "x.mul_(2)", "w * 2", "torch.mm(x, y.float())", "x.to(torch.int64)",
-    "w.detach()", "torch.empty(2, 3, 4, 5, device='meta', memory_format=torch.channels_last)",
+    "x.add_(1)", "x.mul_(2)", "w * 2", "torch.mm(x, y.float())", "x.to(torch.int64)", "w.detach()",
+    "torch.empty(2, 3, 4, 5, device='meta', memory_format=torch.channels_last)",
     "torch.ones(3, device='meta').to(torch.float16)",
 ]
 
