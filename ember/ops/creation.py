@@ -197,12 +197,23 @@ def _overflow(type_label: str) -> RuntimeError:
     return RuntimeError(f"value cannot be converted to type {type_label} without overflow")
 
 
-def _real_limits(dtype: D.dtype):
+def _limits_of(dtype: D.dtype):
+    if dtype is D.bool:
+        return 0, 1
     if dtype.is_floating_point or dtype.is_complex:
         info = D.finfo(dtype)
         return info.min, info.max
     info = np.iinfo(dtype.np)
     return builtins.int(info.min), builtins.int(info.max)
+
+
+# Computed once: finfo/iinfo objects are slow to build and factories are called in hot loops.
+_LIMITS = {d: _limits_of(d) for d in D.ALL_DTYPES}
+
+
+def _real_limits(dtype: D.dtype):
+    """(lowest, highest) finite value of ``dtype`` (of its real part for complex dtypes)."""
+    return _LIMITS[dtype]
 
 
 def checked_scalar(value, dtype: D.dtype, label: str | None = None):
@@ -415,9 +426,7 @@ def _natural_array(data, sizes: list, target: D.dtype) -> np.ndarray:
     if isinstance(data, (list, tuple)) and _has_special(data):
         data = _unpack_tensors(data, integral)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            arr = np.array(data)
+        arr = np.array(data)
     except (ValueError, TypeError, OverflowError):
         arr = None
     if arr is None or arr.dtype.kind not in "biufc" or list(arr.shape) != sizes:
@@ -442,6 +451,8 @@ def _convert_checked(arr: np.ndarray, target: D.dtype, label: str) -> np.ndarray
     if target is D.bool:
         return arr.astype(np.bool_)
     if target.is_floating_point or target.is_complex:
+        if arr.dtype == np_target:
+            return arr
         if kind in "iu":
             arr = arr.astype(np.float64)
         if np_target in (np.float16, D.bfloat16.np) and arr.dtype != np.float32:
@@ -450,6 +461,8 @@ def _convert_checked(arr: np.ndarray, target: D.dtype, label: str) -> np.ndarray
                 arr = arr.astype(np.float32)
         with np.errstate(over="ignore", invalid="ignore"):
             return arr.astype(np_target)
+    if arr.dtype == np_target:
+        return arr
     low, high = _real_limits(target)
     if arr.size:
         if kind == "f":
@@ -466,9 +479,59 @@ def _convert_checked(arr: np.ndarray, target: D.dtype, label: str) -> np.ndarray
         return arr.astype(np_target)
 
 
+_PYTHON_NUMBERS = frozenset((builtins.bool, builtins.int, builtins.float, builtins.complex))
+
+
+def _kinds_dtype(kinds) -> D.dtype:
+    # The dtype of a set of Python number types (bool < int < float < complex).
+    if builtins.complex in kinds:
+        return D.get_default_dtype().to_complex()
+    if builtins.float in kinds:
+        return D.get_default_dtype()
+    return D.int64 if builtins.int in kinds else D.bool
+
+
+def _fast_python_data(data, dtype):
+    """(array, dtype) for the common cases -- a Python number, or a list/tuple (of lists) of
+    Python numbers -- or None to take the general path (which also produces the errors)."""
+    kind = type(data)
+    if kind in _PYTHON_NUMBERS:
+        if kind is builtins.int and not -(1 << 63) <= data < (1 << 63):
+            return None
+        target = dtype if dtype is not None else _kinds_dtype((kind,))
+        return np.array(data), target
+    if kind is not list and kind is not tuple or not data:
+        return None
+    kinds = set(map(type, data))
+    if kinds <= _PYTHON_NUMBERS:
+        width = None
+    elif kinds <= {list, tuple}:
+        width = len(data[0])
+        inner = set()
+        for row in data:
+            if len(row) != width:
+                return None
+            inner.update(map(type, row))
+        if not inner or not inner <= _PYTHON_NUMBERS:
+            return None
+        kinds = inner
+    else:
+        return None
+    arr = np.array(data)
+    if arr.dtype.kind not in "biufc":
+        return None
+    return arr, (dtype if dtype is not None else _kinds_dtype(kinds))
+
+
 def data_to_array(data, dtype: D.dtype | None, infer: builtins.bool = True):
     """Values of ``data`` as a new array of ``dtype`` (inferred when None), the way
     ``torch.tensor`` reads them.  Returns (array, dtype)."""
+    fast = _fast_python_data(data, dtype)
+    if fast is not None:
+        natural, target = fast
+        if natural.dtype == np.uint64 and not (target.is_floating_point or target.is_complex):
+            raise ValueError("Overflow when unpacking long long")
+        return _convert_checked(natural, target, target.name), target
     from .cast import cast_array
     if isinstance(data, Tensor):
         target = data.dtype if dtype is None else dtype

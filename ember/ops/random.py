@@ -24,8 +24,9 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..backends.meta import MetaArray
 from ._dispatch import _type_word, apply_inplace, bind_methods, check_inplace, write_out
-from .creation import (_CPP_OPTION_NAMES, dense_order, factory_dtype, finish, fma, like_array,
-                       new_array, parse_size, type_name, write_factory_out)
+from .creation import (_CPP_OPTION_NAMES, _real_limits, check_shape, dense_order, factory_dtype,
+                       finish, fma, like_array, parse_size, type_name,
+                       write_factory_out)
 
 wrap = Tensor._make
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
@@ -144,10 +145,14 @@ def sample_uniform(g: Generator, n: int, np_dtype, low: float, high: float) -> n
         return values.view(np_dtype) if values.flags.c_contiguous else \
             np.ascontiguousarray(values).view(np_dtype)
     if np_dtype == np.float64:
+        if low == 0 and high == 1:
+            return g.uniform53(n)
         # x * (to - from) + from as one fused multiply-add.
         return fma(g.uniform53(n), high - low, low)
     # float32 and the half types draw float uniforms (24 bits) and compute in float.
     x = g.uniform_bits(n, 24)
+    if low == 0 and high == 1:
+        return x if np_dtype == np.float32 else x.astype(np_dtype)
     lo, hi = np.float32(low), np.float32(high)
     span = np.float64(hi - lo)
     # Fused multiply-add: the product of two floats is exact in double.
@@ -189,17 +194,23 @@ def sample_normal_serial(g: Generator, n: int, mean: float, std: float) -> np.nd
 def _normal_fill(g: Generator, n: int, np_dtype, mean: float, std: float) -> np.ndarray:
     # PyTorch's vector-friendly path for contiguous tensors of 16 or more elements: uniforms
     # for every element, then Box-Muller over blocks of 16 (first 8 with the last 8); a ragged
-    # end is redone as one more block over the last 16 elements with fresh uniforms.
-    u = sample_uniform(g, n, np_dtype, 0.0, 1.0).astype(np.float64)
-    out = np.empty(n, dtype=np.float64)
+    # end is redone as one more block over the last 16 elements with fresh uniforms.  float32
+    # computes in float (as PyTorch's vectorized kernel does), float64 in double.
+    compute = np.float32 if np_dtype == np.float32 else np.float64
     blocks = n // 16
-    _box_muller_blocks(u[:blocks * 16].reshape(blocks, 16), out[:blocks * 16].reshape(blocks, 16),
-                       mean, std)
+    u = sample_uniform(g, n, np_dtype, 0.0, 1.0).astype(compute, copy=False)
     if n % 16:
-        fresh = sample_uniform(g, 16, np_dtype, 0.0, 1.0).astype(np.float64)
-        tail = np.empty(16)
-        _box_muller_blocks(fresh.reshape(1, 16), tail.reshape(1, 16), mean, std)
-        out[n - 16:] = tail
+        # The ragged end's fresh block joins the full ones (its values overwrite the end).
+        fresh = sample_uniform(g, 16, np_dtype, 0.0, 1.0).astype(compute, copy=False)
+        u = np.concatenate([u[:blocks * 16], fresh])
+    rows = u.shape[0] // 16
+    values = np.empty((rows, 16), dtype=compute)
+    _box_muller_blocks(u.reshape(rows, 16), values, mean, std)
+    if not n % 16:
+        return values.reshape(-1)
+    out = np.empty(n, dtype=compute)
+    out[:blocks * 16] = values[:blocks].reshape(-1)
+    out[n - 16:] = values[-1]
     return out
 
 
@@ -208,14 +219,8 @@ def _normal_fill_blocks(g: Generator, n: int, mean: float, std: float) -> np.nda
     # compute in float.
     blocks = n // 16
     count = blocks + (1 if n % 16 else 0)
-    u = g.uniform_bits(16 * count, 24).reshape(count, 16)
     values = np.empty((count, 16), dtype=np.float32)
-    one, two_pi = np.float32(1.0), np.float32(_TWO_PI)
-    radius = np.sqrt(np.float32(-2.0) * np.log(one - u[:, :8]))
-    theta = two_pi * u[:, 8:]
-    scale, shift = np.float32(std), np.float32(mean)
-    values[:, :8] = radius * np.cos(theta) * scale + shift
-    values[:, 8:] = radius * np.sin(theta) * scale + shift
+    _box_muller_blocks(g.uniform_bits(16 * count, 24).reshape(count, 16), values, mean, std)
     out = np.empty(n, dtype=np.float32)
     out[:blocks * 16] = values[:blocks].reshape(-1)
     if n % 16:
@@ -224,12 +229,21 @@ def _normal_fill_blocks(g: Generator, n: int, mean: float, std: float) -> np.nda
 
 
 def _box_muller_blocks(u: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
-    u1 = 1.0 - u[:, :8]
-    u2 = u[:, 8:]
-    radius = np.sqrt(-2.0 * np.log(u1))
-    theta = _TWO_PI * u2
-    out[:, :8] = radius * np.cos(theta) * std + mean
-    out[:, 8:] = radius * np.sin(theta) * std + mean
+    """Box-Muller over rows of 16 uniforms in ``u``'s precision: the first 8 give the radius,
+    the last 8 the angle; cosines fill the first half of ``out``'s rows, sines the second."""
+    kind = u.dtype.type
+    first = np.ascontiguousarray(u[:, :8])
+    second = np.ascontiguousarray(u[:, 8:])
+    radius = np.sqrt(kind(-2.0) * np.log(kind(1.0) - first))
+    theta = kind(_TWO_PI) * second
+    scale, shift = kind(std), kind(mean)
+    cosine = radius * np.cos(theta)
+    sine = radius * np.sin(theta)
+    if std != 1 or mean != 0:
+        cosine = cosine * scale + shift
+        sine = sine * scale + shift
+    out[:, :8] = cosine
+    out[:, 8:] = sine
 
 
 def sample_normal(g: Generator, n: int, np_dtype, mean: float, std: float,
@@ -255,11 +269,6 @@ def sample_normal(g: Generator, n: int, np_dtype, mean: float, std: float,
 # In-place samplers
 # ================================================================================================
 
-def _finite_limits(dtype: D.dtype):
-    info = D.finfo(dtype)
-    return info.min, info.max
-
-
 def _check_floating(self: Tensor, op: str) -> D.dtype:
     dtype = self.dtype
     if not dtype.is_floating_point:
@@ -267,14 +276,12 @@ def _check_floating(self: Tensor, op: str) -> D.dtype:
     return dtype
 
 
-def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator=None, **kwargs) -> Tensor:
-    """Fill with values drawn uniformly from [from, to), in place."""
-    from_, to = kwargs.pop("from", from_), to
-    dtype = self.dtype
+def _uniform_sampler(dtype: D.dtype, from_, to, generator):
+    """Check uniform_'s arguments for ``dtype`` and return its sampler ``n -> values``."""
     if not (dtype.is_floating_point or dtype.is_complex):
         raise _not_implemented("check_uniform_bounds", dtype)
     real = dtype.to_real()
-    low, high = _finite_limits(real)
+    low, high = _real_limits(real)
     name = _CPP_OPTION_NAMES[real.name]
     if not low <= from_ <= high:
         raise RuntimeError(f"from is out of bounds for {name}")
@@ -288,35 +295,40 @@ def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator=None, *
                            f"but found to={_fmt(to)} and from={_fmt(from_)} which result in "
                            f"to-from to exceed the limit")
     g = _generator(generator, "uniform_")
-    np_dtype = self._data.dtype
-    return _fill_inplace(self, lambda n: sample_uniform(g, n, np_dtype, from_, to),
-                         UniformBackward0)
+    np_dtype = dtype.np
+    return lambda n: sample_uniform(g, n, np_dtype, from_, to)
 
 
-def normal_(self: Tensor, mean: float = 0, std: float = 1, *, generator=None) -> Tensor:
-    """Fill with values drawn from a normal distribution, in place."""
-    dtype = self.dtype
+def uniform_(self: Tensor, from_: float = 0, to: float = 1, *, generator=None, **kwargs) -> Tensor:
+    """Fill with values drawn uniformly from [from, to), in place."""
+    from_ = kwargs.pop("from", from_)
+    sampler = _uniform_sampler(self.dtype, from_, to, generator)
+    return _fill_inplace(self, sampler, UniformBackward0)
+
+
+def _normal_sampler(dtype: D.dtype, mean, std, generator, contiguous: bool = True):
+    """Check normal_'s arguments for ``dtype`` and return its sampler ``n -> values``."""
     if not (dtype.is_floating_point or dtype.is_complex):
         raise _not_implemented("normal_kernel_cpu", dtype)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
     g = _generator(generator, "normal_")
+    np_dtype = dtype.np
+    return lambda n: sample_normal(g, n, np_dtype, mean, std, contiguous)
+
+
+def normal_(self: Tensor, mean: float = 0, std: float = 1, *, generator=None) -> Tensor:
+    """Fill with values drawn from a normal distribution, in place."""
     arr = self._data
     contiguous = isinstance(arr, MetaArray) or is_contiguous(arr)
-    np_dtype = arr.dtype
-    return _fill_inplace(self, lambda n: sample_normal(g, n, np_dtype, mean, std, contiguous),
-                         NormalBackward0)
+    sampler = _normal_sampler(self.dtype, mean, std, generator, contiguous)
+    return _fill_inplace(self, sampler, NormalBackward0)
 
 
 def _int_bounds(dtype: D.dtype):
     """The inclusive range random_ may produce for ``dtype``."""
-    if dtype is D.bool:
-        return 0, 1
-    if dtype.is_floating_point:
-        low, high = _finite_limits(dtype)
-        return builtins.int(low), builtins.int(high)
-    info = np.iinfo(dtype.np)
-    return builtins.int(info.min), builtins.int(info.max)
+    low, high = _real_limits(dtype)
+    return builtins.int(low), builtins.int(high)
 
 
 def _check_random_bound(value, label: str, dtype: D.dtype) -> None:
@@ -404,22 +416,14 @@ def sample_random_range(g: Generator, n: int, np_dtype, low: int, span: int) -> 
     return values.astype(np_dtype)
 
 
-def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
-    """Fill with integers drawn uniformly: ``random_()`` over the dtype's range,
-    ``random_(to)`` from [0, to), ``random_(from, to)`` from [from, to)."""
-    if "from" in kwargs:
-        args = (kwargs.pop("from"),) + args
-    if "to" in kwargs:
-        args = args + (kwargs.pop("to"),)
-    if kwargs:
-        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    dtype = self.dtype
+def _random_sampler(dtype: D.dtype, args: tuple, generator):
+    """Check random_'s bounds for ``dtype``; return (sampler ``n -> values``, node class)."""
     if dtype.is_complex:
         raise _not_implemented("random_kernel_cpu", dtype)
     g = _generator(generator, "random_")
-    np_dtype = self._data.dtype
+    np_dtype = dtype.np
     if not args:
-        return _fill_inplace(self, lambda n: sample_random_full(g, n, np_dtype), RandomBackward2)
+        return (lambda n: sample_random_full(g, n, np_dtype)), RandomBackward2
     if len(args) == 1:
         low, high, node = 0, _random_integer_argument(args[0], "to", args), RandomBackward1
     else:
@@ -451,7 +455,20 @@ def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
         _check_random_bound(low, "from", dtype)
         _check_random_bound(high - 1, "to - 1", dtype)
         span = high - low
-    return _fill_inplace(self, lambda n: sample_random_range(g, n, np_dtype, low, span), node)
+    return (lambda n: sample_random_range(g, n, np_dtype, low, span)), node
+
+
+def random_(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
+    """Fill with integers drawn uniformly: ``random_()`` over the dtype's range,
+    ``random_(to)`` from [0, to), ``random_(from, to)`` from [from, to)."""
+    if "from" in kwargs:
+        args = (kwargs.pop("from"),) + args
+    if "to" in kwargs:
+        args = args + (kwargs.pop("to"),)
+    if kwargs:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    sampler, node = _random_sampler(self.dtype, args, generator)
+    return _fill_inplace(self, sampler, node)
 
 
 def exponential_(self: Tensor, lambd: float = 1, *, generator=None) -> Tensor:
@@ -584,18 +601,31 @@ def _check_generator_arg(generator, name: str, args) -> None:
 
 
 def _random_factory(name: str, args, size, generator, out, dtype, device, requires_grad,
-                    fill) -> Tensor:
-    _check_generator_arg(generator, name, args)
+                    make_sampler) -> Tensor:
+    """A new tensor filled by ``make_sampler(dtype)(n)``: the values come out in memory order
+    of a fresh contiguous tensor, as PyTorch's kernels fill it."""
+    if generator is not None and not isinstance(generator, Generator):
+        _check_generator_arg(generator, name, args)
     shape = _require_size(args, size, name)
-    from .creation import check_shape
     check_shape(shape)
     target = factory_dtype(dtype, out, name)
-    _check_requires_grad(target, requires_grad)
+    if requires_grad:
+        _check_requires_grad(target, requires_grad)
     dev = factory_device(device)
-    result = wrap(new_array(shape, target.np, dev))
-    # The tensor is filled before it requires grad, so no graph is recorded.
-    fill(result)
-    result._rg = builtins.bool(requires_grad)
+    sampler = make_sampler(target)
+    if dev.type == "meta":
+        data = MetaArray(shape, target.np)
+    else:
+        count = 1
+        for s in shape:
+            count *= s
+        data = sampler(count).reshape(shape)
+        if dev.type != "cpu":
+            from .creation import place
+            data = place(data, dev)
+    result = wrap(data)
+    if requires_grad:
+        result._rg = True
     return result if out is None else write_factory_out(out, result)
 
 
@@ -608,19 +638,15 @@ def _check_requires_grad(dtype: D.dtype, requires_grad: bool) -> None:
 def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, names=None) -> Tensor:
     """A tensor of values drawn uniformly from [0, 1)."""
-    def fill(t):
-        uniform_(t, 0, 1, generator=generator)
     return _random_factory("rand", args, size, generator, out, dtype, device, requires_grad,
-                           fill)
+                           lambda d: _uniform_sampler(d, 0, 1, generator))
 
 
 def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False, names=None) -> Tensor:
     """A tensor of values drawn from the standard normal distribution."""
-    def fill(t):
-        normal_(t, 0, 1, generator=generator)
     return _random_factory("randn", args, size, generator, out, dtype, device, requires_grad,
-                           fill)
+                           lambda d: _normal_sampler(d, 0, 1, generator))
 
 
 def _like(input, name: str, dtype, device, memory_format) -> Tensor:
@@ -699,13 +725,13 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
     if dtype is None and out is None:
         dtype = D.int64
 
-    def fill(t):
-        if t.dtype.is_complex:
+    def make_sampler(target):
+        if target.is_complex:
             raise RuntimeError("check_random_bounds handles only integral, floating-point and "
                                "boolean types")
-        random_(t, low, high, generator=generator)
+        return _random_sampler(target, (low, high), generator)[0]
     return _random_factory("randint", (size,), None, generator, out, dtype, device,
-                           requires_grad, fill)
+                           requires_grad, make_sampler)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
@@ -776,11 +802,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             "requires_grad)\n")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
-
-        def fill(t):
-            normal_(t, mean, std, generator=generator)
         return _random_factory("normal", (size,), None, generator, out, dtype, device,
-                               requires_grad, fill)
+                               requires_grad, lambda d: _normal_sampler(d, mean, std, generator))
     g = _generator(generator, "normal")
     from .creation import empty
     if mean_is_tensor and not std_is_tensor:
