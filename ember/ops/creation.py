@@ -1082,33 +1082,48 @@ def zero_(self: Tensor) -> Tensor:
 # Ranges: arange, range, linspace, logspace
 # ================================================================================================
 
-def fma(a, b, c):
-    """``a * b + c`` with a single rounding (float64), as a fused multiply-add computes it.
-
-    NumPy has no FMA.  The product is split exactly into p + e (Dekker), p + c into s + e1
-    (TwoSum), and the small terms e1 + e are summed rounding to odd, which makes the final
-    addition round exactly once.
-    """
+def _fma_terms(a, b, c):
+    """(head, tail, tail_error): a*b + c == head + tail + tail_error exactly, with |tail| far
+    below head's last bit (Dekker's exact product and two TwoSums)."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     c = np.asarray(c, dtype=np.float64)
+    p = a * b
+    split = 134217729.0  # 2**27 + 1
+    ta = a * split
+    a_hi = ta - (ta - a)
+    a_lo = a - a_hi
+    tb = b * split
+    b_hi = tb - (tb - b)
+    b_lo = b - b_hi
+    product_error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    head, head_error = _two_sum(p, c)
+    tail, tail_error = _two_sum(head_error, product_error)
+    return p + c, head, tail, tail_error
+
+
+def fma(a, b, c):
+    """``a * b + c`` with a single rounding (float64), as a fused multiply-add computes it.
+
+    NumPy has no FMA.  The exact value is kept as a sum of doubles, the small terms are added
+    rounding to odd, and the final addition then rounds exactly once.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        p = a * b
-        split = 134217729.0  # 2**27 + 1
-        ta = a * split
-        a_hi = ta - (ta - a)
-        a_lo = a - a_hi
-        tb = b * split
-        b_hi = tb - (tb - b)
-        b_lo = b - b_hi
-        product_error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-        head, head_error = _two_sum(p, c)
-        tail, tail_error = _two_sum(head_error, product_error)
+        plain, head, tail, tail_error = _fma_terms(a, b, c)
         result = head + _round_to_odd(tail, tail_error)
     finite = np.isfinite(result)
-    if not finite.all():
-        result = np.where(finite, result, p + c)
-    return result
+    return result if finite.all() else np.where(finite, result, plain)
+
+
+def _fma_to_odd(a, b, c):
+    # a*b + c rounded to odd in double: rounding that to float then gives the fused float result
+    # (double has more than the two extra bits this needs).
+    with np.errstate(over="ignore", invalid="ignore"):
+        plain, head, tail, tail_error = _fma_terms(a, b, c)
+        total, total_error = _two_sum(head, _round_to_odd(tail, tail_error))
+        result = _round_to_odd(total, total_error)
+    finite = np.isfinite(result)
+    return result if finite.all() else np.where(finite, result, plain)
 
 
 def _two_sum(x, y):
@@ -1129,9 +1144,9 @@ def _round_to_odd(value, remainder):
 
 
 def _fma32(a, b, c) -> np.ndarray:
-    # Float operands: the product is exact in float64, so one float64 add and one rounding to
-    # float32 give the fused result (barring double-rounding ties).
-    return (np.float64(a) * np.asarray(b, dtype=np.float64) + np.float64(c)).astype(np.float32)
+    """``a * b + c`` for float operands, fused and rounded once to float32."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(_fma_to_odd(a, b, c)).astype(np.float32)
 
 
 def _range_number(value, name: str, arg: str, position: int):

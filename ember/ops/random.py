@@ -24,7 +24,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..backends.meta import MetaArray
 from ._dispatch import _type_word, apply_inplace, bind_methods, check_inplace, write_out
-from .creation import (_CPP_OPTION_NAMES, _real_limits, check_shape, dense_order, factory_dtype,
+from .creation import (_CPP_OPTION_NAMES, _fma32, _real_limits, check_shape, dense_order, factory_dtype,
                        finish, fma, like_array, parse_size, type_name,
                        write_factory_out)
 
@@ -154,9 +154,8 @@ def sample_uniform(g: Generator, n: int, np_dtype, low: float, high: float) -> n
     if low == 0 and high == 1:
         return x if np_dtype == np.float32 else x.astype(np_dtype)
     lo, hi = np.float32(low), np.float32(high)
-    span = np.float64(hi - lo)
-    # Fused multiply-add: the product of two floats is exact in double.
-    values = (x.astype(np.float64) * span + np.float64(lo)).astype(np.float32)
+    # x * (to - from) + from, fused, in float.
+    values = _fma32(x, hi - lo, lo)
     return values if np_dtype == np.float32 else values.astype(np_dtype)
 
 
