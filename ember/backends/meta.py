@@ -402,6 +402,8 @@ class MetaArray:
         return _array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in _COMBINING:
+            _check_devices(_flatten_arrays(args))
         handler = _HANDLERS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
@@ -575,6 +577,22 @@ def _check_devices(inputs) -> None:
     if len(devices) > 1:
         raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
                            f"two devices, {devices[0]} and {devices[1]}!")
+
+
+def _flatten_arrays(args) -> list:
+    found = []
+    for x in args:
+        if isinstance(x, (list, tuple)):
+            found.extend(_flatten_arrays(x))
+        else:
+            found.append(x)
+    return found
+
+
+# NumPy functions that combine several arrays: mixing meta with real data is a device error.
+_COMBINING = frozenset((np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.einsum,
+                        np.concatenate, np.stack, np.where, np.broadcast_arrays, np.kron,
+                        np.cross))
 
 
 def _array_ufunc(ufunc, method, inputs, kwargs):
