@@ -73,9 +73,7 @@ def binary_operands(a, b, op: str, int_to_float: bool = False):
         xa = a._data
         if isinstance(b, Tensor):
             xb = b._data
-            if xa.dtype == xb.dtype and not int_to_float:
-                if type(xa) is not type(xb):
-                    _device_mismatch(a, b)
+            if xa.dtype == xb.dtype and not int_to_float and type(xa) is type(xb):
                 return xa, xb, xa.dtype
         else:
             check_operand(b, op)
