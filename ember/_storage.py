@@ -27,7 +27,9 @@ def root_array(arr):
 
 def data_pointer(arr) -> int:
     """Address of ``arr``'s first element (0 for an empty array, as PyTorch reports)."""
-    if arr.size == 0 and arr.base is None:
+    if not isinstance(arr, np.ndarray):
+        return 0
+    if arr.size == 0 and root_array(arr).size == 0:
         return 0
     return arr.__array_interface__["data"][0]
 
@@ -48,18 +50,132 @@ def _span_bytes(arr) -> int:
             + arr.dtype.itemsize)
 
 
+def contiguous_strides(shape) -> tuple:
+    """Row-major strides in elements for ``shape`` (size-0 dims count as 1, as in PyTorch)."""
+    strides = []
+    step = 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= size if size > 1 else 1
+    return tuple(reversed(strides))
+
+
 def element_strides(arr) -> tuple:
     """Strides in elements (PyTorch's ``stride()``)."""
     itemsize = arr.dtype.itemsize
-    return tuple(s // itemsize for s in arr.strides)
+    strides = arr.strides
+    if arr.size == 0 and not any(strides):
+        # NumPy gives freshly made empty arrays all-zero strides; PyTorch reports the
+        # row-major strides such a tensor was created with.
+        return contiguous_strides(arr.shape)
+    return tuple(s // itemsize for s in strides)
 
 
 def storage_offset(arr) -> int:
     """Elements between the start of the storage and ``arr``'s first element."""
-    if arr.size == 0:
-        return 0
     root = root_array(arr)
+    if root.size == 0 or not isinstance(root, np.ndarray):
+        return 0
     return (arr.__array_interface__["data"][0] - _span_start(root)) // arr.dtype.itemsize
+
+
+def is_non_overlapping_and_dense(shape, strides) -> bool:
+    """Whether the elements exactly tile a block of memory in some dim order (PyTorch's rule:
+    size-0/1 dims do not count)."""
+    order = sorted((i for i in range(len(shape)) if shape[i] >= 2), key=lambda i: strides[i])
+    expected = 1
+    for i in order:
+        if strides[i] != expected:
+            return False
+        expected *= shape[i]
+    return True
+
+
+def dense_like_strides(shape, strides) -> tuple:
+    """Strides PyTorch gives a new tensor made 'like' one with this geometry (empty_like with
+    preserve_format): the same strides when those are dense, else dense strides that keep the
+    input's order of dims in memory."""
+    if is_non_overlapping_and_dense(shape, strides):
+        return tuple(strides)
+    ndim = len(shape)
+    perm = list(range(ndim - 1, -1, -1))
+
+    def should_swap(dim0, dim1):
+        stride0, stride1 = strides[dim0], strides[dim1]
+        if stride0 == 0 or stride1 == 0:
+            return 0  # ambiguous: stride-0 dims keep their place
+        if stride0 != stride1:
+            return -1 if stride0 < stride1 else 1
+        return 1 if shape[dim0] > shape[dim1] else 0
+
+    for i in range(1, ndim):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    out = [0] * ndim
+    step = 1
+    for dim in perm:
+        out[dim] = step
+        if shape[dim] > 1:
+            step *= shape[dim]
+    return tuple(out)
+
+
+def empty_strided_array(shape, strides, dtype) -> np.ndarray:
+    """An uninitialized NumPy array with element ``strides`` over a fresh dense buffer."""
+    shape = tuple(shape)
+    if tuple(strides) == contiguous_strides(shape):
+        return np.empty(shape, dtype)
+    span = 1 + sum((s - 1) * st for s, st in zip(shape, strides)) if all(shape) else 0
+    buffer = np.empty(span, dtype)
+    itemsize = buffer.dtype.itemsize
+    return np.ndarray(shape, dtype, buffer=buffer, strides=tuple(st * itemsize for st in strides))
+
+
+def copy_like(arr, values=None) -> np.ndarray:
+    """A fresh copy of ``values`` (default ``arr``) laid out as PyTorch lays out a tensor made
+    like ``arr`` (``torch.empty_like`` strides)."""
+    values = arr if values is None else values
+    strides = element_strides(arr)
+    layout = dense_like_strides(arr.shape, strides)
+    out = empty_strided_array(arr.shape, layout, values.dtype)
+    out[...] = values
+    return out
+
+
+def restride(arr, shape, strides, offset: int = 0):
+    """A backend view of ``arr``'s memory with element ``shape``/``strides``, starting ``offset``
+    elements after ``arr``'s first element.  Nothing is copied; read-only input stays read-only.
+    """
+    itemsize = arr.dtype.itemsize
+    byte_strides = tuple(st * itemsize for st in strides)
+    if not isinstance(arr, np.ndarray):
+        return _foreign_view(arr, shape, byte_strides, offset)
+    root = root_array(arr)
+    start = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+             + offset * itemsize)
+    try:
+        # The root array's buffer spans the whole storage: a view over it is the cheapest way
+        # NumPy offers to set arbitrary strides, and keeps the chain of bases one long.
+        view = np.ndarray(shape, arr.dtype, buffer=root, offset=start, strides=byte_strides)
+    except (TypeError, ValueError, BufferError):
+        return view_from_storage(arr, shape, strides, storage_offset(arr) + offset)
+    if view.flags.writeable and not arr.flags.writeable:
+        view.flags.writeable = False
+    return view
+
+
+def _foreign_view(arr, shape, byte_strides, offset: int):
+    # Arrays without data (the meta backend) carry only their geometry.
+    from .backends.meta import MetaArray
+    if isinstance(arr, MetaArray):
+        return MetaArray(shape, arr.dtype, byte_strides)
+    raise NotImplementedError(f"strided views are not supported for {type(arr).__name__}")
 
 
 def is_contiguous(arr, memory_format=None) -> bool:
@@ -221,4 +337,5 @@ class TypedStorage:
 
     def __repr__(self) -> str:
         values = "\n".join(f" {v}" for v in self.tolist())
-        return f"{values}\n[torch.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size {self.size()}]"
+        return (f"{values}\n[torch.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size "
+                f"{self.size()}]")
