@@ -64,9 +64,10 @@ def element_strides(arr) -> tuple:
     """Strides in elements (PyTorch's ``stride()``)."""
     itemsize = arr.dtype.itemsize
     strides = arr.strides
-    if arr.size == 0 and not any(strides):
+    if arr.size == 0 and arr.base is None and not any(strides):
         # NumPy gives freshly made empty arrays all-zero strides; PyTorch reports the
-        # row-major strides such a tensor was created with.
+        # row-major strides such a tensor was created with.  (Views keep what they were
+        # given: an expanded empty tensor really has zero strides.)
         return contiguous_strides(arr.shape)
     return tuple(s // itemsize for s in strides)
 
@@ -74,7 +75,7 @@ def element_strides(arr) -> tuple:
 def storage_offset(arr) -> int:
     """Elements between the start of the storage and ``arr``'s first element."""
     root = root_array(arr)
-    if root.size == 0 or not isinstance(root, np.ndarray):
+    if not isinstance(root, np.ndarray) or not isinstance(arr, np.ndarray):
         return 0
     return (arr.__array_interface__["data"][0] - _span_start(root)) // arr.dtype.itemsize
 
@@ -82,6 +83,8 @@ def storage_offset(arr) -> int:
 def is_non_overlapping_and_dense(shape, strides) -> bool:
     """Whether the elements exactly tile a block of memory in some dim order (PyTorch's rule:
     size-0/1 dims do not count)."""
+    if 0 in shape:
+        return True  # an empty tensor counts as contiguous, hence dense
     order = sorted((i for i in range(len(shape)) if shape[i] >= 2), key=lambda i: strides[i])
     expected = 1
     for i in order:
@@ -148,6 +151,21 @@ def copy_like(arr, values=None) -> np.ndarray:
     return out
 
 
+def clone_preserving_strides(arr) -> np.ndarray:
+    """A copy with the same strides and storage offset, made by copying the whole storage
+    (PyTorch's clone_preserve_strides, which the *_scatter ops use).  Inputs whose elements
+    share memory get a dense copy instead."""
+    strides = element_strides(arr)
+    if any(st == 0 and size > 1 for size, st in zip(arr.shape, strides)):
+        return copy_like(arr)
+    root = root_array(arr)
+    if not isinstance(root, np.ndarray) or not root.flags.c_contiguous:
+        return copy_like(arr)
+    whole = root.copy()
+    start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(arr.shape, arr.dtype, buffer=whole, offset=start, strides=arr.strides)
+
+
 def restride(arr, shape, strides, offset: int = 0):
     """A backend view of ``arr``'s memory with element ``shape``/``strides``, starting ``offset``
     elements after ``arr``'s first element.  Nothing is copied; read-only input stays read-only.
@@ -155,7 +173,11 @@ def restride(arr, shape, strides, offset: int = 0):
     itemsize = arr.dtype.itemsize
     byte_strides = tuple(st * itemsize for st in strides)
     if not isinstance(arr, np.ndarray):
-        return _foreign_view(arr, shape, byte_strides, offset)
+        if isinstance(arr, np.generic):
+            # A NumPy scalar owns no shareable memory; view a 0-d array of it instead.
+            arr = np.asarray(arr)
+        else:
+            return _foreign_view(arr, shape, byte_strides, offset)
     root = root_array(arr)
     start = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
              + offset * itemsize)
@@ -164,10 +186,24 @@ def restride(arr, shape, strides, offset: int = 0):
         # NumPy offers to set arbitrary strides, and keeps the chain of bases one long.
         view = np.ndarray(shape, arr.dtype, buffer=root, offset=start, strides=byte_strides)
     except (TypeError, ValueError, BufferError):
+        if 0 in shape:
+            # PyTorch lets an empty view start anywhere, even past the end of its storage.
+            return _empty_view_at(root, arr, shape, byte_strides, start)
         return view_from_storage(arr, shape, strides, storage_offset(arr) + offset)
     if view.flags.writeable and not arr.flags.writeable:
         view.flags.writeable = False
     return view
+
+
+def _empty_view_at(root, arr, shape, byte_strides, start: int) -> np.ndarray:
+    """An empty array whose data pointer sits ``start`` bytes into ``root``'s memory (NumPy
+    will not place one outside a buffer, but reads nothing through it)."""
+    address = root.__array_interface__["data"][0] + start
+    holder = _MemoryHolder(address, 0, root)
+    holder.__array_interface__ = {"data": (address, not arr.flags.writeable),
+                                  "shape": tuple(shape), "strides": byte_strides,
+                                  "typestr": "|V%d" % arr.dtype.itemsize, "version": 3}
+    return np.asarray(holder).view(arr.dtype)
 
 
 def _foreign_view(arr, shape, byte_strides, offset: int):

@@ -15,12 +15,12 @@ from functools import reduce as _fold
 import numpy as np
 
 from .. import _dtype as D
-from .._storage import copy_like
+from .._storage import contiguous_strides, copy_like, element_strides
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import _type_word, bind_methods, shape_str, write_out
-from .shape import (_dim, _dims_list, diagonal, expand, flatten, reshape, scatter_into_zeros,
+from .shape import (_dim, _dims_list, diagonal, expand, flatten, reshape, transpose, scatter_into_zeros,
                     shape_args, unsqueeze, view)
 
 wrap = Tensor._make
@@ -48,9 +48,14 @@ def _cast(arr, np_dtype):
 
 
 def _c_order(arr):
-    """``arr`` in row-major order (a copy only when it is not already); keeps 0-D arrays 0-D,
-    which ``np.ascontiguousarray`` does not."""
-    return np.asarray(arr, order="C")
+    """``arr`` with PyTorch's row-major strides (a copy only when it has other strides, size-1
+    dims included); keeps 0-D arrays 0-D, which ``np.ascontiguousarray`` does not."""
+    if arr.flags.c_contiguous and arr.size and element_strides(arr) == contiguous_strides(
+            arr.shape):
+        return arr
+    out = np.empty(arr.shape, arr.dtype)
+    out[...] = arr
+    return out
 
 
 def _any_grad(tensors) -> bool:
@@ -177,7 +182,9 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
         np_dtype = dtype.np
-        result = wrap(np.stack([_cast(t._data, np_dtype) for t in tensors], axis=d))
+        data = np.empty(out_shape, np_dtype)
+        np.stack([_cast(t._data, np_dtype) for t in tensors], axis=d, out=data)
+        result = wrap(data)
     if _any_grad(tensors):
         StackBackward0(tensors, result).dim = d
     return result if out is None else write_out(out, result, "stack")
@@ -381,7 +388,8 @@ def roll(input, shifts, dims=None) -> Tensor:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         axes = tuple(_dim(d, arr.ndim) for d in dims)
         data = np.roll(arr, shifts, axes)
-    result = wrap(_c_order(data))
+    # PyTorch hands back a clone (same strides) of an empty input.
+    result = wrap(copy_like(arr) if arr.size == 0 else _c_order(data))
     if grad_state.enabled and input._rg:
         node = RollBackward0((input,), result)
         node.shifts, node.dims = shifts, axes
@@ -409,11 +417,11 @@ def rot90(input, k: int = 1, dims=(0, 1)) -> Tensor:
     k = operator.index(k) % 4
     plain = input.detach()
     if k == 1:
-        data = flip(plain, (d1,))._data.swapaxes(d0, d1)
+        data = transpose(flip(plain, (d1,)), d0, d1)._data
     elif k == 2:
         data = flip(plain, (d0, d1))._data
     elif k == 3:
-        data = flip(plain, (d0,))._data.swapaxes(d0, d1)
+        data = transpose(flip(plain, (d0,)), d0, d1)._data
     else:
         data = np.array(arr, order="C", copy=True)
     result = wrap(data)
@@ -452,7 +460,7 @@ def repeat(input, *sizes) -> Tensor:
             raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
                                f"{shape_str(target)}")
     data = np.tile(arr, repeats) if arr.size and all(repeats) else np.empty(target, arr.dtype)
-    result = wrap(_c_order(data.reshape(target)))
+    result = wrap(_c_order(data))
     if grad_state.enabled and input._rg:
         node = RepeatBackward0((input,), result)
         node.repeats, node.shape = repeats, arr.shape
@@ -507,9 +515,6 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     indices."""
     if repeats is None:
         return _repeat_indices(input, output_size)
-    if isinstance(repeats, Tensor) and repeats._data.size == 1 and repeats._data.ndim <= 1:
-        _check_repeat_dtype(repeats)
-        repeats = repeats.item()
     if isinstance(repeats, Tensor):
         return _repeat_by_tensor(input, repeats, dim, output_size)
     repeats = operator.index(repeats)
@@ -567,8 +572,13 @@ def _repeat_by_tensor(input, repeats: Tensor, dim, output_size) -> Tensor:
         d = 0
     else:
         d = _dim(dim, input._data.ndim)
+    if repeats._data.ndim == 0:
+        repeats = reshape(repeats, (1,))
     counts = _repeat_counts(repeats)
     size = input._data.shape[d] if input._data.ndim else 1
+    if counts.size == 1:
+        # One count applies to every slice.
+        counts = np.broadcast_to(counts, (size,))
     if counts.size != size:
         raise RuntimeError(f"repeats must have the same size as input along dim, but got "
                            f"repeats.size(0) = {counts.size} and input.size({d}) = {size}")

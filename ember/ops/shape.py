@@ -192,6 +192,10 @@ class UnsafeViewBackward0(ViewBackward0):
     pass
 
 
+class ReshapeAliasBackward0(ViewBackward0):
+    pass
+
+
 def _view_array(arr, shape):
     """A backend view of ``arr`` with ``shape`` and PyTorch's strides, or None if impossible."""
     strides = view_strides(arr.shape, element_strides(arr), shape)
@@ -287,7 +291,9 @@ def reshape(input, *shape) -> Tensor:
     if data is not None:
         result = input._make_view(data)
         if grad_state.enabled and input._rg:
-            ViewBackward0((input,), result).shape = arr.shape
+            # PyTorch records a non-contiguous input's reshape as _reshape_alias.
+            node_cls = ViewBackward0 if input.is_contiguous() else ReshapeAliasBackward0
+            node_cls((input,), result).shape = arr.shape
         return result
     from .cast import contiguous
     dense = contiguous(input)
@@ -483,29 +489,36 @@ def expand(input, *sizes) -> Tensor:
                            f"in the tensor ({ndim})")
     lead = len(sizes) - ndim
     old_strides = element_strides(arr)
-    shape, strides = [], []
+    count = len(sizes)
+    shape, strides = [0] * count, [0] * count
     overlapping = False
-    for i, s in enumerate(sizes):
+    # Walk from the last dim, as PyTorch does: a new leading dim of size 1 takes the stride
+    # that would make it contiguous with the dim after it.
+    for i in range(count - 1, -1, -1):
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
                                    f"leading, non-existing dimension {i}")
-            shape.append(s)
-            strides.append(0)
-            overlapping = overlapping or s > 1
-            continue
-        actual = arr.shape[i - lead]
-        if s == -1 or s == actual:
-            shape.append(actual)
-            strides.append(old_strides[i - lead])
-        elif actual == 1 and s >= 0:
-            shape.append(s)
-            strides.append(0)
-            overlapping = overlapping or s > 1
+            size = 1
+            stride = shape[i + 1] * strides[i + 1] if i + 1 < count else 0
         else:
-            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
-                               f"size ({actual}) at non-singleton dimension {i}.  Target sizes: "
-                               f"{shape_str(sizes)}.  Tensor sizes: {shape_str(arr.shape)}")
+            size = arr.shape[i - lead]
+            stride = old_strides[i - lead]
+            if s == -1:
+                s = size
+        if s != size:
+            if s < 0 and size == 1:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                                   f"{shape_str(sizes)}")
+            if size != 1:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the "
+                                   f"existing size ({size}) at non-singleton dimension {i}.  "
+                                   f"Target sizes: {shape_str(sizes)}.  Tensor sizes: "
+                                   f"{shape_str(arr.shape)}")
+            size, stride = s, 0
+            overlapping = overlapping or s > 1
+        shape[i], strides[i] = size, stride
     data = restride(arr, tuple(shape), tuple(strides))
     if overlapping and isinstance(data, np.ndarray):
         # Several elements share one memory location: writes through it would be ambiguous.
@@ -600,47 +613,65 @@ def squeeze(input, dim=None) -> Tensor:
 
 class SliceBackward0(Node):
     def backward(self, grad):
-        return (_narrow_scatter(grad, self.shape, self.dim, self.start, self.length,
-                                "SliceBackwardBackward0"),)
+        dim, start, length, step = self.dim, self.start, self.length, self.step
+        return (scatter_into_zeros(
+            grad, self.shape, lambda t: _narrow_view(t, dim, start, length, SliceBackward0, step),
+            "SliceBackwardBackward0"),)
 
 
-class SplitBackward0(SliceBackward0):
+class _PiecesBackward(Node):
+    """One node for all the pieces of a split (PyTorch's multi-output SplitBackward0): the
+    pieces' gradients, zeros where a piece got none, joined back along the split dim."""
+
+    def backward(self, *grads):
+        from .join import cat
+        dim, shape = self.dim, self.shape
+        pieces = []
+        for g, (_start, length) in zip(grads, self.bounds):
+            if g is None:
+                piece_shape = shape[:dim] + (length,) + shape[dim + 1:]
+                g = wrap(np.zeros(piece_shape, self.np_dtype))
+            pieces.append(g)
+        return (cat(pieces, dim),)
+
+
+class SplitBackward0(_PiecesBackward):
     pass
 
 
-class SplitWithSizesBackward0(SliceBackward0):
+class SplitWithSizesBackward0(_PiecesBackward):
     pass
 
 
-class UnsafeSplitBackward0(SliceBackward0):
+class UnsafeSplitBackward0(_PiecesBackward):
     pass
 
 
-class UnsafeSplitWithSizesBackward0(SliceBackward0):
+class UnsafeSplitWithSizesBackward0(_PiecesBackward):
     pass
 
 
-def _narrow_scatter(grad, shape, dim, start, length, name):
-    return scatter_into_zeros(
-        grad, shape, lambda t: _narrow_view(t, dim, start, length, SliceBackward0), name)
-
-
-def _narrow_view(input: Tensor, dim: int, start: int, length: int, node_cls=None) -> Tensor:
-    """The slice [start, start + length) of dim ``dim`` (arguments already checked)."""
+def _narrow_view(input: Tensor, dim: int, start: int, length: int, node_cls=None,
+                 step: int = 1) -> Tensor:
+    """``length`` elements of dim ``dim`` from ``start``, ``step`` apart (arguments already
+    checked)."""
     arr = input._data
     if type(arr) is np.ndarray and arr.size and length:
-        key = (slice(None),) * dim + (slice(start, start + length),)
+        key = (slice(None),) * dim + (slice(start, start + (length - 1) * step + 1, step),)
         data = arr[key]
     else:
         # NumPy moves an empty slice back to the array's start; PyTorch keeps the offset.
-        strides = element_strides(arr)
+        strides = list(element_strides(arr))
         shape = list(arr.shape)
         shape[dim] = length
-        data = restride(arr, tuple(shape), strides, start * strides[dim])
+        offset = start * strides[dim]
+        strides[dim] *= step
+        data = restride(arr, tuple(shape), tuple(strides), offset)
     result = input._make_view(data)
     if node_cls is not None and grad_state.enabled and input._rg:
         node = node_cls((input,), result)
-        node.shape, node.dim, node.start, node.length = arr.shape, dim, start, length
+        node.shape, node.dim, node.start, node.length, node.step = (arr.shape, dim, start,
+                                                                    length, step)
     return result
 
 
@@ -680,6 +711,7 @@ def narrow_copy(input, dim: int, start, length: int) -> Tensor:
     if grad_state.enabled and input._rg:
         node = NarrowCopyBackward0((input,), result)
         node.shape, node.dim, node.start, node.length = input._data.shape, d, start, length
+        node.step = 1
     return result
 
 
@@ -695,8 +727,14 @@ class SelectBackward0(Node):
                                    "SelectBackwardBackward0"),)
 
 
-class UnbindBackward0(SelectBackward0):
-    pass
+class UnbindBackward0(Node):
+    """One node for all the slices unbind returns; their gradients are stacked back."""
+
+    def backward(self, *grads):
+        from .join import stack
+        piece_shape = self.shape[:self.dim] + self.shape[self.dim + 1:]
+        pieces = [wrap(np.zeros(piece_shape, self.np_dtype)) if g is None else g for g in grads]
+        return (stack(pieces, self.dim),)
 
 
 def _select_view(input: Tensor, dim: int, index: int, node_cls=None) -> Tensor:
@@ -741,8 +779,36 @@ def select(input, dim: int, index) -> Tensor:
 # ----------------------------------------------------------------------------------------------
 
 def _pieces(input: Tensor, dim: int, bounds, node_cls) -> tuple:
-    """Views of [start, start + length) along ``dim`` for each pair in ``bounds``."""
-    return tuple(_narrow_view(input, dim, start, length, node_cls) for start, length in bounds)
+    """Views of [start, start + length) along ``dim`` for each pair in ``bounds``.  A
+    ``_PiecesBackward`` class gives all pieces one shared node; other classes one node each."""
+    if not issubclass(node_cls, _PiecesBackward):
+        return tuple(_narrow_view(input, dim, start, length, node_cls)
+                     for start, length in bounds)
+    pieces = tuple(_narrow_view(input, dim, start, length) for start, length in bounds)
+    if node_cls in (UnsafeSplitBackward0, UnsafeSplitWithSizesBackward0):
+        # The unsafe variants share memory but are not tracked as views of the input.
+        pieces = tuple(_untracked(p, input) for p in pieces)
+    if grad_state.enabled and input._rg:
+        node = node_cls((input,), None)
+        node.dim, node.shape, node.bounds = dim, input._data.shape, bounds
+        node.np_dtype = input._data.dtype
+        _attach_outputs(node, pieces)
+    return pieces
+
+
+def _untracked(piece: Tensor, input: Tensor) -> Tensor:
+    t = wrap(piece._data)
+    t._vc = input._vc
+    return t
+
+
+def _attach_outputs(node: Node, outputs) -> None:
+    """Make ``node`` the grad_fn of every tensor in ``outputs`` (output i reads slot i)."""
+    node._nout = len(outputs)
+    for i, out in enumerate(outputs):
+        out.grad_fn = node
+        out._rg = True
+        out._output_nr = i
 
 
 def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
@@ -916,7 +982,12 @@ def unbind(input, dim: int = 0) -> tuple:
     if arr.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _dim(dim, arr.ndim)
-    return tuple(_select_view(input, d, i, UnbindBackward0) for i in range(arr.shape[d]))
+    pieces = tuple(_select_view(input, d, i) for i in range(arr.shape[d]))
+    if grad_state.enabled and input._rg:
+        node = UnbindBackward0((input,), None)
+        node.dim, node.shape, node.np_dtype = d, arr.shape, arr.dtype
+        _attach_outputs(node, pieces)
+    return pieces
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1004,7 +1075,7 @@ class AsStridedBackward0(Node):
 
 class AsStridedBackwardBackward(Node):
     def backward(self, grad):
-        return (restrided_transfer(grad, self.dst, self.src),)
+        return (restrided_transfer(grad, self.dst, self.src, not self.share_after),)
 
     def name(self) -> str:
         return "AsStridedBackwardBackward0"
@@ -1020,28 +1091,38 @@ def _geometry_index(shape, strides, offset) -> np.ndarray:
     return index.reshape(-1)
 
 
-def restrided_transfer(values: Tensor, src, dst) -> Tensor:
+def _share_out(values: np.ndarray, index: np.ndarray, length: int) -> np.ndarray:
+    """``values`` divided by how many elements of ``index`` name the same location."""
+    counts = np.bincount(index, minlength=length)
+    if index.size and counts.max() > 1:
+        return values / counts[index]
+    return values
+
+
+def restrided_transfer(values: Tensor, src, dst, share_after: bool = True) -> Tensor:
     """Write ``values`` (laid out as geometry ``src``) into a zero storage, adding where
     elements share a location, and read it back as geometry ``dst``: the gradient of
     ``as_strided``.  Where ``dst`` names one location several times the value is shared out
-    equally, as PyTorch does."""
+    equally among them, as PyTorch does (``share_after``); the adjoint map shares out the
+    ``src`` side before writing instead."""
     src_index = _geometry_index(*src)
     dst_index = _geometry_index(*dst)
     length = int(max(src_index.max(initial=-1), dst_index.max(initial=-1))) + 1
     flat = values._data.reshape(-1)
+    if not share_after:
+        flat = _share_out(flat, src_index, length)
     if flat.dtype.kind == "c":
         storage = (np.bincount(src_index, flat.real, length)
                    + 1j * np.bincount(src_index, flat.imag, length))
     else:
         storage = np.bincount(src_index, flat.astype(np.float64, copy=False), length)
     gathered = storage[dst_index]
-    counts = np.bincount(dst_index, minlength=length)
-    if dst_index.size and counts.max() > 1:
-        gathered = gathered / counts[dst_index]
+    if share_after:
+        gathered = _share_out(gathered, dst_index, length)
     result = wrap(gathered.astype(values._data.dtype, copy=False).reshape(dst[0]))
     if grad_state.enabled and values._rg:
         node = AsStridedBackwardBackward((values,), result)
-        node.src, node.dst = src, dst
+        node.src, node.dst, node.share_after = src, dst, share_after
     return result
 
 
@@ -1091,9 +1172,8 @@ class _ScatterNode(Node):
         view_fn = self.view_fn
         g_input = g_src = None
         if self._next[0] is not None:
-            g_input = scatter_into_zeros(view_fn(grad), grad._data.shape, view_fn,
-                                         self.name() + "Backward")
-            g_input = grad - g_input
+            g_input = grad - scatter_into_zeros(view_fn(grad), grad._data.shape, view_fn,
+                                                self.name() + "Backward")
         if self._next[1] is not None:
             g_src = view_fn(grad)
         return g_input, g_src
@@ -1111,23 +1191,35 @@ class DiagonalScatterBackward0(_ScatterNode):
     pass
 
 
-class AsStridedScatterBackward0(_ScatterNode):
-    pass
+class AsStridedScatterBackward0(Node):
+    def backward(self, grad):
+        # Positions are absolute in the input's storage, so the gradient is moved through
+        # storage geometry rather than through a view of `grad`.
+        inside = restrided_transfer(grad, self.in_geometry, self.src_geometry)
+        g_input = None
+        if self._next[0] is not None:
+            g_input = grad - restrided_transfer(inside, self.src_geometry, self.in_geometry)
+        return g_input, inside if self._next[1] is not None else None
 
 
-def _scatter(input, src, view_fn, node_cls, name: str) -> Tensor:
-    from .cast import clone
-    data = clone(input.detach())._data
+def _scatter(input, src, view_fn, node_cls) -> Tensor:
+    """A copy of ``input`` (same strides and storage offset) with ``view_fn``'s view of it
+    overwritten by ``src``."""
+    from .._storage import clone_preserving_strides
+    from .cast import cast_array
+    if not isinstance(src, Tensor):
+        raise TypeError(f"argument 'src' (position 2) must be Tensor, not {type(src).__name__}")
+    data = clone_preserving_strides(input._data)
     target = view_fn(wrap(data))
     if target._data.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
                            f"{shape_str(src._data.shape)}, slice size = "
                            f"{shape_str(target._data.shape)}")
-    from .cast import cast_array
     target._data[...] = cast_array(src._data, data.dtype)
     result = wrap(data)
     if grad_state.enabled and (input._rg or src._rg):
-        node_cls((input, src), result).view_fn = view_fn
+        node = node_cls((input, src), result)
+        node.view_fn = view_fn
     return result
 
 
@@ -1137,38 +1229,41 @@ def select_scatter(input, src, dim: int, index: int) -> Tensor:
     d = _dim(dim, input._data.ndim)
     index = operator.index(index) % input._data.shape[d]
     return _scatter(input, src, lambda t: _select_view(t, d, index, SelectBackward0),
-                    SelectScatterBackward0, "select_scatter")
+                    SelectScatterBackward0)
 
 
 def slice_scatter(input, src, dim: int = 0, start=None, end=None, step: int = 1) -> Tensor:
     """A copy of ``input`` with the slice ``start:end:step`` of ``dim`` replaced by ``src``."""
     d = _dim(dim, input._data.ndim)
-    key = (slice(None),) * d + (slice(start, end, step),)
-    return _scatter(input, src, lambda t: t[key], SliceScatterBackward0, "slice_scatter")
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    first, stop, step = slice(start, end, step).indices(input._data.shape[d])
+    length = len(range(first, stop, step))
+    return _scatter(input, src,
+                    lambda t: _narrow_view(t, d, first, length, SliceBackward0, step),
+                    SliceScatterBackward0)
 
 
 def diagonal_scatter(input, src, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """A copy of ``input`` with its diagonal (as ``diagonal`` picks it) replaced by ``src``."""
     return _scatter(input, src, lambda t: diagonal(t, offset, dim1, dim2),
-                    DiagonalScatterBackward0, "diagonal_scatter")
+                    DiagonalScatterBackward0)
 
 
 def as_strided_scatter(input, src, size, stride, storage_offset=None) -> Tensor:
     """A copy of ``input`` with the elements ``as_strided(size, stride, offset)`` would view
-    replaced by ``src``."""
-    offset = 0 if storage_offset is None else storage_offset
-    return _scatter(input.contiguous(), src,
-                    lambda t: as_strided(_dense(t), size, stride, offset),
-                    AsStridedScatterBackward0, "as_strided_scatter")
-
-
-def _dense(t: Tensor) -> Tensor:
-    # as_strided_scatter addresses the input as a contiguous storage starting at offset 0.
-    if t.is_contiguous() and t.storage_offset() == 0:
-        return t
-    from .cast import clone
-    from .._layout import contiguous_format
-    return clone(t, memory_format=contiguous_format)
+    replaced by ``src`` (positions are in the input's storage)."""
+    arr = input._data
+    current = offset_of(arr) if isinstance(arr, np.ndarray) else 0
+    offset = current if storage_offset is None else operator.index(storage_offset)
+    size, stride = shape_args((size,), "as_strided"), shape_args((stride,), "as_strided")
+    result = _scatter(input, src, lambda t: as_strided(t, size, stride, offset),
+                      AsStridedScatterBackward0)
+    node = result.grad_fn
+    if node is not None:
+        node.in_geometry = (arr.shape, element_strides(arr), current)
+        node.src_geometry = (size, stride, offset)
+    return result
 
 
 # ----------------------------------------------------------------------------------------------
