@@ -27,9 +27,7 @@ def root_array(arr):
 
 def data_pointer(arr) -> int:
     """Address of ``arr``'s first element (0 for an empty array, as PyTorch reports)."""
-    if not isinstance(arr, np.ndarray):
-        return 0
-    if arr.size == 0 and root_array(arr).size == 0:
+    if not isinstance(arr, np.ndarray) or arr.size == 0:
         return 0
     return arr.__array_interface__["data"][0]
 
@@ -342,7 +340,18 @@ class UntypedStorage:
 class TypedStorage:
     """A storage seen as elements of one dtype (``tensor.storage()``)."""
 
+    _warned = False
+
     def __init__(self, untyped: UntypedStorage, dtype) -> None:
+        if not TypedStorage._warned:
+            # PyTorch warns once per program that typed storages are on their way out.
+            TypedStorage._warned = True
+            import warnings
+            warnings.warn("TypedStorage is deprecated. It will be removed in the future and "
+                          "UntypedStorage will be the only storage class. This should only "
+                          "matter to you if you are using storages directly.  To access "
+                          "UntypedStorage directly, use tensor.untyped_storage() instead of "
+                          "tensor.storage()", UserWarning, stacklevel=3)
         self._untyped_storage = untyped
         self.dtype = dtype
 

@@ -275,10 +275,15 @@ def _view_dtype(input, dtype: D.dtype) -> Tensor:
     else:
         from ..backends.meta import MetaArray
         data = MetaArray(tuple(shape), dtype.np, byte_strides)
-    # PyTorch makes this an alias outside autograd's view tracking: a fresh version counter
-    # that starts at the input's version.
+    # PyTorch makes this an alias outside autograd's view tracking.  It shares the version
+    # counter, except for an input that requires grad, whose alias starts a fresh counter.
     result = wrap(data)
-    result._vc = [input._version]
+    if input._rg:
+        result._vc = [input._version]
+    else:
+        if input._vc is None:
+            input._vc = [0]
+        result._vc = input._vc
     return result
 
 
