@@ -60,14 +60,14 @@ def contiguous_strides(shape) -> tuple:
 
 def element_strides(arr) -> tuple:
     """Strides in elements (PyTorch's ``stride()``)."""
-    itemsize = arr.dtype.itemsize
+    itemsize = arr.itemsize
     strides = arr.strides
-    if arr.size == 0 and arr.base is None and not any(strides):
+    if not arr.size and arr.base is None and not any(strides):
         # NumPy gives freshly made empty arrays all-zero strides; PyTorch reports the
         # row-major strides such a tensor was created with.  (Views keep what they were
         # given: an expanded empty tensor really has zero strides.)
         return contiguous_strides(arr.shape)
-    return tuple(s // itemsize for s in strides)
+    return tuple([s // itemsize for s in strides])
 
 
 def storage_offset(arr) -> int:
@@ -169,7 +169,14 @@ def restride(arr, shape, strides, offset: int = 0):
     elements after ``arr``'s first element.  Nothing is copied; read-only input stays read-only.
     """
     itemsize = arr.dtype.itemsize
-    byte_strides = tuple(st * itemsize for st in strides)
+    byte_strides = tuple([st * itemsize for st in strides])
+    if type(arr) is np.ndarray and offset >= 0 and arr.flags.c_contiguous:
+        # Fast path: a view inside a contiguous array's own buffer needs no addresses.
+        try:
+            return np.ndarray(shape, arr.dtype, buffer=arr, offset=offset * itemsize,
+                              strides=byte_strides)
+        except (TypeError, ValueError, BufferError):
+            pass  # reaches outside this array's own buffer: go through the storage
     if not isinstance(arr, np.ndarray):
         if isinstance(arr, np.generic):
             # A NumPy scalar owns no shareable memory; view a 0-d array of it instead.

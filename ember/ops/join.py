@@ -15,11 +15,17 @@ from functools import reduce as _fold
 import numpy as np
 
 from .. import _dtype as D
+from .._layout import contiguous_format
+from .._size import Size
 from .._storage import contiguous_strides, copy_like, element_strides
 from .._tensor import Tensor
+from ..backends.meta import MetaArray
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ._dispatch import _type_word, bind_methods, shape_str, write_out
+from . import cast as _cast_ops
+from . import reduce as _reduce_ops
+from ._dispatch import _type_word, apply_inplace, bind_methods, shape_str, write_out
+from .shape import diagonal as _diagonal_view
 from .shape import (_dim, _dims_list, diagonal, expand, flatten, reshape, transpose, scatter_into_zeros,
                     shape_args, unsqueeze, view)
 
@@ -39,19 +45,22 @@ def _tensor_list(tensors, op: str, position: str = "tensors") -> list:
 
 
 def _promoted(tensors) -> D.dtype:
-    return _fold(D.promote_types, (t.dtype for t in tensors))
+    first = tensors[0]._data.dtype
+    for t in tensors:
+        if t._data.dtype != first:
+            return _fold(D.promote_types, (t.dtype for t in tensors))
+    return D._BY_NP[first]
 
 
 def _cast(arr, np_dtype):
-    from .cast import cast_array
-    return arr if arr.dtype == np_dtype else cast_array(arr, np_dtype)
+    return arr if arr.dtype == np_dtype else _cast_ops.cast_array(arr, np_dtype)
 
 
 def _c_order(arr):
     """``arr`` with PyTorch's row-major strides (a copy only when it has other strides, size-1
     dims included); keeps 0-D arrays 0-D, which ``np.ascontiguousarray`` does not."""
-    if arr.flags.c_contiguous and arr.size and element_strides(arr) == contiguous_strides(
-            arr.shape):
+    if arr.flags.c_contiguous and arr.size and (1 not in arr.shape or element_strides(
+            arr) == contiguous_strides(arr.shape)):
         return arr
     out = np.empty(arr.shape, arr.dtype)
     out[...] = arr
@@ -64,9 +73,9 @@ def _any_grad(tensors) -> bool:
 
 def _meta_result(tensors, shape, dtype: D.dtype):
     """The result for inputs on the 'meta' device (shape and dtype only), else None."""
-    from ..backends.meta import MetaArray
-    if any(isinstance(t._data, MetaArray) for t in tensors):
-        return wrap(MetaArray(shape, dtype.np))
+    for t in tensors:
+        if type(t._data) is MetaArray:
+            return wrap(MetaArray(shape, dtype.np))
     return None
 
 
@@ -126,11 +135,12 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
         np_dtype = dtype.np
-        data = np.empty(out_shape, np_dtype)
         arrays = [_cast(t._data, np_dtype) for t in used]
         if arrays:
-            # Writing into a C-ordered result: NumPy would otherwise follow the inputs' order.
-            np.concatenate(arrays, axis=d, out=data)
+            # NumPy may follow the inputs' memory order; PyTorch's result is row-major.
+            data = _c_order(np.concatenate(arrays, axis=d))
+        else:
+            data = np.empty(out_shape, np_dtype)
         result = wrap(data)
     if _any_grad(tensors):
         node = CatBackward0(tensors, result)
@@ -182,9 +192,9 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
         np_dtype = dtype.np
-        data = np.empty(out_shape, np_dtype)
-        np.stack([_cast(t._data, np_dtype) for t in tensors], axis=d, out=data)
-        result = wrap(data)
+        key = (slice(None),) * d + (None,)
+        data = np.concatenate([_cast(t._data, np_dtype)[key] for t in tensors], axis=d)
+        result = wrap(_c_order(data))
     if _any_grad(tensors):
         StackBackward0(tensors, result).dim = d
     return result if out is None else write_out(out, result, "stack")
@@ -274,7 +284,6 @@ def atleast_3d(*tensors):
 
 def broadcast_shapes(*shapes):
     """The shape that tensors of ``shapes`` broadcast to (a ``Size``)."""
-    from .._size import Size
     normalized = []
     for shape in shapes:
         if isinstance(shape, (int, np.integer)) or (isinstance(shape, Tensor)
@@ -530,16 +539,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None) -> Ten
     if output_size is not None and output_size != total:
         raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {total} but got "
                            f"{output_size}")
-    from .cast import clone
     spread = unsqueeze(input, d + 1)
     expanded = expand(spread, shape[:d + 1] + (repeats,) + shape[d + 1:])
-    return reshape(clone(expanded, memory_format=_contiguous()), shape[:d] + (total,)
-                   + shape[d + 1:])
-
-
-def _contiguous():
-    from .._layout import contiguous_format
-    return contiguous_format
+    return reshape(_cast_ops.clone(expanded, memory_format=contiguous_format),
+                   shape[:d] + (total,) + shape[d + 1:])
 
 
 def _check_repeat_dtype(repeats: Tensor) -> None:
@@ -669,9 +672,8 @@ def diag(input, diagonal: int = 0, *, out=None) -> Tensor:
     if arr.ndim == 1:
         result = diag_embed(input, diagonal, 0, 1)
     elif arr.ndim == 2:
-        from .shape import diagonal as diagonal_view
         offset = operator.index(diagonal)
-        result = wrap(np.array(diagonal_view(input.detach(), offset)._data, order="C"))
+        result = wrap(np.array(_diagonal_view(input.detach(), offset)._data, order="C"))
         if grad_state.enabled and input._rg:
             node = DiagonalBackward0_copy((input,), result)
             node.shape, node.offset = arr.shape, offset
@@ -682,8 +684,7 @@ def diag(input, diagonal: int = 0, *, out=None) -> Tensor:
 
 def diagflat(input, offset: int = 0) -> Tensor:
     """A square matrix with the flattened input on diagonal ``offset``."""
-    from .cast import contiguous
-    return diag_embed(view(contiguous(input), -1), offset, 0, 1)
+    return diag_embed(view(_cast_ops.contiguous(input), -1), offset, 0, 1)
 
 
 class TraceBackward0(Node):
@@ -701,11 +702,10 @@ def trace(input) -> Tensor:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {arr.ndim}")
     if arr.dtype == np.bool_:
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
-    from .reduce import sum as total
     with_grad = grad_state.enabled
     grad_state.enabled = False
     try:
-        result = total(diagonal(input, 0, 0, 1))
+        result = _reduce_ops.sum(diagonal(input, 0, 0, 1))
     finally:
         grad_state.enabled = with_grad
     result = wrap(result._data)
@@ -849,13 +849,11 @@ def block_diag(*tensors) -> Tensor:
 
 def tril_(self, diagonal: int = 0) -> Tensor:
     """In-place ``tril``."""
-    from ._dispatch import apply_inplace
     return apply_inplace(self, tril(self, diagonal))
 
 
 def triu_(self, diagonal: int = 0) -> Tensor:
     """In-place ``triu``."""
-    from ._dispatch import apply_inplace
     return apply_inplace(self, triu(self, diagonal))
 
 

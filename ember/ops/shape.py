@@ -16,11 +16,16 @@ import operator
 import numpy as np
 
 from .. import _dtype as D
-from .._storage import contiguous_strides, element_strides, restride, root_array
+from .._storage import clone_preserving_strides, contiguous_strides, element_strides, restride
+from .._storage import root_array
 from .._storage import storage_offset as offset_of
 from .._tensor import Tensor
+from .._tensor_type import legacy_type_name
+from ..backends.meta import MetaArray
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from . import cast as _cast_ops
+from . import reduce as _reduce_ops
 from ._dispatch import _type_word, bind_methods, check_inplace, shape_str
 
 wrap = Tensor._make
@@ -198,6 +203,10 @@ class ReshapeAliasBackward0(ViewBackward0):
 
 def _view_array(arr, shape):
     """A backend view of ``arr`` with ``shape`` and PyTorch's strides, or None if impossible."""
+    if type(arr) is np.ndarray and arr.flags.c_contiguous and arr.size and 1 not in arr.shape:
+        # Row-major input without size-1 dims has the canonical strides, and so does NumPy's
+        # reshape of it: exactly what PyTorch computes.
+        return arr.reshape(shape)
     strides = view_strides(arr.shape, element_strides(arr), shape)
     if strides is None:
         return None
@@ -273,7 +282,6 @@ def _view_dtype(input, dtype: D.dtype) -> Tensor:
         if data.flags.writeable and not arr.flags.writeable:
             data.flags.writeable = False
     else:
-        from ..backends.meta import MetaArray
         data = MetaArray(tuple(shape), dtype.np, byte_strides)
     # PyTorch makes this an alias outside autograd's view tracking.  It shares the version
     # counter, except for an input that requires grad, whose alias starts a fresh counter.
@@ -300,8 +308,7 @@ def reshape(input, *shape) -> Tensor:
             node_cls = ViewBackward0 if input.is_contiguous() else ReshapeAliasBackward0
             node_cls((input,), result).shape = arr.shape
         return result
-    from .cast import contiguous
-    dense = contiguous(input)
+    dense = _cast_ops.contiguous(input)
     result = wrap(dense._data.reshape(new_shape))
     if grad_state.enabled and dense._rg:
         UnsafeViewBackward0((dense,), result).shape = arr.shape
@@ -338,8 +345,7 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def ravel(input) -> Tensor:
     """The elements as a 1-D tensor: a view of contiguous input (does not copy then)."""
-    from .cast import contiguous
-    return view(contiguous(input), -1)
+    return view(_cast_ops.contiguous(input), -1)
 
 
 def unflatten(input, dim: int, sizes) -> Tensor:
@@ -478,8 +484,7 @@ moveaxis = movedim
 
 class ExpandBackward0(Node):
     def backward(self, grad):
-        from .reduce import sum_to_shape
-        return (sum_to_shape(grad, self.shape),)
+        return (_reduce_ops.sum_to_shape(grad, self.shape),)
 
 
 def expand(input, *sizes) -> Tensor:
@@ -535,7 +540,6 @@ def expand(input, *sizes) -> Tensor:
 
 
 def _legacy_name(arr) -> str:
-    from .._tensor_type import legacy_type_name
     return legacy_type_name(arr.dtype)
 
 
@@ -1210,8 +1214,6 @@ class AsStridedScatterBackward0(Node):
 def _scatter(input, src, view_fn, node_cls) -> Tensor:
     """A copy of ``input`` (same strides and storage offset) with ``view_fn``'s view of it
     overwritten by ``src``."""
-    from .._storage import clone_preserving_strides
-    from .cast import cast_array
     if not isinstance(src, Tensor):
         raise TypeError(f"argument 'src' (position 2) must be Tensor, not {type(src).__name__}")
     data = clone_preserving_strides(input._data)
@@ -1220,7 +1222,7 @@ def _scatter(input, src, view_fn, node_cls) -> Tensor:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
                            f"{shape_str(src._data.shape)}, slice size = "
                            f"{shape_str(target._data.shape)}")
-    target._data[...] = cast_array(src._data, data.dtype)
+    target._data[...] = _cast_ops.cast_array(src._data, data.dtype)
     result = wrap(data)
     if grad_state.enabled and (input._rg or src._rg):
         node = node_cls((input, src), result)
