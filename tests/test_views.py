@@ -466,3 +466,58 @@ def test_empty_tensors_report_null_data_pointers():
     assert e_empty.storage_offset() == t_empty.storage_offset() == 12
     assert e_empty.data_ptr() == t_empty.data_ptr() == 0
     assert e_empty.untyped_storage().data_ptr() == e.data_ptr()
+
+
+# ----------------------------------------------------------------------------------------------
+# autograd through in-place writes to views
+# ----------------------------------------------------------------------------------------------
+
+INPLACE_THROUGH_VIEWS = {
+    "select": lambda x: x.select(1, 2).mul_(3),
+    "narrow": lambda x: x.narrow(0, 1, 2).add_(1).mul_(x.narrow(0, 0, 2).clone()),
+    "diagonal": lambda x: x.diagonal().mul_(-1),
+    "transpose": lambda x: x.t().narrow(0, 1, 2).mul_(2),
+    "tensor_split_piece": lambda x: x.tensor_split(2, 1)[1].mul_(5),
+    "unfold_window": lambda x: x.unfold(1, 2, 2).select(2, 0).mul_(4),
+}
+
+
+@pytest.mark.parametrize("name", list(INPLACE_THROUGH_VIEWS))
+def test_gradients_through_in_place_writes_to_views(name):
+    values = np.random.default_rng(7).standard_normal((3, 4))
+    e_leaf = ember.from_numpy(values.copy()).requires_grad_(True)
+    t_leaf = torch.from_numpy(values.copy()).requires_grad_(True)
+    e, t = e_leaf * 1, t_leaf * 1
+    INPLACE_THROUGH_VIEWS[name](e)
+    INPLACE_THROUGH_VIEWS[name](t)
+    assert_same(e, t)
+    weight = np.random.default_rng(8).standard_normal((3, 4))
+    (e * ember.from_numpy(weight)).sum().backward()
+    (t * torch.from_numpy(weight)).sum().backward()
+    assert_same(e_leaf.grad, t_leaf.grad)
+
+
+@pytest.mark.parametrize("op", [lambda x: x.unbind()[1], lambda x: x.split(2)[0],
+                                lambda x: x.chunk(2, 1)[1], lambda x: x.split([1, 2])[1]])
+def test_in_place_writes_to_multi_output_views_are_refused(op):
+    e = ember.ones(3, 4, requires_grad=True) * 1
+    t = torch.ones(3, 4, requires_grad=True) * 1
+    with pytest.raises(RuntimeError) as t_err:
+        op(t).mul_(2)
+    with pytest.raises(RuntimeError) as e_err:
+        op(e).mul_(2)
+    assert str(e_err.value) == str(t_err.value)
+    with ember.no_grad():
+        op(e).mul_(2)  # allowed outside autograd, as in PyTorch
+
+
+def test_views_of_meta_tensors_carry_geometry():
+    e = ember.empty(2, 3, 4, device="meta")
+    t = torch.empty(2, 3, 4, device="meta")
+    for op in (lambda x: x.transpose(0, 2), lambda x: x.view(6, 4), lambda x: x.unsqueeze(1),
+               lambda x: x.select(1, 1).expand(5, 2, 4), lambda x: x.narrow(2, 1, 2),
+               lambda x: x.permute(2, 0, 1).reshape(4, 6), lambda x: x.diagonal(0, 1, 2)):
+        e_out, t_out = op(e), op(t)
+        assert e_out.device.type == "meta"
+        assert tuple(e_out.shape) == tuple(t_out.shape) and e_out.stride() == t_out.stride()
+    assert tuple(ember.cat([e, e], 1).shape) == tuple(torch.cat([t, t], 1).shape)

@@ -308,8 +308,12 @@ def reshape(input, *shape) -> Tensor:
             node_cls = ViewBackward0 if input.is_contiguous() else ReshapeAliasBackward0
             node_cls((input,), result).shape = arr.shape
         return result
-    dense = _cast_ops.contiguous(input)
-    result = wrap(dense._data.reshape(new_shape))
+    if type(arr) is MetaArray:
+        dense = input
+        result = wrap(MetaArray(new_shape, arr.dtype))
+    else:
+        dense = _cast_ops.contiguous(input)
+        result = wrap(dense._data.reshape(new_shape))
     if grad_state.enabled and dense._rg:
         UnsafeViewBackward0((dense,), result).shape = arr.shape
     return result
