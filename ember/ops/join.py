@@ -720,7 +720,7 @@ def trace(input) -> Tensor:
 
 def meshgrid(*tensors, indexing: str | None = None) -> tuple:
     """Coordinate grids: output ``i`` varies along dim ``i`` only ('ij'); 'xy' swaps the roles
-    of the first two inputs.  The outputs are expanded views of the inputs (do not copy)."""
+    of the first two inputs.  The outputs are expanded views of the inputs: does not copy."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing is None:

@@ -456,8 +456,8 @@ def adjoint(input) -> Tensor:
 
 
 def movedim(input, source, destination) -> Tensor:
-    """Move dims ``source`` to positions ``destination``; the rest keep their order (does not
-    copy)."""
+    """Move dims ``source`` to positions ``destination``; the rest keep their order.
+    Does not copy."""
     ndim = input._data.ndim
     src = (source,) if isinstance(source, _INT_TYPES) else tuple(source)
     dst = (destination,) if isinstance(destination, _INT_TYPES) else tuple(destination)
@@ -883,7 +883,8 @@ def unsafe_split_with_sizes(input, split_sizes, dim: int = 0) -> tuple:
 
 
 def chunk(input, chunks: int, dim: int = 0) -> tuple:
-    """At most ``chunks`` equal pieces along ``dim`` (the last may be smaller); views."""
+    """At most ``chunks`` equal pieces along ``dim`` (the last may be smaller); views, so
+    it does not copy."""
     return _chunk(input, chunks, dim, SplitBackward0, SplitWithSizesBackward0)
 
 
@@ -909,7 +910,8 @@ def _chunk(input, chunks, dim, even_cls, sized_cls) -> tuple:
 
 
 def tensor_split(input, indices_or_sections, dim: int = 0) -> tuple:
-    """``sections`` nearly equal pieces, or the pieces between the given indices; views."""
+    """``sections`` nearly equal pieces, or the pieces between the given indices; views, so
+    it does not copy."""
     arr = input._data
     if arr.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
@@ -974,18 +976,18 @@ def _split_along(input, spec, dim: int, name: str, need: int) -> tuple:
 
 
 def hsplit(input, indices_or_sections) -> tuple:
-    """Split along dim 1 (dim 0 for 1-D tensors); views."""
+    """Split along dim 1 (dim 0 for 1-D tensors) into views; does not copy."""
     dim = 0 if input._data.ndim == 1 else 1
     return _split_along(input, indices_or_sections, dim, "hsplit", 1)
 
 
 def vsplit(input, indices_or_sections) -> tuple:
-    """Split along dim 0 of a tensor with at least 2 dims; views."""
+    """Split along dim 0 of a tensor with at least 2 dims into views; does not copy."""
     return _split_along(input, indices_or_sections, 0, "vsplit", 2)
 
 
 def dsplit(input, indices_or_sections) -> tuple:
-    """Split along dim 2 of a tensor with at least 3 dims; views."""
+    """Split along dim 2 of a tensor with at least 3 dims into views; does not copy."""
     return _split_along(input, indices_or_sections, 2, "dsplit", 3)
 
 
@@ -1140,8 +1142,8 @@ def restrided_transfer(values: Tensor, src, dst, share_after: bool = True) -> Te
 
 
 def as_strided(input, size, stride, storage_offset=None) -> Tensor:
-    """A view with explicit sizes, strides and offset into the input's storage (does not
-    copy)."""
+    """A view with explicit sizes, strides and offset into the input's storage.
+    Does not copy."""
     arr = input._data
     size, stride = shape_args((size,), "as_strided"), shape_args((stride,), "as_strided")
     if len(size) != len(stride):
