@@ -33,6 +33,8 @@ def _validate(grad, meta, node):
                 f"[{', '.join(map(str, shape))}]") from None
     if grad._data.dtype != np_dtype:
         from .._dtype import from_numpy_dtype
+        if grad._data.dtype.kind == "c" and np_dtype.kind != "c":
+            grad = grad.real  # a real input's gradient is the real part, as in PyTorch
         grad = grad.to(from_numpy_dtype(np_dtype))
     return grad
 
