@@ -198,6 +198,14 @@ def check_inplace(self: Tensor, op: str = "") -> None:
         if base is not None and base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
+        if base is not None and self.grad_fn._nout != 1:
+            # Pieces of split/chunk/unbind share one backward node that cannot be rebased.
+            name = self.grad_fn.name().replace("Backward0", "")
+            raise RuntimeError(f"Output {self._output_nr} of {name} is a view and is being "
+                               "modified inplace. This view is the output of a function that "
+                               "returns multiple views. Such functions do not allow the output "
+                               "views to be modified inplace. You should replace the inplace "
+                               "operation by an out-of-place one.")
 
 
 def apply_inplace(self: Tensor, result: Tensor) -> Tensor:
