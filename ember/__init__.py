@@ -75,5 +75,6 @@ def is_nonzero(input: Tensor) -> bool:
 
 
 def get_default_device() -> device:
-    """The device factories use when none is given (the CPU)."""
-    return device("cpu")
+    """The device factories use when none is given (the CPU outside ``with device(...)``)."""
+    from ._device import default_device
+    return default_device()

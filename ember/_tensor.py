@@ -413,6 +413,8 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
                                "Scalar")
+        if self.device.type == "meta":
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         value = self._host().reshape(()).item()
         if isinstance(value, float) or not isinstance(value, (builtins.int, builtins.bool,
                                                               builtins.complex)):
