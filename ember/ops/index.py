@@ -715,6 +715,12 @@ def _meta_getitem(input: Tensor, key) -> Tensor:
                                                (0,) * arr.ndim)
     result = getitem(wrap(stand_in), key)
     data = result._data
+    from ..backends.meta import _is_basic_key
+    if _is_basic_key(key):
+        # A view: the meta array works out PyTorch's strides and offset itself.
+        view = arr[key]
+        if view.shape == data.shape:
+            return input._make_view(view)
     return wrap(MetaArray(data.shape, data.dtype))
 
 
