@@ -20,6 +20,8 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..return_types import frexp as _FrexpResult
+from ..backends.cpu import PARALLEL_MIN_ELEMENTS as _PARALLEL_MIN
+from ..backends.cpu import apply_parallel
 from . import _special
 from ._dispatch import _type_word, apply_inplace, bind_methods, unary_compute, write_out
 
@@ -105,6 +107,9 @@ def _math_op(name: str, compute, node_cls, save, doc: str, real_kernel: str | No
     "result" or None (what ``node_cls`` reads in backward); ``real_kernel`` names the kernel
     in PyTorch's NotImplementedError when the function has no complex version.
     """
+    # NumPy ufuncs take out=, so big inputs can be split across threads.
+    parallel = isinstance(compute, np.ufunc)
+
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         arr = _data_of(input, name)
         if real_kernel is not None and arr.dtype.kind == "c":
@@ -113,7 +118,10 @@ def _math_op(name: str, compute, node_cls, save, doc: str, real_kernel: str | No
             return _meta_result(arr, _floating_dtype(arr.dtype))
         x, np_out = unary_compute(input)
         with np.errstate(all="ignore"):
-            data = compute(x)
+            if parallel and type(x) is np.ndarray and x.size >= _PARALLEL_MIN:
+                data = apply_parallel(compute, x)
+            else:
+                data = compute(x)
         result = _finish(data, np_out)
         if grad_state.enabled and input._rg:
             node = node_cls((input,), result)
@@ -296,6 +304,12 @@ class CoshBackward0(Node):
 class TanhBackward0(Node):
     def backward(self, grad):
         (result,) = self.saved_tensors
+        if not grad_state.enabled and _plain_real(grad, result):
+            # One buffer instead of three temporaries: grad * (1 - y^2), as PyTorch fuses it.
+            buffer = np.multiply(result._data, result._data)
+            np.subtract(1, buffer, out=buffer)
+            np.multiply(grad._data, buffer, out=buffer)
+            return (Tensor._make(buffer),)
         return (grad * (1 - result * result).conj(),)
 
 
@@ -343,7 +357,20 @@ arcsinh, arccosh, arctanh = asinh, acosh, atanh
 class SigmoidBackward0(Node):
     def backward(self, grad):
         (result,) = self.saved_tensors
+        if not grad_state.enabled and _plain_real(grad, result):
+            # (grad * (1 - y)) * y in one buffer, in PyTorch's order of operations.
+            buffer = np.subtract(1, result._data)
+            np.multiply(grad._data, buffer, out=buffer)
+            np.multiply(buffer, result._data, out=buffer)
+            return (Tensor._make(buffer),)
         return (grad * (result * (1 - result)).conj(),)
+
+
+def _plain_real(grad: Tensor, result: Tensor) -> bool:
+    """Whether a fused NumPy backward applies: same real float dtype and shape, on the CPU."""
+    g, r = grad._data, result._data
+    return (type(g) is np.ndarray and type(r) is np.ndarray and g.dtype == r.dtype
+            and g.dtype.kind == "f" and g.shape == r.shape and g.dtype.itemsize >= 4)
 
 
 def _sigmoid(x):
