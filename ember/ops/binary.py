@@ -40,9 +40,6 @@ _INEXACT = _FLOATS | _COMPLEX
 
 def finish(arr, np_dtype) -> Tensor:
     """Wrap a kernel's result as a tensor of ``np_dtype`` (half types are rounded here, once)."""
-    if isinstance(arr, np.generic):
-        # NumPy hands back scalars when every operand is zero-dim; tensors need arrays.
-        arr = np.asarray(arr)
     if arr.dtype != np_dtype:
         arr = arr.astype(np_dtype)
     return wrap(arr)
