@@ -522,6 +522,36 @@ def test_gradients_match_finite_differences(fn):
         np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
+COMPLEX_GRAD_CASES = {
+    "mul": lambda lib, a, b: a * b, "div": lambda lib, a, b: a / b,
+    "rdiv": lambda lib, a, b: (2 + 1j) / a, "mul number": lambda lib, a, b: a * (1 - 2j),
+    "add alpha": lambda lib, a, b: lib.add(a, b, alpha=2 - 1j), "sub": lambda lib, a, b: a - b,
+    "pow": lambda lib, a, b: a ** b, "pow number": lambda lib, a, b: a ** (2.5 + 0.5j),
+    "rpow": lambda lib, a, b: (1.5 + 1j) ** a, "lerp": lambda lib, a, b: lib.lerp(a, b, 0.3),
+    "lerp tensor": lambda lib, a, b: lib.lerp(a, b, b),
+    "addcmul": lambda lib, a, b: lib.addcmul(a, a, b, value=2),
+    "addcdiv": lambda lib, a, b: lib.addcdiv(a, a, b, value=2),
+    "logaddexp": lambda lib, a, b: lib.logaddexp(a, b),
+}
+
+
+@pytest.mark.parametrize("fn", COMPLEX_GRAD_CASES.values(), ids=COMPLEX_GRAD_CASES.keys())
+def test_complex_gradients_match_torch(fn):
+    rng = np.random.default_rng(21)
+    ea, ta = make("complex128", _complex(rng.standard_normal(3), rng.standard_normal(3)), True)
+    eb, tb = make("complex128", _complex(rng.standard_normal(3), rng.standard_normal(3)), True)
+    e_out, t_out = fn(ember, ea, eb), fn(torch, ta, tb)
+    assert_same(e_out, t_out)
+    weights = _complex(rng.standard_normal(3), rng.standard_normal(3))
+    e_grads = ember.autograd.grad(e_out, [ea, eb], ember.from_numpy(weights), allow_unused=True)
+    t_grads = torch.autograd.grad(t_out, [ta, tb], torch.from_numpy(weights), allow_unused=True)
+    for e_grad, t_grad in zip(e_grads, t_grads):
+        if t_grad is None:
+            assert e_grad is None
+        else:
+            assert_same(e_grad, t_grad, rtol=1e-9, atol=1e-12)
+
+
 def test_maximum_minimum_split_gradient_on_ties():
     for name in ("maximum", "minimum", "fmax", "fmin"):
         ea, ta = make("float64", np.array([1.0, 2.0, np.nan, 3.0]), requires_grad=True)

@@ -149,8 +149,18 @@ def _zeros(t: Tensor) -> Tensor:
 
 
 def _log(t: Tensor) -> Tensor:
-    # xlogy(1, t) is log(t) with a differentiable backward (1/t), built from this module alone.
-    return xlogy(1.0, t)
+    from .unary import log  # imported late: the unary module loads after this one
+    return log(t)
+
+
+def _exp(t: Tensor) -> Tensor:
+    from .unary import exp
+    return exp(t)
+
+
+def _exp2(t: Tensor) -> Tensor:
+    from .unary import exp2
+    return exp2(t)
 
 
 def conj_if_complex(t: Tensor) -> Tensor:
@@ -775,8 +785,8 @@ def _complex_logaddexp(a, b):
 class LogaddexpBackward0(Node):
     def backward(self, grad):
         x, y = self.saved_tensors
-        gx = grad / conj_if_complex(1 + pow(math.e, y - x)) if self._next[0] is not None else None
-        gy = grad / conj_if_complex(1 + pow(math.e, x - y)) if self._next[1] is not None else None
+        gx = grad / conj_if_complex(1 + _exp(y - x)) if self._next[0] is not None else None
+        gy = grad / conj_if_complex(1 + _exp(x - y)) if self._next[1] is not None else None
         return gx, gy
 
 
@@ -801,8 +811,8 @@ def logaddexp(input, other, *, out=None) -> Tensor:
 class Logaddexp2Backward0(Node):
     def backward(self, grad):
         x, y = self.saved_tensors
-        gx = grad / (1 + pow(2.0, y - x)) if self._next[0] is not None else None
-        gy = grad / (1 + pow(2.0, x - y)) if self._next[1] is not None else None
+        gx = grad / (1 + _exp2(y - x)) if self._next[0] is not None else None
+        gy = grad / (1 + _exp2(x - y)) if self._next[1] is not None else None
         return gx, gy
 
 
