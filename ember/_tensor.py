@@ -734,15 +734,13 @@ class Tensor:
         return self.bitwise_right_shift_(other)
 
     def __eq__(self, other):
-        # Anything but a tensor or a number compares by identity, as in PyTorch (t == None).
-        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.complex,
-                                  np.number, np.bool_)):
+        # Anything but a tensor, an array or a number compares by identity, as in PyTorch.
+        if not isinstance(other, _COMPARABLE):
             return NotImplemented
         return _ops.eq(self, other)
 
     def __ne__(self, other):
-        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.complex,
-                                  np.number, np.bool_)):
+        if not isinstance(other, _COMPARABLE):
             return NotImplemented
         return _ops.ne(self, other)
 
@@ -800,6 +798,10 @@ class Tensor:
     @property
     def imag(self) -> "Tensor":
         return _ops.imag(self)
+
+
+_COMPARABLE = (Tensor, builtins.int, builtins.float, builtins.complex, np.number, np.bool_,
+               np.ndarray)
 
 
 def _device_of(arr) -> device:
