@@ -164,6 +164,7 @@ def _exp2(t: Tensor) -> Tensor:
 
 
 def conj_if_complex(t: Tensor) -> Tensor:
+    """The conjugate of a complex tensor; other tensors unchanged."""
     return t.conj() if t._data.dtype in _COMPLEX else t
 
 
@@ -194,6 +195,12 @@ class NotImplementedBackward(Node):
 
     def backward(self, grad):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+    def __repr__(self) -> str:
+        return f"<NotImplemented object at {hex(id(self))}>"
+
+
+NotImplementedBackward.__name__ = "NotImplemented"  # PyTorch's class name for this node
 
 
 def _not_differentiable(result: Tensor, op: str, *inputs) -> None:
