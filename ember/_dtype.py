@@ -225,7 +225,8 @@ class finfo:
         self.min = builtins.float(info.min)
         self.tiny = builtins.float(info.tiny)
         self.smallest_normal = self.tiny
-        self.resolution = builtins.float(info.resolution)
+        # PyTorch reports 10 ** -(decimal digits of precision), exactly.
+        self.resolution = 10.0 ** -builtins.int(np.floor(-np.log10(self.eps)))
         self.dtype = d.to_real().name
 
     def __repr__(self) -> str:
@@ -248,4 +249,4 @@ class iinfo:
         self.dtype = type.name
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -31,6 +31,9 @@ class Tensor:
     # NumPy defers to our reflected operators (np.float64(2) * t gives a Tensor).
     __array_priority__ = 1000
 
+    # Which output of its grad_fn this tensor is; only multi-output nodes set it per instance.
+    _output_nr = 0
+
     # -- construction -------------------------------------------------------------------------
 
     def __new__(cls, *args, **kwargs):
@@ -44,6 +47,8 @@ class Tensor:
     @staticmethod
     def _make(data) -> "Tensor":
         """Wrap a backend array as a new tensor that does not require grad (internal, fast)."""
+        if type(data) is not np.ndarray and isinstance(data, np.generic):
+            data = np.asarray(data)  # NumPy returns scalars, not 0-d arrays, from 0-d math
         t = object.__new__(Tensor)
         t._data = data
         t._vc = None
@@ -297,6 +302,7 @@ class Tensor:
             return
         self.__dict__["_retains_grad"] = True
         self.grad_fn.__dict__["_retained"] = weakref.ref(self)
+        self.grad_fn._hooked = True
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` whenever this tensor's gradient is computed; it may return a new one."""
@@ -305,6 +311,7 @@ class Tensor:
         from .autograd.node import _RemovableHandle
         if self.grad_fn is not None:
             hooks = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
+            self.grad_fn._hooked = True
         else:
             hooks = self.__dict__.setdefault("_hooks", {})
         handle = _RemovableHandle(hooks, hook)
@@ -367,7 +374,7 @@ class Tensor:
 
     @property
     def output_nr(self) -> int:
-        return 0
+        return self._output_nr
 
     # -- conversion to Python / NumPy ---------------------------------------------------------
 

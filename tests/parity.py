@@ -50,12 +50,13 @@ def to_torch(e, requires_grad: bool | None = None):
 def to_ember(t, requires_grad: bool | None = None):
     """An ember tensor with the same values and dtype as the torch tensor ``t``."""
     torch = require_torch()
+    wants_grad = t.requires_grad if requires_grad is None else requires_grad
     t = t.detach()
     if t.dtype == torch.bfloat16:
         e = ember.from_numpy(t.float().numpy().copy()).to(ember.bfloat16)
     else:
         e = ember.from_numpy(t.resolve_conj().numpy().copy())
-    if requires_grad if requires_grad is not None else t.requires_grad:
+    if wants_grad:
         e.requires_grad_(True)
     return e
 

@@ -1,13 +1,17 @@
 """ember.autograd: reverse-mode automatic differentiation (``torch.autograd``)."""
 from __future__ import annotations
 
-from typing import Sequence
 
-from .. import _dtype
+import numpy as np
+
 from .._tensor import Tensor
 from .engine import run_backward
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import anomaly_mode, functional, gradcheck as _gradcheck_module  # noqa: F401
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
+from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from .node import Node  # noqa: F401
 from .variable import Variable  # noqa: F401
 
@@ -24,7 +28,7 @@ def _make_grads(outputs, grads, is_grads_batched: bool = False) -> tuple:
     result = []
     grads = list(grads) if grads else [None] * len(outputs)
     if len(grads) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grads else
                            f"Mismatch in number of gradients: got {len(grads)} gradients for "
                            f"{len(outputs)} outputs")
@@ -35,8 +39,11 @@ def _make_grads(outputs, grads, is_grads_batched: bool = False) -> tuple:
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs "
                                    f"but got {out.dtype}")
-            from ..ops.creation import ones_like
-            result.append(ones_like(out))
+            if type(out._data) is np.ndarray:
+                result.append(Tensor._make(np.ones(out._data.shape, out._data.dtype)))
+            else:
+                from ..ops.creation import ones_like
+                result.append(ones_like(out))
             continue
         if not isinstance(grad, Tensor):
             from ..ops.creation import tensor
@@ -105,5 +112,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     return result if not single_input else result
 
 
-__all__ = ["backward", "grad", "Variable", "no_grad", "enable_grad", "set_grad_enabled",
-           "inference_mode", "is_grad_enabled", "_dtype"]
+__all__ = ["backward", "grad", "Variable", "Function", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly",
+           "set_detect_anomaly", "gradcheck", "gradgradcheck", "functional"]

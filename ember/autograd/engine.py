@@ -12,6 +12,9 @@ from __future__ import annotations
 import heapq
 import sys
 
+import numpy as np
+
+from . import anomaly_mode as _anomaly
 from .grad_mode import state
 from .node import AccumulateGrad, gradient_edge
 
@@ -30,6 +33,8 @@ def _validate(grad, meta, node):
                 f"[{', '.join(map(str, shape))}]") from None
     if grad._data.dtype != np_dtype:
         from .._dtype import from_numpy_dtype
+        if grad._data.dtype.kind == "c" and np_dtype.kind != "c":
+            grad = grad.real  # a real input's gradient is the real part, as in PyTorch
         grad = grad.to(from_numpy_dtype(np_dtype))
     return grad
 
@@ -108,86 +113,100 @@ def _accumulate(variable, grad, create_graph: bool) -> None:
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                  inputs=None, accumulate: bool = True, allow_unused: bool = False):
     """Run the backward pass.  With ``accumulate=False`` return the gradients of ``inputs``."""
+    buffers = {}
     roots = []
-    root_grads = {}
     for out, grad in zip(outputs, grad_outputs):
         node = gradient_edge(out)
-        if node in root_grads:
-            root_grads[node] = root_grads[node] + grad
-        else:
+        if node not in buffers:
             roots.append(node)
-            root_grads[node] = grad
+        _deposit(buffers, node, out._output_nr, grad, create_graph)
 
+    # targets: node -> [(position in `inputs`, output number)] for the tensors asked about.
     targets = {}
     if inputs is not None:
         for i, t in enumerate(inputs):
-            targets.setdefault(gradient_edge(t), []).append(i)
+            targets.setdefault(gradient_edge(t), []).append((i, t._output_nr))
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
     dependencies, reachable = _collect(roots)
     needed = _needed(reachable, targets) if inputs is not None else None
+    anomaly = _anomaly.enabled
+    heappush, heappop = heapq.heappush, heapq.heappop
 
     heap = [(-node._seq, node) for node in roots if dependencies.get(node, 0) == 0]
     heapq.heapify(heap)
-    buffers = dict(root_grads)
     previous = state.enabled
     state.enabled = create_graph
     try:
         while heap:
-            _, node = heapq.heappop(heap)
+            node = heappop(heap)[1]
             grad = buffers.pop(node, None)
             if needed is not None and node not in needed:
                 continue
-            node_dict = node.__dict__
-            if grad is not None and node_dict:
-                grad = _run_pre_hooks(node, node_dict, grad)
-            if node in targets:
-                for i in targets[node]:
-                    if grad is not None and isinstance(node, AccumulateGrad):
+            multi = node._nout != 1
+            if node._hooked and grad is not None and not multi:
+                grad = _run_pre_hooks(node, node.__dict__, grad)
+            is_leaf_sink = type(node) is AccumulateGrad
+            if targets and node in targets:
+                for i, nr in targets[node]:
+                    g = grad[nr] if multi and grad is not None else grad
+                    if g is not None and is_leaf_sink:
                         hooks = node.variable.__dict__.get("_hooks")
                         if hooks:
-                            grad = _call_tensor_hooks(hooks, grad)
-                    captured[i] = grad
-                if not accumulate:
-                    if isinstance(node, AccumulateGrad):
-                        continue
-                elif not isinstance(node, AccumulateGrad):
-                    _set_nonleaf_grad(inputs, targets[node], grad, create_graph)
-            if isinstance(node, AccumulateGrad):
+                            g = _call_tensor_hooks(hooks, g)
+                    captured[i] = g
+                    if accumulate and not is_leaf_sink:
+                        _set_nonleaf_grad(inputs[i], g, create_graph)
+                if not accumulate and is_leaf_sink:
+                    continue
+            if is_leaf_sink:
                 if accumulate and grad is not None:
                     _accumulate(node.variable, grad, create_graph)
                 continue
             if grad is None:
                 grads = (None,) * len(node._next)
             else:
-                grads = node.backward(grad)
+                try:
+                    grads = node.backward(*grad) if multi else node.backward(grad)
+                except Exception:
+                    if anomaly:
+                        _anomaly.report(node)
+                    raise
                 if type(grads) is not tuple:
                     grads = (grads,)
-                post = node_dict.get("_post_hooks") if node_dict else None
-                if post:
-                    for hook in post:
-                        result = hook(grads, (grad,))
-                        if result is not None:
-                            grads = tuple(result)
-            if not retain_graph:
+                if len(grads) != len(node._next):
+                    raise RuntimeError(f"function {node.name()} returned an incorrect number of "
+                                       f"gradients (expected {len(node._next)}, got {len(grads)})")
+                if node._hooked:
+                    grads = _run_post_hooks(node, grads, grad, multi)
+                if anomaly:
+                    _anomaly.check_nan(node, grads)
+            if not retain_graph and node._saved:
                 node.release()
+            nrs = node._nrs
+            k = -1
             for nxt, g, meta in zip(node._next, grads, node._meta):
+                k += 1
                 if nxt is None:
                     continue
                 if g is not None:
-                    if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                    data = g._data
+                    if data.shape != meta[0] or data.dtype != meta[1]:
                         g = _validate(g, meta, node)
-                    prior = buffers.get(nxt)
-                    buffers[nxt] = g if prior is None else _add(prior, g, create_graph)
+                    if nxt._nout == 1:
+                        prior = buffers.get(nxt)
+                        buffers[nxt] = g if prior is None else _add(prior, g, create_graph)
+                    else:
+                        _deposit(buffers, nxt, nrs[k] if nrs else 0, g, create_graph)
                 count = dependencies[nxt] - 1
                 dependencies[nxt] = count
                 if count == 0:
-                    heapq.heappush(heap, (-nxt._seq, nxt))
+                    heappush(heap, (-nxt._seq, nxt))
     finally:
         state.enabled = previous
 
     if not accumulate:
-        for i, (t, g) in enumerate(zip(inputs, captured)):
+        for g in captured:
             if g is None and not allow_unused:
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the graph. "
@@ -196,11 +215,44 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     return None
 
 
-def _add(a, b, create_graph):
+def _run_post_hooks(node, grads, grad, multi):
+    post = node.__dict__.get("_post_hooks")
+    if post:
+        for hook in post:
+            result = hook(grads, grad if multi else (grad,))
+            if result is not None:
+                grads = tuple(result)
+    return grads
+
+
+def _deposit(buffers, node, nr, grad, create_graph) -> None:
+    """Add ``grad`` into the gradient buffer of ``node``'s output ``nr``."""
+    if node._nout == 1:
+        prior = buffers.get(node)
+        buffers[node] = grad if prior is None else _add(prior, grad, create_graph)
+        return
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * node._nout
+    prior = slots[nr]
+    slots[nr] = grad if prior is None else _add(prior, grad, create_graph)
+
+
+def _add(prior, grad, create_graph):
+    """prior + grad for a gradient buffer; in place when the engine alone owns ``prior``."""
     if create_graph:
-        return a + b
+        return prior + grad
+    data = prior._data
+    other = grad._data
+    # Reference counts as in _can_steal: the array is held only by `prior`, and `prior` only by
+    # the buffer and the two call frames, so no one else can observe the in-place add.
+    if (type(data) is np.ndarray and data.base is None and sys.getrefcount(data) <= 3
+            and sys.getrefcount(prior) <= 4 and data.shape == other.shape
+            and data.dtype == other.dtype and data.flags.writeable):
+        np.add(data, other, out=data)
+        return prior
     from .._tensor import Tensor
-    return Tensor._make(a._data + b._data)
+    return Tensor._make(data + other)
 
 
 def _run_pre_hooks(node, node_dict, grad):
@@ -224,12 +276,10 @@ def _run_pre_hooks(node, node_dict, grad):
     return grad
 
 
-def _set_nonleaf_grad(inputs, indices, grad, create_graph):
+def _set_nonleaf_grad(t, grad, create_graph):
     if grad is None:
         return
-    for i in indices:
-        t = inputs[i]
-        if t._grad is None:
-            t._grad = grad if create_graph else grad.detach().clone()
-        else:
-            t._grad = t._grad + grad
+    if t._grad is None:
+        t._grad = grad if create_graph else grad.detach().clone()
+    else:
+        t._grad = t._grad + grad

@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 import weakref
 
+from . import anomaly_mode as _anomaly
+
 _sequence = itertools.count()
 
 _FREED_MESSAGE = (
@@ -40,19 +42,34 @@ class Node:
 
     __slots__ = ("_next", "_meta", "_saved", "_versions", "_seq", "__dict__", "__weakref__")
 
+    # Most nodes have one output.  A node with several (a custom Function returning a tuple)
+    # sets _nout, and the nodes feeding from it record which output each edge reads (_nrs).
+    _nout = 1
+    _nrs = None
+    # Set on a node once any hook (or retain_grad) is attached, so the engine skips the lookups.
+    _hooked = False
+
     def __init__(self, inputs, output=None) -> None:
         # `inputs` lists the op's inputs in order; ops pass None for non-tensor arguments.
         nexts = []
         meta = []
+        multi = False
         for t in inputs:
             if t is None or not t._rg:
                 nexts.append(None)
                 meta.append(None)
             else:
-                nexts.append(gradient_edge(t))
+                edge = gradient_edge(t)
+                if edge._nout != 1:
+                    multi = True
+                nexts.append(edge)
                 meta.append((t._data.shape, t._data.dtype))
         self._next = tuple(nexts)
         self._meta = tuple(meta)
+        if multi:
+            self._nrs = tuple(0 if t is None or not t._rg else t._output_nr for t in inputs)
+        if _anomaly.enabled:
+            _anomaly.record(self)
         self._saved = ()
         self._versions = ()
         self._seq = next(_sequence)
@@ -120,8 +137,9 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
-        """((node, 0), ...) for each input: its grad_fn, its AccumulateGrad, or None."""
-        return tuple((n, 0) for n in self._next)
+        """((node, output_nr), ...) per input: its grad_fn, its AccumulateGrad, or None."""
+        nrs = self._nrs or (0,) * len(self._next)
+        return tuple((n, nr) for n, nr in zip(self._next, nrs))
 
     @property
     def metadata(self) -> dict:
@@ -131,12 +149,14 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         hooks = self.__dict__.setdefault("_post_hooks", [])
         hooks.append(fn)
+        self._hooked = True
         return _RemovableHandle(hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         hooks = self.__dict__.setdefault("_pre_hooks", [])
         hooks.append(fn)
+        self._hooked = True
         return _RemovableHandle(hooks, fn)
 
     def __call__(self, *grads):

@@ -16,3 +16,57 @@ def asarray(obj, dtype=None) -> np.ndarray:
 def to_host(arr) -> np.ndarray:
     """CPU arrays already live on the host."""
     return arr
+
+
+# -- threads for large elementwise work ---------------------------------------------------------
+# NumPy releases the GIL inside ufunc loops, so splitting a large contiguous array into one chunk
+# per core runs compute-bound kernels (exp, tanh, log, ...) in parallel, as PyTorch's own CPU
+# kernels are.  Small arrays stay on the calling thread: a hand-off costs tens of microseconds.
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+PARALLEL_MIN_ELEMENTS = 1 << 17
+_threads = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+_pool: ThreadPoolExecutor | None = None
+
+
+def set_num_threads(n: int) -> None:
+    """How many threads large elementwise kernels may use (``torch.set_num_threads``)."""
+    global _threads, _pool
+    _threads = max(1, int(n))
+    if _pool is not None:
+        _pool.shutdown(wait=False)
+        _pool = None
+
+
+def get_num_threads() -> int:
+    return _threads
+
+
+def apply_parallel(kernel, *arrays, out_dtype=None):
+    """``kernel(*arrays, out=...)`` computed in chunks across threads for large inputs.
+
+    All arrays must share one C-contiguous shape; ``kernel`` is a ufunc or any function that
+    accepts ``out=`` and works elementwise.  Falls back to one call when that does not hold.
+    """
+    first = arrays[0]
+    if (_threads == 1 or first.size < PARALLEL_MIN_ELEMENTS
+            or not all(a.flags.c_contiguous and a.shape == first.shape for a in arrays)):
+        return kernel(*arrays)
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="ember-cpu")
+    if out_dtype is None:
+        out_dtype = kernel(*(a.reshape(-1)[:1] for a in arrays)).dtype
+    out = np.empty(first.shape, dtype=out_dtype)
+    flat_out = out.reshape(-1)
+    flats = [a.reshape(-1) for a in arrays]
+    bounds = np.linspace(0, first.size, _threads + 1).astype(int)
+    futures = [_pool.submit(kernel, *(f[lo:hi] for f in flats), out=flat_out[lo:hi])
+               for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    kernel(*(f[bounds[0]:bounds[1]] for f in flats), out=flat_out[bounds[0]:bounds[1]])
+    for future in futures:
+        future.result()
+    return out
