@@ -465,7 +465,8 @@ def _unique_impl(input, dim, sort_first: bool, op: str):
             raise RuntimeError("Number of zero sized dimensions is more than one, so unique "
                                "cannot be applied ")
         moved = np.moveaxis(keys, d, 0)
-        rows, inverse, counts = _runs(moved.reshape(arr.shape[d], -1), sort_first)
+        columns = int(np.prod(others)) if others else 1
+        rows, inverse, counts = _runs(moved.reshape(arr.shape[d], columns), sort_first)
         values = np.moveaxis(rows.reshape([rows.shape[0]] + others), 0, d).astype(arr.dtype)
         values = np.ascontiguousarray(values)
         node_cls = UniqueDimBackward0 if sort_first else UniqueConsecutiveBackward0
@@ -513,11 +514,13 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
         raise RuntimeError("minlength should be >= 0")
     if arr.ndim != 1 or (arr.size and arr.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-    if weights is None:
+    if weights is not None:
+        w = weights._data
+        if w.ndim != 1 or w.shape[0] != arr.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+    if weights is None or arr.size == 0:
+        # Without anything to weigh PyTorch counts in int64 even when weights are given.
         return wrap(np.bincount(arr, minlength=minlength).astype(_I64))
-    w = weights._data
-    if w.ndim != 1 or w.shape[0] != arr.shape[0]:
-        raise RuntimeError("weights should be 1-d and have the same length as input")
     target = _F32 if w.dtype == _F32 else np.dtype(np.float64)
     counts = np.bincount(arr, weights=w.astype(np.float64), minlength=minlength)
     return wrap(counts.astype(target))
@@ -525,16 +528,36 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
 
 def _linspace(start: float, end: float, steps: int, np_dtype):
     # PyTorch's CPU linspace: forward from start for the first half, backward from end for
-    # the rest, in the output dtype.
+    # the rest, each point one fused multiply-add in the output dtype (as compiled there).
     start, end = np_dtype.type(start), np_dtype.type(end)
     if steps == 1:
         return np.array([start], dtype=np_dtype)
     step = (end - start) / np_dtype.type(steps - 1)
     index = np.arange(steps)
-    halfway = steps // 2
-    forward = start + step * index.astype(np_dtype)
-    backward = end - step * (steps - 1 - index).astype(np_dtype)
-    return np.where(index < halfway, forward, backward).astype(np_dtype)
+    forward = _fma(step, index.astype(np_dtype), start)
+    backward = _fma(-step, (steps - 1 - index).astype(np_dtype), end)
+    return np.where(index < steps // 2, forward, backward).astype(np_dtype)
+
+
+def _fma(a, b, c):
+    """``a * b + c`` rounded once."""
+    if np.asarray(a).dtype != np.float64:
+        # float32 products are exact in float64.
+        return np.float64(a) * b.astype(np.float64) + np.float64(c)
+    # Error-free transformations: the exact product and sum carried as two doubles.
+    product = a * b
+    split = 134217729.0  # 2**27 + 1
+    t = split * a
+    a_high = t - (t - a)
+    a_low = a - a_high
+    t = split * b
+    b_high = t - (t - b)
+    b_low = b - b_high
+    product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    total = product + c
+    virtual = total - product
+    sum_error = (product - (total - virtual)) + (c - virtual)
+    return total + (sum_error + product_error)
 
 
 def _histogram_dtype_check(arr, kernel: str) -> None:
