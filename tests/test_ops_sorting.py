@@ -113,6 +113,19 @@ def test_topk_and_kthvalue_distinct_values(shape, seed, data):
     check_same(lambda m, x: m.kthvalue(x, k, dim, keepdim), (e,), (t,))
 
 
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("k", [1, 7, 60, 300])
+def test_topk_long_rows(k, largest):
+    array = np.random.default_rng(k).integers(0, 40, size=(4, 300)).astype(np.float32)
+    array[1, 5] = np.nan
+    e, t = pair_of(array, "float32")
+    got, expected = e.topk(k, 1, largest), t.topk(k, 1, largest)
+    assert_same(got.values, expected.values)
+    check_selected(got.values, got.indices, e, 1)
+    distinct_e, distinct_t = pair_of(distinct_array((3, 200), k), "float64")
+    check_same(lambda m, x: x.topk(k, largest=largest), (distinct_e,), (distinct_t,))
+
+
 @given(dtype=st.sampled_from(SORTABLE), shape=shapes, seed=st.integers(0, 2 ** 16),
        dim=st.integers(-3, 2), k=st.integers(0, 6), keepdim=st.booleans())
 def test_kthvalue(dtype, shape, seed, dim, k, keepdim):
@@ -306,6 +319,8 @@ def test_histogram_errors(call):
     lambda m, x: x.cfloat().mode(),
     lambda m, x: m.empty(0, 2).mode(0),
     lambda m, x: x.median((0, 1)),
+    lambda m, x: x.median(keepdim=True),
+    lambda m, x: x.nanmedian(keepdim=True),
     lambda m, x: x.cfloat().unique(),
     lambda m, x: m.empty(2, 0).unique(dim=0),
 ])

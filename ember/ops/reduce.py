@@ -80,6 +80,13 @@ def wrap_dim(dim, ndim: int, op: str) -> int:
     return _wrap(dim, ndim)
 
 
+def _no_keepdim_without_dim(op: str, keepdim) -> None:
+    # The overload without ``dim`` has no ``keepdim`` either.
+    if keepdim:
+        raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                        "(keepdim=bool, ), but expected (int dim, bool keepdim = False)")
+
+
 def _is_whole(dim) -> bool:
     return dim is None or dim is UNSET or (isinstance(dim, (list, tuple)) and len(dim) == 0)
 
@@ -492,6 +499,7 @@ def prod(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=
         arr = arr.astype(out_dtype)
     compute = _as_compute(arr)
     if dim is UNSET:
+        _no_keepdim_without_dim("prod", keepdim)
         result = _finish(np.prod(compute), out_dtype)
         if grad_state.enabled and input._rg:
             ProdBackward0((input,), result).save(input, result)
@@ -787,6 +795,7 @@ def max(input, dim=UNSET, keepdim: bool = False, *, out=None, other=None, axis=N
     if other is not None or isinstance(dim, Tensor):
         return _binary("maximum", input, other if other is not None else dim, out)
     if dim is UNSET:
+        _no_keepdim_without_dim("max", keepdim)
         result = _extreme_all(input, "max", MaxBackward1)
         return result if out is None else write_out_exact(out, result, "max")
     return _extreme_dim(input, dim, keepdim, "max", MaxBackward0, return_types.max, out)
@@ -799,6 +808,7 @@ def min(input, dim=UNSET, keepdim: bool = False, *, out=None, other=None, axis=N
     if other is not None or isinstance(dim, Tensor):
         return _binary("minimum", input, other if other is not None else dim, out)
     if dim is UNSET:
+        _no_keepdim_without_dim("min", keepdim)
         result = _extreme_all(input, "min", MinBackward1)
         return result if out is None else write_out_exact(out, result, "min")
     return _extreme_dim(input, dim, keepdim, "min", MinBackward0, return_types.min, out)

@@ -18,8 +18,9 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import bind_methods, write_out
-from .reduce import (UNSET, _const, _evenly_distribute, _not_implemented, gather_along,
-                     select_backward, wrap_dim, write_out_exact, write_out_pair)
+from .reduce import (UNSET, _const, _evenly_distribute, _no_keepdim_without_dim,
+                     _not_implemented, gather_along, select_backward, wrap_dim, write_out_exact,
+                     write_out_pair)
 
 wrap = Tensor._make
 _I64 = np.dtype(np.int64)
@@ -126,10 +127,23 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         values = arr.copy()
         indices = np.zeros((), _I64)
     else:
-        order = stable_argsort(_keys(arr), d, descending=largest)
-        indices = np.take(order, np.arange(k), axis=d)
+        indices = _top_indices(_keys(arr), k, d, largest)
         values = np.take_along_axis(arr, indices, axis=d)
     return _pair(values, indices, TopkBackward0, input, d, True, return_types.topk, out)
+
+
+def _top_indices(keys, k: int, d: int, largest: bool):
+    """Indices of the k largest (or smallest) keys along ``d``, best first."""
+    size = keys.shape[d]
+    if 0 < k and 4 * k < size and size > 64:
+        # Select the k candidates in linear time, then sort only those.
+        kth = size - k if largest else k - 1
+        chosen = np.arange(size - k, size) if largest else np.arange(k)
+        candidates = np.take(np.argpartition(keys, kth, axis=d), chosen, axis=d)
+        order = stable_argsort(np.take_along_axis(keys, candidates, axis=d), d, largest)
+        return np.take_along_axis(candidates, order, axis=d)
+    order = stable_argsort(keys, d, descending=largest)
+    return np.take(order, np.arange(k), axis=d)
 
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
@@ -234,6 +248,7 @@ def _median_dim(input, dim, keepdim: bool, ignore_nan: bool, out):
 def median(input, dim=UNSET, keepdim: bool = False, *, out=None):
     """The lower median (NaN if any element is NaN); along ``dim`` with its index."""
     if dim is UNSET:
+        _no_keepdim_without_dim("median", keepdim)
         result = _median_all(input, ignore_nan=False)
         return result if out is None else write_out_exact(out, result, "median")
     return _median_dim(input, dim, keepdim, False, out)
@@ -242,6 +257,7 @@ def median(input, dim=UNSET, keepdim: bool = False, *, out=None):
 def nanmedian(input, dim=UNSET, keepdim: bool = False, *, out=None):
     """The lower median of the non-NaN elements; along ``dim`` with its index."""
     if dim is UNSET:
+        _no_keepdim_without_dim("nanmedian", keepdim)
         result = _median_all(input, ignore_nan=True)
         return result if out is None else write_out_exact(out, result, "nanmedian")
     return _median_dim(input, dim, keepdim, True, out)
