@@ -396,8 +396,8 @@ def test_sum_half_accumulates_in_float32():
 # gradients
 # ----------------------------------------------------------------------------------------------
 
-def grad_pair(array, transpose: bool = False):
-    """Leaf tensors (ember, torch) in float64, optionally viewed transposed (non-contiguous)."""
+def grad_pair(array):
+    """Leaf tensors (ember, torch) in float64 that require grad."""
     e = ember.from_numpy(np.array(array, dtype=np.float64)).requires_grad_(True)
     t = torch.from_numpy(np.array(array, dtype=np.float64)).requires_grad_(True)
     return e, t
@@ -481,6 +481,7 @@ def test_gradients_needing_exp(name):
     fn, array = NEEDS_EXP[name]
     check_grad(fn, array)
     check_grad(fn, array, transpose=True)
+    check_double_backward(fn, array)
 
 
 def test_gradient_against_finite_differences():
@@ -510,6 +511,11 @@ DOUBLE_CASES = {
 @pytest.mark.parametrize("name", sorted(DOUBLE_CASES))
 def test_double_backward(name):
     fn, array = DOUBLE_CASES[name]
+    check_double_backward(fn, array)
+
+
+def check_double_backward(fn, array):
+    """First and second derivatives (through create_graph=True) match PyTorch's."""
     e, t = grad_pair(array)
     weights = np.asarray(np.random.default_rng(5).standard_normal(tuple(fn(torch, t).shape)))
     results = []

@@ -122,6 +122,10 @@ def _numel(shape, dims) -> int:
     return count
 
 
+def _is_floating(arr) -> bool:
+    return arr.dtype.kind == "f" or arr.dtype == D.bfloat16.np
+
+
 def _as_compute(arr):
     # Half types are computed in float32 and rounded once, as PyTorch's kernels do.
     return arr.astype(_F32) if arr.dtype in _HALF_TYPES else arr
@@ -365,7 +369,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis
     if arr.dtype.kind == "c":
         raise RuntimeError("nansum on CPU does not support complex inputs")
     out_dtype = _sum_dtype(arr.dtype, dtype)
-    if arr.dtype.kind == "f" or arr.dtype == D.bfloat16.np:
+    if _is_floating(arr):
         arr = np.where(np.isnan(arr), arr.dtype.type(0), arr)
     if arr.dtype != out_dtype:
         arr = arr.astype(out_dtype)
@@ -433,7 +437,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None,
     if axis is not None:
         dim = axis
     arr = input._data
-    if not (arr.dtype.kind in "fc" or arr.dtype == D.bfloat16.np):
+    if not (arr.dtype.kind == "c" or _is_floating(arr)):
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_type_word(D._BY_NP[arr.dtype])}")
     dims = reduction_dims(dim, arr.ndim, "nanmean")
@@ -540,7 +544,7 @@ def _parse_correction(op: str, dim, unbiased, correction):
 def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
     """(variance array, mean array, dims, count) computed in double precision."""
     arr = input._data
-    if not (arr.dtype.kind in "fc" or arr.dtype == D.bfloat16.np):
+    if not (arr.dtype.kind == "c" or _is_floating(arr)):
         what = "std and var" if op in ("std", "var") else op
         raise RuntimeError(f"{what} only support floating point and complex dtypes")
     dims = reduction_dims(dim, arr.ndim, op)
@@ -716,7 +720,7 @@ def _extreme_array(arr):
 def _evenly_distribute(grad: Tensor, x: Tensor, value: Tensor) -> Tensor:
     # PyTorch's rule for max()/min()/median() over all elements: ties share the gradient.
     data, target = x._data, value._data
-    if target.dtype.kind == "f" and np.isnan(target):
+    if _is_floating(target) and np.isnan(target):
         mask = np.isnan(data)
     else:
         mask = data == target
@@ -1236,7 +1240,7 @@ def logcumsumexp(input, dim, *, out=None) -> Tensor:
     """``log(cumsum(exp(input)))`` along ``dim``, computed without overflow."""
     arr = input._data
     d = wrap_dim(dim, arr.ndim, "logcumsumexp")
-    if not (arr.dtype.kind in "fc" or arr.dtype == D.bfloat16.np):
+    if not (arr.dtype.kind == "c" or _is_floating(arr)):
         raise _not_implemented("logcumsumexp_out_cpu", arr)
     data = _as_compute(arr)
     if arr.ndim == 0:
