@@ -555,3 +555,19 @@ def test_gradients_random_shapes(shape, seed, data):
                lambda m, x: x.var(dim, keepdim=keepdim, correction=0),
                lambda m, x: x.cumsum(dim)):
         check_grad(fn, array, seed=seed)
+
+
+def test_meta_tensors_give_shapes_and_dtypes():
+    from ember.backends import meta
+    if not hasattr(meta.MetaArray, "__array_ufunc__"):
+        pytest.skip("meta arrays do not take part in NumPy dispatch yet")
+    e = ember.empty(3, 4, device="meta")
+    t = torch.empty(3, 4, device="meta")
+    for call in (lambda m, x: x.sum(), lambda m, x: x.sum(1, dtype=m.float64),
+                 lambda m, x: x.mean(0, True), lambda m, x: x.amax(), lambda m, x: x.argmax(1),
+                 lambda m, x: x.std(1), lambda m, x: x.cumsum(0), lambda m, x: x.prod(1),
+                 lambda m, x: x.any(0), lambda m, x: x.logsumexp(1)):
+        got, expected = call(ember, e), call(torch, t)
+        assert got.device.type == "meta"
+        assert tuple(got.shape) == tuple(expected.shape)
+        assert str(got.dtype) == str(expected.dtype)

@@ -131,8 +131,16 @@ def _as_compute(arr):
     return arr.astype(_F32) if arr.dtype in _HALF_TYPES else arr
 
 
+def as_array(value):
+    """NumPy returns scalars from full reductions; ops keep 0-d arrays (other backends'
+    arrays, such as meta arrays, pass through)."""
+    if isinstance(value, (np.generic, int, float, complex, bool)):
+        return np.asarray(value)
+    return value
+
+
 def _finish(value, np_dtype) -> Tensor:
-    value = np.asarray(value)
+    value = as_array(value)
     if value.dtype != np_dtype:
         value = value.astype(np_dtype)
     return wrap(value)
@@ -328,9 +336,9 @@ def sum(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=N
 def _accumulate_sum(arr, axis, keepdims, out_dtype):
     if out_dtype in _HALF_TYPES:
         # PyTorch accumulates half types in float32.
-        return np.asarray(np.sum(arr.astype(_F32), axis=axis, keepdims=keepdims)
-                          ).astype(out_dtype)
-    return np.asarray(np.sum(arr, axis=axis, keepdims=keepdims))
+        return as_array(np.sum(arr.astype(_F32), axis=axis, keepdims=keepdims)
+                        ).astype(out_dtype)
+    return as_array(np.sum(arr, axis=axis, keepdims=keepdims))
 
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
@@ -418,7 +426,7 @@ def mean(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=
     axis_ = dims if arr.ndim else None
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.sum(_as_compute(arr), axis=axis_, keepdims=keepdim)
-        value = np.asarray(total / count if count else total * np.nan)
+        value = total / count if count else total * np.nan
     result = _finish(value, target.np)
     if grad_state.enabled and input._rg:
         if dim is UNSET and not keepdim:
@@ -446,7 +454,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None,
     total = nansum(input, dim, keepdim, dtype=dtype)
     from .arith import div
     with np.errstate(invalid="ignore", divide="ignore"):
-        result = div(total, wrap(np.asarray(count, dtype=_I64)))
+        result = div(total, wrap(as_array(count).astype(_I64)))
     return result if out is None else write_out(out, result, "nanmean")
 
 
@@ -567,7 +575,7 @@ def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
         variance = np.sum(squares, axis=axis_, keepdims=keepdim) / dof
     if not keepdim and arr.ndim:
         centre = centre.reshape(variance.shape)
-    return np.asarray(variance), np.asarray(centre), dims, count
+    return as_array(variance), as_array(centre), dims, count
 
 
 def _var_backward(grad: Tensor, x: Tensor, dims: tuple, correction, count) -> Tensor:
@@ -918,7 +926,7 @@ def _arg_extreme(input, dim, keepdim: bool, op: str, out) -> Tensor:
         if arr.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() "
                              "== 0.")
-        index = np.asarray(finder(data), dtype=_I64)
+        index = as_array(finder(data)).astype(_I64)
         if keepdim:
             index = index.reshape((1,) * arr.ndim)
     else:
@@ -928,7 +936,7 @@ def _arg_extreme(input, dim, keepdim: bool, op: str, out) -> Tensor:
         else:
             if arr.shape[d] == 0:
                 raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
-            index = np.asarray(finder(data, axis=d, keepdims=keepdim), dtype=_I64)
+            index = as_array(finder(data, axis=d, keepdims=keepdim)).astype(_I64)
     result = wrap(index)
     return result if out is None else write_out_exact(out, result, op)
 
@@ -1033,7 +1041,7 @@ def count_nonzero(input, dim=None, *, axis=None) -> Tensor:
     arr = input._data
     dims = reduction_dims(dim, arr.ndim, "count_nonzero")
     value = np.count_nonzero(arr, axis=dims if arr.ndim else None)
-    return wrap(np.asarray(value, dtype=_I64))
+    return wrap(as_array(value).astype(_I64))
 
 
 # ----------------------------------------------------------------------------------------------
