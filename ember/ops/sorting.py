@@ -330,7 +330,7 @@ def _squeeze_last(t: Tensor) -> Tensor:
     return result
 
 
-def _quantile_q(input: Tensor, q, op: str):
+def _quantile_q(input: Tensor, q):
     """q as a 1-d array of the input's dtype, and whether it was a scalar."""
     arr = input._data
     if not isinstance(q, Tensor):
@@ -354,7 +354,7 @@ def _quantile_q(input: Tensor, q, op: str):
 
 def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: bool):
     op = "nanquantile" if ignore_nan else "quantile"
-    qs, scalar_q = _quantile_q(input, q, op)
+    qs, scalar_q = _quantile_q(input, q)
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
                            f"midpoint or nearest, but got {interpolation}")
