@@ -19,7 +19,12 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .ops import *  # noqa: F401,F403
 from .ops import result_type
-from . import autograd, backends, cuda, linalg, random, return_types  # noqa: E402
+from . import autograd, backends, cuda, return_types  # noqa: E402
+# `from .ops import *` also binds the op submodules ember.ops.linalg / ember.ops.random as
+# ember.linalg / ember.random; import the namespace modules by full name to replace them.
+import importlib as _importlib  # noqa: E402
+linalg = _importlib.import_module(".linalg", __name__)
+random = _importlib.import_module(".random", __name__)
 from .random import *  # noqa: F401,F403
 from ._tensor_str import *  # noqa: F401,F403
 
@@ -70,5 +75,6 @@ def is_nonzero(input: Tensor) -> bool:
 
 
 def get_default_device() -> device:
-    """The device factories use when none is given (the CPU)."""
-    return device("cpu")
+    """The device factories use when none is given (the CPU outside ``with device(...)``)."""
+    from ._device import default_device
+    return default_device()

@@ -27,7 +27,7 @@ def root_array(arr):
 
 def data_pointer(arr) -> int:
     """Address of ``arr``'s first element (0 for an empty array, as PyTorch reports)."""
-    if arr.size == 0 and arr.base is None:
+    if not isinstance(arr, np.ndarray) or arr.size == 0:
         return 0
     return arr.__array_interface__["data"][0]
 
@@ -48,18 +48,175 @@ def _span_bytes(arr) -> int:
             + arr.dtype.itemsize)
 
 
+def contiguous_strides(shape) -> tuple:
+    """Row-major strides in elements for ``shape`` (size-0 dims count as 1, as in PyTorch)."""
+    strides = []
+    step = 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= size if size > 1 else 1
+    return tuple(reversed(strides))
+
+
 def element_strides(arr) -> tuple:
     """Strides in elements (PyTorch's ``stride()``)."""
-    itemsize = arr.dtype.itemsize
-    return tuple(s // itemsize for s in arr.strides)
+    itemsize = arr.itemsize
+    strides = arr.strides
+    if not arr.size and arr.base is None and not any(strides):
+        # NumPy gives freshly made empty arrays all-zero strides; PyTorch reports the
+        # row-major strides such a tensor was created with.  (Views keep what they were
+        # given: an expanded empty tensor really has zero strides.)
+        return contiguous_strides(arr.shape)
+    return tuple([s // itemsize for s in strides])
 
 
 def storage_offset(arr) -> int:
     """Elements between the start of the storage and ``arr``'s first element."""
-    if arr.size == 0:
-        return 0
     root = root_array(arr)
+    if not isinstance(root, np.ndarray) or not isinstance(arr, np.ndarray):
+        return 0
     return (arr.__array_interface__["data"][0] - _span_start(root)) // arr.dtype.itemsize
+
+
+def is_non_overlapping_and_dense(shape, strides) -> bool:
+    """Whether the elements exactly tile a block of memory in some dim order (PyTorch's rule:
+    size-0/1 dims do not count)."""
+    if 0 in shape:
+        return True  # an empty tensor counts as contiguous, hence dense
+    order = sorted((i for i in range(len(shape)) if shape[i] >= 2), key=lambda i: strides[i])
+    expected = 1
+    for i in order:
+        if strides[i] != expected:
+            return False
+        expected *= shape[i]
+    return True
+
+
+def dense_like_strides(shape, strides) -> tuple:
+    """Strides PyTorch gives a new tensor made 'like' one with this geometry (empty_like with
+    preserve_format): the same strides when those are dense, else dense strides that keep the
+    input's order of dims in memory."""
+    if is_non_overlapping_and_dense(shape, strides):
+        return tuple(strides)
+    ndim = len(shape)
+    perm = list(range(ndim - 1, -1, -1))
+
+    def should_swap(dim0, dim1):
+        stride0, stride1 = strides[dim0], strides[dim1]
+        if stride0 == 0 or stride1 == 0:
+            return 0  # ambiguous: stride-0 dims keep their place
+        if stride0 != stride1:
+            return -1 if stride0 < stride1 else 1
+        return 1 if shape[dim0] > shape[dim1] else 0
+
+    for i in range(1, ndim):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    out = [0] * ndim
+    step = 1
+    for dim in perm:
+        out[dim] = step
+        if shape[dim] > 1:
+            step *= shape[dim]
+    return tuple(out)
+
+
+def empty_strided_array(shape, strides, dtype) -> np.ndarray:
+    """An uninitialized NumPy array with element ``strides`` over a fresh dense buffer."""
+    shape = tuple(shape)
+    if tuple(strides) == contiguous_strides(shape):
+        return np.empty(shape, dtype)
+    span = 1 + sum((s - 1) * st for s, st in zip(shape, strides)) if all(shape) else 0
+    buffer = np.empty(span, dtype)
+    itemsize = buffer.dtype.itemsize
+    return np.ndarray(shape, dtype, buffer=buffer, strides=tuple(st * itemsize for st in strides))
+
+
+def copy_like(arr, values=None) -> np.ndarray:
+    """A fresh copy of ``values`` (default ``arr``) laid out as PyTorch lays out a tensor made
+    like ``arr`` (``torch.empty_like`` strides)."""
+    values = arr if values is None else values
+    strides = element_strides(arr)
+    layout = dense_like_strides(arr.shape, strides)
+    out = empty_strided_array(arr.shape, layout, values.dtype)
+    out[...] = values
+    return out
+
+
+def clone_preserving_strides(arr) -> np.ndarray:
+    """A copy with the same strides and storage offset, made by copying the whole storage
+    (PyTorch's clone_preserve_strides, which the *_scatter ops use).  Inputs whose elements
+    share memory get a dense copy instead."""
+    strides = element_strides(arr)
+    if any(st == 0 and size > 1 for size, st in zip(arr.shape, strides)):
+        return copy_like(arr)
+    root = root_array(arr)
+    if not isinstance(root, np.ndarray) or not root.flags.c_contiguous:
+        return copy_like(arr)
+    whole = root.copy()
+    start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(arr.shape, arr.dtype, buffer=whole, offset=start, strides=arr.strides)
+
+
+def restride(arr, shape, strides, offset: int = 0):
+    """A backend view of ``arr``'s memory with element ``shape``/``strides``, starting ``offset``
+    elements after ``arr``'s first element.  Nothing is copied; read-only input stays read-only.
+    """
+    itemsize = arr.dtype.itemsize
+    byte_strides = tuple([st * itemsize for st in strides])
+    if type(arr) is np.ndarray and offset >= 0 and arr.flags.c_contiguous:
+        # Fast path: a view inside a contiguous array's own buffer needs no addresses.
+        try:
+            return np.ndarray(shape, arr.dtype, buffer=arr, offset=offset * itemsize,
+                              strides=byte_strides)
+        except (TypeError, ValueError, BufferError):
+            pass  # reaches outside this array's own buffer: go through the storage
+    if not isinstance(arr, np.ndarray):
+        if isinstance(arr, np.generic):
+            # A NumPy scalar owns no shareable memory; view a 0-d array of it instead.
+            arr = np.asarray(arr)
+        else:
+            return _foreign_view(arr, shape, byte_strides, offset)
+    root = root_array(arr)
+    start = (arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+             + offset * itemsize)
+    try:
+        # The root array's buffer spans the whole storage: a view over it is the cheapest way
+        # NumPy offers to set arbitrary strides, and keeps the chain of bases one long.
+        view = np.ndarray(shape, arr.dtype, buffer=root, offset=start, strides=byte_strides)
+    except (TypeError, ValueError, BufferError):
+        if 0 in shape:
+            # PyTorch lets an empty view start anywhere, even past the end of its storage.
+            return _empty_view_at(root, arr, shape, byte_strides, start)
+        return view_from_storage(arr, shape, strides, storage_offset(arr) + offset)
+    if view.flags.writeable and not arr.flags.writeable:
+        view.flags.writeable = False
+    return view
+
+
+def _empty_view_at(root, arr, shape, byte_strides, start: int) -> np.ndarray:
+    """An empty array whose data pointer sits ``start`` bytes into ``root``'s memory (NumPy
+    will not place one outside a buffer, but reads nothing through it)."""
+    address = root.__array_interface__["data"][0] + start
+    holder = _MemoryHolder(address, 0, root)
+    holder.__array_interface__ = {"data": (address, not arr.flags.writeable),
+                                  "shape": tuple(shape), "strides": byte_strides,
+                                  "typestr": "|V%d" % arr.dtype.itemsize, "version": 3}
+    return np.asarray(holder).view(arr.dtype)
+
+
+def _foreign_view(arr, shape, byte_strides, offset: int):
+    # Arrays without data (the meta backend) carry only their geometry.
+    from .backends.meta import MetaArray
+    if isinstance(arr, MetaArray):
+        return MetaArray(shape, arr.dtype, byte_strides)
+    raise NotImplementedError(f"strided views are not supported for {type(arr).__name__}")
 
 
 def is_contiguous(arr, memory_format=None) -> bool:
@@ -190,7 +347,18 @@ class UntypedStorage:
 class TypedStorage:
     """A storage seen as elements of one dtype (``tensor.storage()``)."""
 
+    _warned = False
+
     def __init__(self, untyped: UntypedStorage, dtype) -> None:
+        if not TypedStorage._warned:
+            # PyTorch warns once per program that typed storages are on their way out.
+            TypedStorage._warned = True
+            import warnings
+            warnings.warn("TypedStorage is deprecated. It will be removed in the future and "
+                          "UntypedStorage will be the only storage class. This should only "
+                          "matter to you if you are using storages directly.  To access "
+                          "UntypedStorage directly, use tensor.untyped_storage() instead of "
+                          "tensor.storage()", UserWarning, stacklevel=3)
         self._untyped_storage = untyped
         self.dtype = dtype
 
@@ -221,4 +389,5 @@ class TypedStorage:
 
     def __repr__(self) -> str:
         values = "\n".join(f" {v}" for v in self.tolist())
-        return f"{values}\n[torch.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size {self.size()}]"
+        return (f"{values}\n[torch.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size "
+                f"{self.size()}]")

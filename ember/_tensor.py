@@ -393,6 +393,9 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
         arr = self.detach().cpu()._data
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
@@ -410,6 +413,8 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
                                "Scalar")
+        if self.device.type == "meta":
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         value = self._host().reshape(()).item()
         if isinstance(value, float) or not isinstance(value, (builtins.int, builtins.bool,
                                                               builtins.complex)):
@@ -446,14 +451,23 @@ class Tensor:
     def __float__(self) -> float:
         self._check_scalar("float")
         return builtins.float(self._host().reshape(()).astype(np.float64)
-                              if self._data.dtype.kind != "c" else self._host().reshape(()).real)
+                              if self._data.dtype.kind != "c" else self._real_part("double"))
 
     def __int__(self) -> int:
         self._check_scalar("int")
         value = self._host().reshape(())
+        if value.dtype.kind == "c":
+            return builtins.int(self._real_part("int64_t"))
         if value.dtype.kind == "f" or value.dtype == _dtype.bfloat16.np:
             return builtins.int(builtins.float(value))
         return builtins.int(value)
+
+    def _real_part(self, ctype: str):
+        # PyTorch converts a complex value to a real number only when it has no imaginary part.
+        value = self._host().reshape(()).item()
+        if value.imag != 0:
+            raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
+        return value.real
 
     def __complex__(self) -> complex:
         self._check_scalar("complex")
@@ -482,7 +496,7 @@ class Tensor:
 
     def __dlpack__(self, stream=None, **kwargs):
         if self._rg:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(**kwargs) if kwargs else self._data.__dlpack__()
 
     def __dlpack_device__(self):

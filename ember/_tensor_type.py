@@ -38,7 +38,7 @@ class _LegacyTensorMeta(type):
 def _make_legacy_class(d: _dtype.dtype):
     def __new__(cls, *args, **kwargs):
         from .ops.creation import legacy_new
-        return legacy_new(d, *args, **kwargs)
+        return legacy_new(d, *args, _typed=True, **kwargs)
     return _LegacyTensorMeta(_LEGACY_NAMES[d], (), {"__new__": __new__, "dtype": d,
                                                     "__module__": "torch",
                                                     "__doc__": f"Legacy constructor for {d} tensors."})

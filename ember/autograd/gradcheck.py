@@ -26,22 +26,21 @@ def _outputs(func, inputs):
 
 def _numerical_jacobian(func, inputs, index, outputs, eps):
     """Columns of d(outputs)/d(inputs[index]) by central differences, one element at a time."""
-    from .grad_mode import no_grad
     target = inputs[index]
     flat = target._data.reshape(-1) if target._data.flags.c_contiguous else None
     if flat is None:
         raise ValueError("gradcheck needs contiguous inputs")
     jacobians = [np.zeros((o.numel(), target.numel()), dtype=np.float64) for o in outputs]
-    with no_grad():
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
-            plus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(func, inputs)]
-            flat[j] = original - eps
-            minus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(func, inputs)]
-            flat[j] = original
-            for k, (p, m) in enumerate(zip(plus, minus)):
-                jacobians[k][:, j] = (p - m) / (2 * eps)
+    # Grad mode stays on: the function may itself call autograd (gradgradcheck does).
+    for j in range(flat.size):
+        original = flat[j]
+        flat[j] = original + eps
+        plus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(func, inputs)]
+        flat[j] = original - eps
+        minus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(func, inputs)]
+        flat[j] = original
+        for k, (p, m) in enumerate(zip(plus, minus)):
+            jacobians[k][:, j] = (p - m) / (2 * eps)
     return jacobians
 
 

@@ -73,9 +73,7 @@ def binary_operands(a, b, op: str, int_to_float: bool = False):
         xa = a._data
         if isinstance(b, Tensor):
             xb = b._data
-            if xa.dtype == xb.dtype and not int_to_float:
-                if type(xa) is not type(xb):
-                    _device_mismatch(a, b)
+            if xa.dtype == xb.dtype and not int_to_float and type(xa) is type(xb):
                 return xa, xb, xa.dtype
         else:
             check_operand(b, op)
@@ -200,6 +198,14 @@ def check_inplace(self: Tensor, op: str = "") -> None:
         if base is not None and base.grad_fn is None and base._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
+        if base is not None and self.grad_fn._nout != 1:
+            # Pieces of split/chunk/unbind share one backward node that cannot be rebased.
+            name = self.grad_fn.name().replace("Backward0", "")
+            raise RuntimeError(f"Output {self._output_nr} of {name} is a view and is being "
+                               "modified inplace. This view is the output of a function that "
+                               "returns multiple views. Such functions do not allow the output "
+                               "views to be modified inplace. You should replace the inplace "
+                               "operation by an out-of-place one.")
 
 
 def apply_inplace(self: Tensor, result: Tensor) -> Tensor:

@@ -83,8 +83,11 @@ def clone(input, *, memory_format=None) -> Tensor:
                     getattr(memory_format, "name", "") == "contiguous_format") else "K"
     if getattr(memory_format, "name", "") == "channels_last" and arr.ndim == 4:
         data = np.ascontiguousarray(arr.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    else:
+    elif order == "C" or arr.flags.c_contiguous or type(arr) is not np.ndarray:
         data = arr.copy(order=order)
+    else:
+        from .._storage import copy_like
+        data = copy_like(arr)  # PyTorch's empty_like layout (dense layouts kept, others sorted)
     result = wrap(data)
     if grad_state.enabled and input._rg:
         CloneBackward0((input,), result)
