@@ -496,6 +496,15 @@ def expand(input, *sizes) -> Tensor:
     arr = input._data
     sizes = shape_args(sizes, "expand")
     ndim = arr.ndim
+    if ndim == 0 and type(arr) is np.ndarray and min(sizes, default=0) >= 0:
+        # A scalar spread over a shape (the gradient of a full reduction): every stride is 0.
+        data = np.ndarray(sizes, arr.dtype, buffer=arr, strides=(0,) * len(sizes))
+        if max(sizes, default=0) > 1:
+            data.flags.writeable = False
+        result = input._make_view(data)
+        if grad_state.enabled and input._rg:
+            ExpandBackward0((input,), result).shape = ()
+        return result
     if len(sizes) < ndim:
         raise RuntimeError(f"expand({_legacy_name(arr)}{{{shape_str(arr.shape)}}}, "
                            f"size={shape_str(sizes)}): the number of sizes provided "
