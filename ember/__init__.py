@@ -74,6 +74,11 @@ def is_nonzero(input: Tensor) -> bool:
     return input.item() != 0
 
 
+def detach(input: Tensor) -> Tensor:
+    """``input`` cut out of the autograd graph, sharing its data."""
+    return input.detach()
+
+
 def get_default_device() -> device:
     """The device factories use when none is given (the CPU outside ``with device(...)``)."""
     from ._device import default_device
