@@ -23,7 +23,7 @@ def workload(lib, x_np, w_np):
     def step():
         y = x
         # Four kinds of op in turn: multiply by a tensor, add a scalar, tanh, subtract a tensor.
-        for i in range(OPS // 4):
+        for _ in range(OPS // 4):
             y = y * w
             y = y + 0.5
             y = y.tanh()

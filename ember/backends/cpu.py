@@ -1,6 +1,9 @@
 """The CPU backend: NumPy arrays."""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 xp = np
@@ -22,9 +25,6 @@ def to_host(arr) -> np.ndarray:
 # NumPy releases the GIL inside ufunc loops, so splitting a large contiguous array into one chunk
 # per core runs compute-bound kernels (exp, tanh, log, ...) in parallel, as PyTorch's own CPU
 # kernels are.  Small arrays stay on the calling thread: a hand-off costs tens of microseconds.
-
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 PARALLEL_MIN_ELEMENTS = 1 << 17
 _threads = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")

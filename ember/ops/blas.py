@@ -18,7 +18,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ._dispatch import _type_word, apply_inplace, bind_methods, shape_str, write_out
+from ._dispatch import _type_word, bind_methods, inplace_variant, shape_str, write_out
 
 wrap = Tensor._make
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
@@ -566,20 +566,11 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
     return _finish(result, out, "addr")
 
 
-def _inplace_fused(fn, name: str):
-    def method(self, *args, **kwargs):
-        return apply_inplace(self, fn(self, *args, **kwargs))
-    method.__name__ = name
-    method.__qualname__ = f"Tensor.{name}"
-    method.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."
-    return method
-
-
-addmm_ = _inplace_fused(addmm, "addmm_")
-addmv_ = _inplace_fused(addmv, "addmv_")
-addbmm_ = _inplace_fused(addbmm, "addbmm_")
-baddbmm_ = _inplace_fused(baddbmm, "baddbmm_")
-addr_ = _inplace_fused(addr, "addr_")
+addmm_ = inplace_variant(addmm, "addmm_")
+addmv_ = inplace_variant(addmv, "addmv_")
+addbmm_ = inplace_variant(addbmm, "addbmm_")
+baddbmm_ = inplace_variant(baddbmm, "baddbmm_")
+addr_ = inplace_variant(addr, "addr_")
 
 
 # -- outer / inner / tensordot / kron --------------------------------------------------------------

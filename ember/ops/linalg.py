@@ -20,7 +20,7 @@ import numpy as np
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.grad_mode import state as grad_state
+from ..autograd.grad_mode import no_grad as _no_grad
 from ..autograd.node import Node
 from ._dispatch import bind_methods, shape_str, write_out
 from .blas import _recording, broadcast_batch, conj, mH, mT, type_word
@@ -586,13 +586,6 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     return result
 
 
-class _no_grad:
-    def __enter__(self):
-        self.previous = grad_state.enabled
-        grad_state.enabled = False
-
-    def __exit__(self, *exc):
-        grad_state.enabled = self.previous
 
 
 # ================================================================================================

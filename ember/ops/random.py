@@ -20,6 +20,7 @@ from .._device import as_device, factory_device
 from .._generator import Generator, as_generator
 from .._storage import is_contiguous
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad as _no_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..backends.meta import MetaArray
@@ -897,13 +898,6 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
     return write_factory_out(out, result)
 
 
-class _no_grad:
-    def __enter__(self):
-        self.previous = grad_state.enabled
-        grad_state.enabled = False
-
-    def __exit__(self, *exc):
-        grad_state.enabled = self.previous
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None,
