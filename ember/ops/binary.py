@@ -45,10 +45,26 @@ def finish(arr, np_dtype) -> Tensor:
     return wrap(arr)
 
 
+try:
+    # np.errstate is a context variable underneath; setting a prepared "ignore all" value
+    # directly costs a third of entering np.errstate, which matters on every small op.
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERRSTATE
+    with np.errstate(all="ignore"):
+        _IGNORE_ALL = _ERRSTATE.get()
+except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
+    _ERRSTATE = None
+
+
 def run(kernel, *operands):
     """Call a NumPy kernel with IEEE warnings silenced and PyTorch's broadcasting error."""
-    with np.errstate(all="ignore"):
+    if _ERRSTATE is None:
+        with np.errstate(all="ignore"):
+            return run_exact(kernel, *operands)
+    token = _ERRSTATE.set(_IGNORE_ALL)
+    try:
         return run_exact(kernel, *operands)
+    finally:
+        _ERRSTATE.reset(token)
 
 
 def run_exact(kernel, *operands):
