@@ -1,13 +1,38 @@
 """The CPU backend: NumPy arrays."""
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 xp = np
 device_type = "cpu"
+
+
+def _tune_allocator() -> None:
+    """Keep freed blocks of tensor size in the heap for reuse (glibc only).
+
+    By default glibc serves each block above 128 KiB with a fresh mmap and returns it on free,
+    so every new activation of an autograd graph (which keeps its intermediates alive) pays a
+    page fault per 4 KiB: a 1M-element float32 multiply costs ~3.5 ms instead of ~0.3 ms.
+    PyTorch's CPU allocator avoids the same cost.  Set EMBER_KEEP_MALLOC=1 to leave glibc's
+    defaults alone.
+    """
+    if os.environ.get("EMBER_KEEP_MALLOC") or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 32 << 20)
+    libc.mallopt(m_trim_threshold, 512 << 20)
+
+
+_tune_allocator()
 array_type = np.ndarray
 
 
