@@ -304,3 +304,14 @@ def test_meta_arrays_hold_no_values():
         arr[0] = np.ones(3)
     with pytest.raises(NotImplementedError):
         np.nonzero(arr)
+
+
+@pytest.mark.parametrize("op", ["dot", "contiguous", "norm"])
+def test_meta_dot_contiguous_norm_match_torch(op):
+    results = []
+    for lib in (ember, torch):
+        x = lib.empty(3, 4, device="meta")
+        out = {"dot": lambda: lib.dot(x[0], x[1]), "contiguous": lambda: x.t().contiguous(),
+               "norm": lambda: lib.linalg.norm(x)}[op]()
+        results.append((tuple(out.shape), out.stride(), str(out.dtype), out.device.type))
+    assert results[0] == results[1]

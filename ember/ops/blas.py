@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ..backends.meta import result_array, contiguous_array
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
@@ -200,7 +201,7 @@ def dot(input: Tensor, tensor: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors (no conjugation)."""
     a, b = input._data, tensor._data
     _check_vectors(a, b)
-    result = wrap(np.asarray(product_arrays(np.dot, a, b)))
+    result = wrap(result_array(product_arrays(np.dot, a, b)))
     if _recording(input, tensor):
         node = DotBackward0((input, tensor), result)
         node.save(input if tensor._rg else None, tensor if input._rg else None)
@@ -211,7 +212,7 @@ def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors, conjugating the first."""
     a, b = input._data, other._data
     _check_vectors(a, b)
-    result = wrap(np.asarray(product_arrays(np.vdot, a, b)))
+    result = wrap(result_array(product_arrays(np.vdot, a, b)))
     if _recording(input, other):
         node = VdotBackward0((input, other), result)
         node.save(input if other._rg else None, other if input._rg else None)
@@ -960,7 +961,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
             value = diff.max(-1) if diff.shape[-1] else np.zeros(diff.shape[:-1], compute)
         else:
             value = (diff ** p).sum(-1) ** (1.0 / p)
-    result = wrap(np.asarray(value).astype(x1._data.dtype, copy=False))
+    result = wrap(result_array(value).astype(x1._data.dtype, copy=False))
     if _recording(x1, x2):
         node = CdistBackward0((x1, x2), result)
         node.save(x1, x2, result)
@@ -1073,7 +1074,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
                            f"{a.shape[axis]} and {b.shape[axis]}")
     shape = broadcast_batch(a.shape, b.shape)
     value = np.cross(np.broadcast_to(a, shape), np.broadcast_to(b, shape), axis=axis)
-    result = wrap(np.ascontiguousarray(value).astype(a.dtype, copy=False))
+    result = wrap(contiguous_array(value).astype(a.dtype, copy=False))
     if _recording(input, other):
         node = LinalgCrossBackward0((input, other), result)
         node.save(input if other._rg else None, other if input._rg else None)

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ..backends.meta import contiguous_array
 from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Tensor
@@ -100,7 +101,7 @@ def contiguous(input, memory_format=None) -> Tensor:
         return input
     if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
         return clone(input, memory_format=memory_format)
-    result = wrap(np.ascontiguousarray(input._data))
+    result = wrap(contiguous_array(input._data))
     if grad_state.enabled and input._rg:
         CloneBackward0((input,), result)
     return result

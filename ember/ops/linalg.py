@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from ..backends.meta import result_array
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap_dim
@@ -418,7 +419,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
                                f"tensor because the operation does not have an identity")
     compute = arr.astype(np.float32) if arr.dtype in _HALF_TYPES else arr
     axis = dims if arr.ndim else None
-    value = np.asarray(_vector_norm_array(compute, ord, axis, keepdim and arr.ndim > 0))
+    value = result_array(_vector_norm_array(compute, ord, axis, keepdim and arr.ndim > 0))
     result = wrap(value.astype(_real_dtype(arr.dtype) if arr.dtype not in _HALF_TYPES
                                else arr.dtype, copy=False))
     if _recording(x):
