@@ -54,12 +54,6 @@ class CopySlices(Node):
         self.inner.release()
 
 
-class AsStridedBackward0(Node):
-    def backward(self, grad):
-        return (as_strided_backward(grad, self.geometry, self.size, self.stride,
-                                    self.storage_offset),)
-
-
 def rebase_view(view, node) -> None:
     """Rewire history after ``node`` (an in-place op's backward) wrote through ``view``."""
     base = view._view_of
@@ -76,30 +70,7 @@ def rebase_view(view, node) -> None:
                      element_strides(view_data), offset)
     base.grad_fn = copy
     base._rg = True
+    from ..ops.shape import AsStridedBackward0
     regenerated = AsStridedBackward0((base,), view)
-    regenerated.geometry = (base_data.shape, element_strides(base_data), 0)
-    regenerated.size = view_data.shape
-    regenerated.stride = element_strides(view_data)
-    regenerated.storage_offset = offset
-
-
-def as_strided_backward(grad, geometry, size, stride, storage_offset_):
-    """Gradient of ``as_strided``: add each output element's gradient into the storage position
-    it read (overlaps accumulate), then read the input's positions back."""
-    from .._tensor import Tensor
-    in_shape, in_strides, in_offset = geometry
-    out_positions = _positions(size, stride, storage_offset_)
-    in_positions = _positions(in_shape, in_strides, in_offset)
-    extent = 1 + max(int(out_positions.max(initial=0)), int(in_positions.max(initial=0)))
-    buffer = np.zeros(extent, dtype=grad._data.dtype)
-    np.add.at(buffer, out_positions.reshape(-1), grad._data.reshape(-1))
-    return Tensor._make(buffer[in_positions])
-
-
-def _positions(shape, strides, offset) -> np.ndarray:
-    positions = np.full(tuple(shape), offset, dtype=np.int64)
-    for axis, (size, stride) in enumerate(zip(shape, strides)):
-        index_shape = [1] * len(shape)
-        index_shape[axis] = size
-        positions = positions + (np.arange(size, dtype=np.int64) * stride).reshape(index_shape)
-    return positions
+    regenerated.in_geometry = (base_data.shape, element_strides(base_data), 0)
+    regenerated.out_geometry = (view_data.shape, element_strides(view_data), offset)
