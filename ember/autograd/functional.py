@@ -144,8 +144,7 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         inputs_t = _prepare(inputs_t, True)
         out = func(*inputs_t)
         from ..ops.creation import ones_like
-        (g, *rest) = _grads((out,), inputs_t, (ones_like(out),), True, strict) + ()
-        grads = (g, *rest)
+        grads = _grads((out,), inputs_t, (ones_like(out),), True, strict)
         result = _grads(grads, inputs_t, v_t, create_graph, strict)
     result = result if create_graph else tuple(r.detach() for r in result)
     return (out if create_graph else out.detach()), (result[0] if single_in else result)
