@@ -560,20 +560,8 @@ def _fma(a, b, c):
     if np.asarray(a).dtype != np.float64:
         # float32 products are exact in float64.
         return np.float64(a) * b.astype(np.float64) + np.float64(c)
-    # Error-free transformations: the exact product and sum carried as two doubles.
-    product = a * b
-    split = 134217729.0  # 2**27 + 1
-    t = split * a
-    a_high = t - (t - a)
-    a_low = a - a_high
-    t = split * b
-    b_high = t - (t - b)
-    b_low = b - b_high
-    product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    total = product + c
-    virtual = total - product
-    sum_error = (product - (total - virtual)) + (c - virtual)
-    return total + (sum_error + product_error)
+    from .creation import fma
+    return fma(a, b, c)
 
 
 def _histogram_dtype_check(arr, kernel: str) -> None:
