@@ -778,6 +778,14 @@ class LinalgSolveExBackward0(Node):
         return gA, (gB if self._next[1] is not None else None)
 
 
+def _check_equation_shapes(op: str, n: int, b, left: bool) -> None:
+    """PyTorch's error when B does not fit an n x n A in AX = B (or XA = B)."""
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {equation} "
+                           f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+
+
 def _solve_arrays(a, b, left: bool):
     """X with a @ X = b (left) or X @ a = b, broadcasting batches; info > 0 where singular."""
     if not left:
@@ -811,12 +819,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, op: str,
     b_matrix = b[..., None] if vector else b
     if b_matrix.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor B must have at least 2 dimensions.")
-    n = a.shape[-1]
-    if (b_matrix.shape[-2] if left else b_matrix.shape[-1]) != n:
-        rows, cols = b_matrix.shape[-2:]
-        equation = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"{equation} ({n}x{n} and {rows}x{cols})")
+    _check_equation_shapes("linalg.solve", a.shape[-1], b_matrix, left)
     x, info = _solve_arrays(a, b_matrix, left)
     if check_errors and np.any(info != 0):
         index = _first_failure(info)
@@ -876,10 +879,7 @@ def _triangular(A: Tensor, B: Tensor, upper: bool, left: bool, unit: bool, op: s
         raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
                            f"{type_word(a)} and B of type {type_word(b)} instead")
     n = a.shape[-1]
-    if (b.shape[-2] if left else b.shape[-1]) != n:
-        equation = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"{op}: Incompatible shapes of A and B for the equation {equation} "
-                           f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+    _check_equation_shapes(op, n, b, left)
     if left:
         x = _triangular_solve_arrays(a, b, upper, unit)
     else:
@@ -1874,10 +1874,7 @@ def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
         raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found "
                            f"LU of type {type_word(lu)} and B of type {type_word(b)} instead")
     n = lu.shape[-1]
-    if (b.shape[-2] if left else b.shape[-1]) != n:
-        equation = "AX = B" if left else "XA = B"
-        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
-                           f"{equation} ({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+    _check_equation_shapes("linalg.lu_solve", n, b, left)
     lower, upper = _unpack_lu(lu, n, n)
     perm = _permutation_from_pivots(np.asarray(pivots._data), n, lu.dtype)
     x = _lu_solve_arrays(perm, lower, upper, b, left, adjoint)
