@@ -1,0 +1,3 @@
+"""torch.nn.utils: gradient clipping, parameter/vector conversion, RNN packing,
+parametrizations."""
+from __future__ import annotations
