@@ -177,7 +177,8 @@ class EmbeddingBagBackward0(Node):
             .reshape(self.num_weights, width)
 
 
-def _bag_layout(index: np.ndarray, offsets: np.ndarray, include_last_offset: bool):
+def _bag_layout(index: np.ndarray, offsets: np.ndarray, include_last_offset: bool,
+                type_name: str):
     """(bag of each index position, number of bags, start of each bag)."""
     n = index.size
     starts = offsets.astype(np.int64)
@@ -187,7 +188,7 @@ def _bag_layout(index: np.ndarray, offsets: np.ndarray, include_last_offset: boo
     if bags and starts[0] != 0:
         raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the "
                            f"mini-batch has to start from position 0. However, got "
-                           f"{starts[0]}")
+                           f"{starts[0]}\n[ {type_name}{{}} ]")
     if offsets.size and offsets[-1] > n:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
                            f"offsets[-1] of {offsets[-1]}")
@@ -223,7 +224,8 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
     if bad.size:
         raise RuntimeError(f"Index {bad[0]} of input takes value {index[bad[0]]} which is not "
                            f"in the valid range [0, {num_weights})")
-    bag_of, bags, starts = _bag_layout(index, offsets._data.reshape(-1), include_last_offset)
+    bag_of, bags, starts = _bag_layout(index, offsets._data.reshape(-1), include_last_offset,
+                                       offsets.type())
     padding = -1 if padding_idx is None or padding_idx < 0 else padding_idx
     # Members that count: not padding, and (with include_last_offset) before offsets[-1].
     not_padding = index != padding
@@ -248,7 +250,8 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
         output = _scatter_rows(bags, bag_of, members)
     result = wrap(output)
     if mode == 0:
-        offset2bag = wrap(np.empty(0, np.int64))
+        # PyTorch fills offset2bag for sums only when it has padding to skip.
+        offset2bag = wrap(bag_of.astype(np.int64) if padding >= 0 else np.empty(0, np.int64))
         bag_size = wrap(np.zeros(bags, np.int64))
         max_index_t = wrap(np.zeros(bags, np.int64))
     else:
