@@ -98,15 +98,34 @@ def _weights_dtype(w: np.ndarray, np_dtype) -> np.ndarray:
     return w
 
 
-def nearest_plan(in_size: int, out_size: int, scale, np_dtype, exact: bool) -> Plan:
-    """Nearest ('nearest' floors i * scale, as OpenCV; 'nearest-exact' rounds the centre)."""
-    ot = _opmath(np_dtype)
-    s = _scale(in_size, out_size, False, scale, ot)
-    if exact:
-        real = _source_index(s, out_size, False, False, ot)
-        idx = _floorf(real.astype(np.float64) + 0.5)
+def nearest_plan(in_size: int, out_size: int, scale, np_dtype, exact: bool,
+                 indexed: bool = False) -> Plan:
+    """Nearest ('nearest' floors i * scale, as OpenCV; 'nearest-exact' rounds the centre).
+
+    ``indexed`` follows PyTorch's nearest_idx helpers instead of its generic kernel: float
+    arithmetic whatever the dtype and, for 'nearest', an exact copy or halving when the output
+    is the input's size or twice it.  PyTorch uses them in its channels-last (and small-output
+    2-D) forward kernels and in every nearest backward.
+    """
+    i = np.arange(out_size)
+    if indexed:
+        s = _scale(in_size, out_size, False, scale, np.float32)
+        if exact:
+            idx = _floorf((i + 0.5) * np.float64(s))
+        elif out_size == in_size:
+            idx = i
+        elif out_size == 2 * in_size:
+            idx = i >> 1
+        else:
+            idx = _floorf(s * i.astype(np.float32))
     else:
-        idx = _floorf(s * np.arange(out_size).astype(ot))
+        ot = _opmath(np_dtype)
+        s = _scale(in_size, out_size, False, scale, ot)
+        if exact:
+            real = _source_index(s, out_size, False, False, ot)
+            idx = _floorf(real.astype(np.float64) + 0.5)
+        else:
+            idx = _floorf(s * i.astype(ot))
     return Plan(np.minimum(idx, in_size - 1)[None], None, in_size)
 
 
@@ -284,7 +303,8 @@ def _run(input: Tensor, plans, transpose: bool) -> np.ndarray:
 
 
 class _ResampleBackward(Node):
-    """Backward of a resampling: the transposed map of its plans."""
+    """Backward of a resampling: the transposed map of its plans (for nearest, PyTorch's
+    backward plans, which may pick different source pixels than its forward did)."""
 
     def backward(self, grad):
         return resample_transposed(grad, self.plans, self.kind)
@@ -317,13 +337,14 @@ globals().update({cls.__name__: cls for cls in _FORWARD_NODES.values()})
 globals().update({cls.__name__: cls for cls in _TRANSPOSED_NODES.values()})
 
 
-def resample(input: Tensor, plans, kind: str) -> Tensor:
+def resample(input: Tensor, plans, kind: str, backward_plans=None) -> Tensor:
     """Apply one plan per spatial dim (dims 2, 3, ...) of ``input``; ``kind`` names the op
-    (its grad_fn is ``{kind}Backward0``)."""
+    (its grad_fn is ``{kind}Backward0``), whose gradient is the transpose of
+    ``backward_plans`` (by default the same plans)."""
     result = wrap(_run(input, plans, False))
     if grad_state.enabled and input._rg:
         node = _FORWARD_NODES[kind]((input,), result)
-        node.plans, node.kind = plans, kind
+        node.plans, node.kind = backward_plans or plans, kind
     return result
 
 

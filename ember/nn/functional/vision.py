@@ -90,11 +90,18 @@ def _upsample(input: Tensor, output_size, scale_factors, mode: str, align_corner
         mode, f"upsample_{mode}{dim}d")
     check_upsample_input(input, output_size, kernel)
     np_dtype = input._data.dtype
+    if mode in ("nearest", "nearest-exact"):
+        exact = mode == "nearest-exact"
+        indexed = _nearest_uses_index_kernel(input, output_size)
+        plans = [nearest_plan(i, o, s, np_dtype, exact, indexed)
+                 for i, o, s in zip(spatial, output_size, scales)]
+        backward_plans = [nearest_plan(i, o, s, np_dtype, exact, True)
+                          for i, o, s in zip(spatial, output_size, scales)]
+        kind = f"UpsampleNearestExact{dim}D" if exact else f"UpsampleNearest{dim}D"
+        return resample(input, plans, kind, backward_plans)
     plans = []
     for in_size, out_size, scale in zip(spatial, output_size, scales):
-        if mode in ("nearest", "nearest-exact"):
-            plan = nearest_plan(in_size, out_size, scale, np_dtype, mode == "nearest-exact")
-        elif antialias:
+        if antialias:
             plan = antialias_plan(in_size, out_size, align_corners, scale, np_dtype,
                                   mode == "bicubic")
         elif mode == "bicubic":
@@ -104,8 +111,7 @@ def _upsample(input: Tensor, output_size, scale_factors, mode: str, align_corner
         else:
             plan = linear_plan(in_size, out_size, align_corners, scale, np_dtype)
         plans.append(plan)
-    kind = {"nearest": f"UpsampleNearest{dim}D", "nearest-exact": f"UpsampleNearestExact{dim}D",
-            "linear": "UpsampleLinear1D", "bilinear": "UpsampleBilinear2D",
+    kind = {"linear": "UpsampleLinear1D", "bilinear": "UpsampleBilinear2D",
             "trilinear": "UpsampleTrilinear3D", "bicubic": "UpsampleBicubic2D",
             "area": f"AdaptiveAvgPool{dim}D"}[mode]
     if antialias:
@@ -113,12 +119,37 @@ def _upsample(input: Tensor, output_size, scale_factors, mode: str, align_corner
     return resample(input, plans, kind)
 
 
+def _channels_last(input: Tensor) -> bool:
+    """Whether memory runs N, spatial..., C (channels innermost), ignoring size-1 dims."""
+    shape = tuple(input.shape)
+    order = [0] + list(range(2, len(shape))) + [1]
+    expected, step = [0] * len(shape), 1
+    for d in reversed(order):
+        expected[d] = step
+        step *= shape[d]
+    return all(size == 1 or stride == want
+               for size, stride, want in zip(shape, input.stride(), expected))
+
+
+def _nearest_uses_index_kernel(input: Tensor, output_size) -> bool:
+    # PyTorch's CPU dispatch: channels-last inputs with more than 3 channels, and 2-D outputs
+    # with H + W <= 128, take the kernels built on nearest_idx.
+    dim = input.dim() - 2
+    wide_channels_last = input.shape[1] > 3 and _channels_last(input)
+    if dim == 2:
+        return wide_channels_last or sum(output_size) <= 128
+    return dim == 3 and wide_channels_last
+
+
 def _area(input: Tensor, output_size) -> Tensor:
     # Area interpolation is adaptive average pooling; use the pooling family's op when present.
     from . import pooling
-    pool = getattr(pooling, f"adaptive_avg_pool{input.dim() - 2}d", None)
+    dim = input.dim() - 2
+    pool = getattr(pooling, f"adaptive_avg_pool{dim}d", None)
     if pool is not None:
         return pool(input, output_size)
+    if dim == 1:  # as PyTorch: the 2-D pool over an inserted unit dim
+        return _area(input.unsqueeze(-2), [1] + list(output_size)).squeeze(-2)
     return _upsample(input, output_size, None, "area", None, False)
 
 
