@@ -92,6 +92,25 @@ def _const(arr, like: Tensor) -> Tensor:
     return wrap(np.ascontiguousarray(arr).astype(like._data.dtype))
 
 
+def _row_moments(x2: np.ndarray):
+    """(mean, x - mean, biased variance) of each row of a 2-D array.
+
+    Sums run along the contiguous rows (NumPy's pairwise and SIMD partial sums), accurate to
+    a few float ulps; the statistics come back in float64.
+    """
+    size = x2.shape[1]
+    with np.errstate(all="ignore"):
+        mean = x2.sum(axis=1) / x2.dtype.type(size)
+        centered = x2 - mean[:, None]
+        var = np.einsum("rm,rm->r", centered, centered) / x2.dtype.type(size)
+    return mean.astype(_F64), centered, var.astype(_F64)
+
+
+def _column_sums(x2: np.ndarray) -> np.ndarray:
+    """Sums over the rows of a 2-D array (a BLAS matrix-vector product)."""
+    return np.ones(x2.shape[0], x2.dtype) @ x2 if x2.shape[0] else np.zeros(x2.shape[1])
+
+
 def _graph_stats(x: Tensor, dims, eps: float):
     """(x_hat, 1/std) recomputed with ember ops so their dependence on x is recorded."""
     centered = x - x.mean(dims, keepdim=True)
@@ -279,16 +298,15 @@ class NativeLayerNormBackward0(Node):
             with np.errstate(all="ignore"):
                 xhat = (x2 - mean.astype(cdt)[:, None]) * rstd.astype(cdt)[:, None]
         if need_w:
-            grad_weight = _finish(np.einsum("rm,rm->m", g2, xhat, dtype=_F64)
-                                  .reshape(weight.shape), weight._data.dtype)
+            grad_weight = _finish(_column_sums(g2 * xhat).reshape(weight.shape),
+                                  weight._data.dtype)
         if need_b:
-            grad_bias = _finish(g2.sum(axis=0, dtype=_F64).reshape(self.bias_shape),
-                                self.bias_dtype)
+            grad_bias = _finish(_column_sums(g2).reshape(self.bias_shape), self.bias_dtype)
         if need_x:
             gxhat = g2 if weight is None else g2 * _param(weight, cdt).reshape(-1)
             with np.errstate(all="ignore"):
-                mean_g = gxhat.sum(axis=1, dtype=_F64) / size
-                mean_gx = np.einsum("rm,rm->r", gxhat, xhat, dtype=_F64) / size
+                mean_g = gxhat.sum(axis=1) / size
+                mean_gx = np.einsum("rm,rm->r", gxhat, xhat) / size
                 xhat *= mean_gx.astype(cdt)[:, None]
                 grad_x = gxhat - mean_g.astype(cdt)[:, None]
                 grad_x -= xhat
@@ -351,9 +369,7 @@ def native_layer_norm(input: Tensor, normalized_shape, weight: Tensor | None,
     size = math.prod(normalized_shape)
     x2 = input._data.reshape(-1, size).astype(cdt, copy=False)
     with np.errstate(all="ignore"):
-        mean = x2.sum(axis=1, dtype=_F64) / size
-        centered = x2 - mean.astype(cdt)[:, None]
-        var = np.einsum("rm,rm->r", centered, centered, dtype=_F64) / size
+        mean, centered, var = _row_moments(x2)
         rstd = 1.0 / np.sqrt(var + eps)
         out = centered
         out *= rstd.astype(cdt)[:, None]
@@ -405,17 +421,17 @@ class NativeGroupNormBackward0(Node):
         xhat_c = xhat.reshape(n, c, -1)
         grad_input = grad_weight = grad_bias = None
         if need_w:
-            grad_weight = _finish(np.einsum("ncl,ncl->c", g3, xhat_c, dtype=_F64),
+            grad_weight = _finish(np.einsum("ncl,ncl->nc", g3, xhat_c).sum(0, dtype=_F64),
                                   weight._data.dtype)
         if need_b:
-            grad_bias = _finish(g3.sum(axis=(0, 2), dtype=_F64), self.bias_dtype)
+            grad_bias = _finish(g3.sum(axis=2).sum(0, dtype=_F64), self.bias_dtype)
         if need_x:
             gxhat = g3 if weight is None else g3 * _param(weight, cdt)[:, None]
             gxhat = gxhat.reshape(n, groups, -1)
             size = gxhat.shape[2]
             with np.errstate(all="ignore"):
-                mean_g = gxhat.sum(axis=2, dtype=_F64) / size
-                mean_gx = np.einsum("ngl,ngl->ng", gxhat, xhat, dtype=_F64) / size
+                mean_g = gxhat.sum(axis=2) / size
+                mean_gx = np.einsum("ngl,ngl->ng", gxhat, xhat) / size
                 xhat *= mean_gx.astype(cdt)[:, :, None]
                 grad_x = gxhat - mean_g.astype(cdt)[:, :, None]
                 grad_x -= xhat
@@ -462,14 +478,16 @@ def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     x3 = input._data.reshape(N, group, -1).astype(cdt, copy=False)
     size = x3.shape[2]
     with np.errstate(all="ignore"):
-        mean = x3.sum(axis=2, dtype=_F64) / size
-        centered = x3 - mean.astype(cdt)[:, :, None]
-        var = np.einsum("ngl,ngl->ng", centered, centered, dtype=_F64) / size
+        mean, centered, var = _row_moments(x3.reshape(N * group, size))
+        mean, var = mean.reshape(N, group), var.reshape(N, group)
+        centered = centered.reshape(N, group, size)
         rstd = 1.0 / np.sqrt(var + eps)
-        centered *= rstd.astype(cdt)[:, :, None]
-        out = centered.reshape(N, C, -1)
+        # One multiply by rstd * weight per (sample, channel), then the bias.
+        scale = np.repeat(rstd.astype(cdt), C // group, axis=1)
         if weight is not None:
-            out *= _param(weight, cdt)[:, None]
+            scale *= _param(weight, cdt)
+        out = centered.reshape(N, C, -1)
+        out *= scale[:, :, None]
         if bias is not None:
             out += _param(bias, cdt)[:, None]
     result = _finish(out.reshape(shape), np_dtype)

@@ -47,22 +47,38 @@ def _opmath(np_dtype):
 
 class Plan:
     """Taps of a 1-D resampling: ``index`` and ``weight`` of shape (taps, out_size); weight
-    None means every tap weighs 1 (nearest).  ``segments`` caches, per tap, the distinct input
-    indices and where each starts along the output, for the transposed (backward) map."""
+    None means every tap weighs 1 (nearest).  ``transposed()`` gives the transposed map (the
+    gradient) as a plan of the same form, so both directions are gathers."""
 
-    __slots__ = ("index", "weight", "in_size", "_segments")
+    __slots__ = ("index", "weight", "in_size", "_transposed")
 
     def __init__(self, index: np.ndarray, weight, in_size: int) -> None:
         self.index = index
         self.weight = weight
         self.in_size = in_size
-        self._segments = None
+        self._transposed = None
 
-    @property
-    def segments(self):
-        if self._segments is None:
-            self._segments = [np.unique(row, return_index=True) for row in self.index]
-        return self._segments
+    def transposed(self) -> Plan:
+        """The plan from this plan's output back to its input: for each input position, the
+        output positions that read it and their weights (zero-weight taps pad short lists)."""
+        if self._transposed is None:
+            taps, out_size = self.index.shape
+            source = self.index.reshape(-1)
+            target = np.tile(np.arange(out_size), taps)
+            weight = (np.ones(source.size) if self.weight is None
+                      else self.weight.reshape(-1))
+            order = np.argsort(source, kind="stable")
+            counts = np.bincount(source, minlength=self.in_size)
+            width = int(counts.max()) if counts.size else 0
+            slot = np.arange(source.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            index = np.zeros((width, self.in_size), np.int64)
+            weights = np.zeros((width, self.in_size), weight.dtype)
+            index[slot, source[order]] = target[order]
+            weights[slot, source[order]] = weight[order]
+            uniform = self.weight is None and bool((counts == width).all())
+            self._transposed = Plan(index, None if uniform else weights, out_size)
+            self._transposed._transposed = self
+        return self._transposed
 
 
 def _scale(in_size: int, out_size: int, align_corners: bool, scale, ot):
@@ -260,17 +276,7 @@ def _apply_axis(arr: np.ndarray, axis: int, plan: Plan) -> np.ndarray:
 
 
 def _transpose_axis(grad: np.ndarray, axis: int, plan: Plan) -> np.ndarray:
-    shape = list(grad.shape)
-    shape[axis] = plan.in_size
-    out = np.zeros(shape, grad.dtype)
-    key = [slice(None)] * grad.ndim
-    for t, (positions, starts) in enumerate(plan.segments):
-        part = grad
-        if plan.weight is not None:
-            part = grad * _along(axis, grad.ndim, plan.weight[t].astype(grad.dtype, copy=False))
-        key[axis] = positions
-        out[tuple(key)] += np.add.reduceat(part, starts, axis=axis)
-    return out
+    return _apply_axis(grad, axis, plan.transposed())
 
 
 def _apply_plans(arr: np.ndarray, plans) -> np.ndarray:
