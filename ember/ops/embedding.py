@@ -27,10 +27,38 @@ def _check_indices(indices: Tensor, op: str, name: str = "indices", position: in
                            f"(while checking arguments for {op})")
 
 
+def scatter_add_rows(out: np.ndarray, index: np.ndarray, values: np.ndarray,
+                     rounds: int = 16) -> None:
+    """out[index[i]] += values[i] for every i, duplicates accumulating.
+
+    Rows sharing an index are added in rounds (the first occurrence of every index, then the
+    second, ...), each a plain fancy-index add with distinct targets; that moves whole rows
+    at a time and beats ``np.add.at`` by far.  Indices repeated more than ``rounds`` times
+    finish with ``np.add.at``.
+    """
+    if index.size == 0:
+        return
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    first = np.empty(ordered.size, bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    occurrence = np.arange(ordered.size) - np.repeat(starts, np.diff(np.append(starts,
+                                                                               ordered.size)))
+    deepest = int(occurrence.max())
+    for k in range(min(deepest + 1, rounds)):
+        chosen = order[occurrence == k]
+        out[index[chosen]] += values[chosen]
+    if deepest >= rounds:
+        rest = order[occurrence >= rounds]
+        np.add.at(out, index[rest], values[rest])
+
+
 def _scatter_rows(rows: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A (rows, D) array holding the sum of ``values`` rows landing on each ``index``."""
     out = np.zeros((rows,) + values.shape[1:], values.dtype)
-    np.add.at(out, index, values)
+    scatter_add_rows(out, index, values)
     return out
 
 

@@ -21,6 +21,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import _type_word, shape_str
+from .embedding import scatter_add_rows
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
            "grid_sampler", "grid_sampler_2d", "grid_sampler_3d", "affine_grid_generator"]
@@ -619,31 +620,61 @@ class _Axis:
 class _Gather:
     """Reads input values at integer positions for all channels at once.
 
-    The input is viewed as (N, C, P) with P the flattened spatial size; positions come as
-    (N, Q) flat indices and the result is (N, C, Q)."""
+    The input is copied once to (N, P, C) rows (P the flattened spatial size, channels
+    innermost) plus one row of zeros, which out-of-bounds taps read; positions come as
+    (N, Q) flat indices and the values as (N, Q, C)."""
 
     def __init__(self, arr: np.ndarray):
         n, c = arr.shape[:2]
-        self.flat = arr.reshape(n, c, -1)
-        self.n, self.c = n, c
+        self.size = math.prod(arr.shape[2:])
+        rows = np.empty((n * self.size + 1, c), arr.dtype)
+        rows[:-1].reshape(n, self.size, c)[...] = arr.reshape(n, c, -1).transpose(0, 2, 1)
+        rows[-1] = 0
+        self.rows = rows
+        self.base = (np.arange(n) * self.size)[:, None]
 
     def __call__(self, flat_index: np.ndarray, valid) -> np.ndarray:
-        values = np.take_along_axis(self.flat, flat_index[:, None, :], axis=2)
+        n, q = flat_index.shape
+        index = flat_index + self.base
         if valid is not None:
-            values = np.where(valid[:, None, :], values, values.dtype.type(0))
-        return values
+            index = np.where(valid, index, self.rows.shape[0] - 1)
+        return np.take(self.rows, index.reshape(-1), axis=0).reshape(n, q, -1)
 
 
-def _scatter_into(total: np.ndarray, flat_index: np.ndarray, values: np.ndarray,
-                  valid) -> None:
-    """total[n, c, flat_index[n, q]] += values[n, c, q] (skipping invalid taps)."""
-    n, c, size = total.shape
-    if valid is not None:
-        values = np.where(valid[:, None, :], values, 0)
-    offsets = (np.arange(n)[:, None, None] * c + np.arange(c)[None, :, None]) * size
-    target = (offsets + flat_index[:, None, :]).reshape(-1)
-    total += np.bincount(target, weights=values.reshape(-1).astype(np.float64),
-                         minlength=total.size).reshape(total.shape).astype(total.dtype)
+class _Scatter:
+    """Accumulates values (N, Q, C) into input positions as rows (N * P, C)."""
+
+    def __init__(self, input_shape, np_dtype):
+        self.shape = input_shape
+        self.n, self.c = input_shape[:2]
+        self.size = math.prod(input_shape[2:])
+        self.total = np.zeros((self.n * self.size, self.c), np_dtype)
+        self.base = (np.arange(self.n) * self.size)[:, None]
+
+    def add(self, flat_index: np.ndarray, values: np.ndarray, valid) -> None:
+        rows = (flat_index + self.base).reshape(-1)
+        values = values.reshape(-1, self.c)
+        if valid is not None:  # out-of-bounds taps contribute nothing
+            keep = valid.reshape(-1)
+            rows, values = rows[keep], values[keep]
+        scatter_add_rows(self.total, rows, values)
+
+    def result(self) -> np.ndarray:
+        total = self.total.reshape(self.n, self.size, self.c).transpose(0, 2, 1)
+        return np.ascontiguousarray(total).reshape(self.shape)
+
+
+def _channels_first(values: np.ndarray, grid_shape) -> np.ndarray:
+    """(N, Q, C) samples as the (N, C, *out) output."""
+    n, _, c = values.shape
+    return np.ascontiguousarray(values.transpose(0, 2, 1)).reshape(
+        (n, c) + tuple(grid_shape[1:-1]))
+
+
+def _grad_rows(gout: np.ndarray) -> np.ndarray:
+    """The output gradient (N, C, *out) as (N, Q, C) rows."""
+    n, c = gout.shape[:2]
+    return np.ascontiguousarray(gout.reshape(n, c, -1).transpose(0, 2, 1))
 
 
 def _grid_axes(input_shape, grid: np.ndarray, padding: str, align_corners: bool, ot):
@@ -687,8 +718,6 @@ def _sample_linear(arr, grid, padding, align_corners, want_grads, gout=None):
     frac = [(p - lo).astype(ot) for p, lo in zip(pos, low)]
     low_i = [lo.astype(np.int64) for lo in low]
     gather = _Gather(arr)
-    n, c = arr.shape[:2]
-    q = pos[0].shape[1]
     corners = []
     for bits in np.ndindex(*(2,) * ndim):
         weight = None
@@ -704,15 +733,19 @@ def _sample_linear(arr, grid, padding, align_corners, want_grads, gout=None):
     if not want_grads:
         out = None
         for _bits, flat, weight, valid in corners:
-            part = gather(flat, valid) * weight[:, None, :]
-            out = part if out is None else out + part
-        return out.reshape((n, c) + tuple(grid.shape[1:-1]))
-    g = gout.reshape(n, c, q)
-    grad_input = np.zeros((n, c, math.prod(spatial)), arr.dtype)
-    grad_coord = [np.zeros((n, q), ot) for _ in range(ndim)]
+            part = gather(flat, valid)
+            part *= weight[:, :, None]
+            if out is None:
+                out = part
+            else:
+                out += part
+        return _channels_first(out, grid.shape)
+    g = _grad_rows(gout)
+    scatter = _Scatter(arr.shape, arr.dtype)
+    grad_coord = [np.zeros(frac[0].shape, ot) for _ in range(ndim)]
     for bits, flat, weight, valid in corners:
-        _scatter_into(grad_input, flat, g * weight[:, None, :], valid)
-        value_g = (gather(flat, valid) * g).sum(axis=1)
+        scatter.add(flat, g * weight[:, :, None], valid)
+        value_g = (gather(flat, valid) * g).sum(axis=2)
         for d in range(ndim):
             # d weight / d pos_d: +/- the product of the other dims' factors.
             other = None
@@ -726,8 +759,7 @@ def _sample_linear(arr, grid, padding, align_corners, want_grads, gout=None):
             grad_coord[d] += term.astype(ot)
     grad_grid = np.stack([grad_coord[d] * located[d][1] for d in range(ndim - 1, -1, -1)],
                          axis=-1)
-    return (grad_input.reshape(arr.shape),
-            grad_grid.reshape(grid.shape).astype(grid.dtype))
+    return scatter.result(), grad_grid.reshape(grid.shape).astype(grid.dtype)
 
 
 def _bounded_upper(axis: _Axis, index: np.ndarray):
@@ -751,12 +783,11 @@ def _sample_nearest(arr, grid, padding, align_corners, want_grads, gout=None):
         masks.append(valid)
     flat = _flat_index(idx, spatial)
     valid = _combine_valid(masks)
-    n, c = arr.shape[:2]
     if not want_grads:
-        return _Gather(arr)(flat, valid).reshape((n, c) + tuple(grid.shape[1:-1]))
-    grad_input = np.zeros((n, c, math.prod(spatial)), arr.dtype)
-    _scatter_into(grad_input, flat, gout.reshape(n, c, -1), valid)
-    return grad_input.reshape(arr.shape), np.zeros(grid.shape, grid.dtype)
+        return _channels_first(_Gather(arr)(flat, valid), grid.shape)
+    scatter = _Scatter(arr.shape, arr.dtype)
+    scatter.add(flat, _grad_rows(gout), valid)
+    return scatter.result(), np.zeros(grid.shape, grid.dtype)
 
 
 def _cubic_derivatives(t, ot):
@@ -783,7 +814,6 @@ def _sample_bicubic(arr, grid, padding, align_corners, want_grads, gout=None):
     low_i = [lo.astype(np.int64) for lo in low]
     coeffs = [[c.astype(ot) for c in cubic_coefficients(f, ot)] for f in frac]
     gather = _Gather(arr)
-    n, c = arr.shape[:2]
     taps = []
     for i in range(4):  # rows (y)
         yi, ymask = axes[0].bound(low_i[0] - 1 + i)
@@ -796,24 +826,31 @@ def _sample_bicubic(arr, grid, padding, align_corners, want_grads, gout=None):
             row = None
             for j in range(4):
                 flat, valid = taps[4 * i + j][2:]
-                part = gather(flat, valid) * coeffs[1][j][:, None, :]
-                row = part if row is None else row + part
-            part = row * coeffs[0][i][:, None, :]
-            out = part if out is None else out + part
-        return out.reshape((n, c) + tuple(grid.shape[1:-1]))
-    g = gout.reshape(n, c, -1)
+                part = gather(flat, valid)
+                part *= coeffs[1][j][:, :, None]
+                if row is None:
+                    row = part
+                else:
+                    row += part
+            row *= coeffs[0][i][:, :, None]
+            if out is None:
+                out = row
+            else:
+                out += row
+        return _channels_first(out, grid.shape)
+    g = _grad_rows(gout)
     dy, dx = _cubic_derivatives(frac[0], ot), _cubic_derivatives(frac[1], ot)
-    grad_input = np.zeros((n, c, math.prod(spatial)), arr.dtype)
+    scatter = _Scatter(arr.shape, arr.dtype)
     gx = np.zeros(frac[0].shape, ot)
     gy = np.zeros(frac[0].shape, ot)
     for i, j, flat, valid in taps:
         weight = coeffs[0][i] * coeffs[1][j]
-        _scatter_into(grad_input, flat, g * weight[:, None, :], valid)
-        value_g = (gather(flat, valid) * g).sum(axis=1)
+        scatter.add(flat, g * weight[:, :, None], valid)
+        value_g = (gather(flat, valid) * g).sum(axis=2)
         gx += (value_g * coeffs[0][i] * dx[j]).astype(ot)
         gy += (value_g * dy[i] * coeffs[1][j]).astype(ot)
     grad_grid = np.stack([gx * axes[1].scaling(), gy * axes[0].scaling()], axis=-1)
-    return grad_input.reshape(arr.shape), grad_grid.reshape(grid.shape).astype(grid.dtype)
+    return scatter.result(), grad_grid.reshape(grid.shape).astype(grid.dtype)
 
 
 _SAMPLERS = {"bilinear": _sample_linear, "nearest": _sample_nearest, "bicubic": _sample_bicubic}
