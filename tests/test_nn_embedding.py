@@ -379,3 +379,17 @@ def test_one_hot_errors(values, num_classes, dtype):
     with pytest.raises(RuntimeError) as e_err:
         EF.one_hot(ie, num_classes)
     assert str(e_err.value) == str(t_err.value)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_uneven_bags(mode):
+    # One long bag among short ones takes the reduceat path instead of the padded block.
+    index = np.random.default_rng(8).integers(0, 10, 100)
+    we, wt = _weights()
+    ie, it = _indices(index)
+    oe, ot = _indices([0, 1, 1, 2, 3])
+    ye = EF.embedding_bag(ie, we, oe, mode=mode, padding_idx=3)
+    yt = TF.embedding_bag(it, wt, ot, mode=mode, padding_idx=3)
+    assert_same(ye, yt)
+    _backward(ye, yt)
+    assert_same(we.grad, wt.grad)

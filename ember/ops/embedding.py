@@ -261,9 +261,10 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
         not_padding &= np.arange(index.size) < int(offsets._data.reshape(-1)[-1])
     sizes = np.bincount(bag_of[not_padding], minlength=bags).astype(np.int64)
     w = weight._data
-    dt = w.dtype
+    # Bags are consecutive runs of positions: reduce each nonempty run in one ufunc call.
+    segments = _segments(bag_of, bags)
     if mode == 2:
-        output, max_rows, positions = _bag_max(w, index, bag_of, bags, not_padding)
+        output, max_rows, positions = _bag_max(w, index, bags, not_padding, segments)
         max_indices = np.zeros((bags, width), np.int64)
         max_indices[positions] = max_rows
     else:
@@ -272,10 +273,13 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
         if mode == 1:
             factor /= np.maximum(sizes, 1)[bag_of]
         members = np.take(w, index, axis=0)
-        members *= factor.astype(dt)[:, None]
+        members *= factor.astype(w.dtype)[:, None]
         if per_sample_weights is not None:
             members *= per_sample_weights._data.reshape(-1, 1)
-        output = _scatter_rows(bags, bag_of, members)
+        output = np.zeros((bags, width), w.dtype)
+        bag_ids, starts = segments
+        if bag_ids.size:
+            output[bag_ids] = _reduce_runs(members, starts, np.add, 0)
     result = wrap(output)
     if mode == 0:
         # PyTorch fills offset2bag for sums only when it has padding to skip.
@@ -301,24 +305,64 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
     return result, offset2bag, bag_size, max_index_t
 
 
-def _bag_max(w: np.ndarray, index: np.ndarray, bag_of: np.ndarray, bags: int,
-             not_padding: np.ndarray):
-    """Per-bag elementwise maxima over non-padding members, the row each maximum came from,
-    and the (bag, dim) positions those rows fill."""
-    width = w.shape[1]
-    members = np.take(w, index[not_padding], axis=0)
-    member_bags = bag_of[not_padding]
-    output = np.full((bags, width), -np.inf, w.dtype)
-    np.maximum.at(output, member_bags, members)
-    filled = np.zeros(bags, bool)
-    filled[member_bags] = True
-    output[~filled] = 0
-    # The first member attaining the maximum wins, as in PyTorch's kernel.
-    hits = members == output[member_bags]
-    order = np.arange(members.shape[0])[:, None]
-    first = np.full((bags, width), members.shape[0], np.int64)
-    np.minimum.at(first, member_bags, np.where(hits, order, members.shape[0]))
-    bag_idx, dim_idx = np.nonzero(first < members.shape[0])
-    rows = index[not_padding][first[bag_idx, dim_idx]]
-    return output, rows, (bag_idx, dim_idx)
+def _segments(bag_of: np.ndarray, bags: int):
+    """(bags that have positions, where each starts), for ``ufunc.reduceat``.  Positions that
+    are not members (padding, or past offsets[-1]) stay in their runs; callers neutralize
+    them."""
+    counts = np.bincount(bag_of, minlength=bags)
+    starts = np.cumsum(counts) - counts
+    ids = np.flatnonzero(counts)
+    return ids, starts[ids]
 
+
+def _padded_runs(rows: np.ndarray, starts: np.ndarray, fill):
+    """The runs of ``rows`` starting at ``starts`` as a (runs, longest, D) array padded with
+    ``fill``, or None when padding would more than double the data."""
+    lengths = np.diff(np.append(starts, rows.shape[0]))
+    longest = int(lengths.max())
+    if starts.size * longest > 2 * rows.shape[0] + 64:
+        return None
+    run_of = np.repeat(np.arange(starts.size), lengths)
+    slot = np.arange(rows.shape[0]) - np.repeat(starts, lengths)
+    padded = np.full((starts.size, longest, rows.shape[1]), fill, rows.dtype)
+    padded[run_of, slot] = rows
+    return padded
+
+
+def _reduce_runs(rows: np.ndarray, starts: np.ndarray, ufunc, fill) -> np.ndarray:
+    """``ufunc`` over each run of rows; a padded block reduction when the runs are of similar
+    length (NumPy's reduceat is slow for many short runs)."""
+    padded = _padded_runs(rows, starts, fill)
+    if padded is None:
+        return ufunc.reduceat(rows, starts, axis=0)
+    return ufunc.reduce(padded, axis=1)
+
+
+def _bag_max(w: np.ndarray, index: np.ndarray, bags: int, members: np.ndarray, segments):
+    """Per-bag elementwise maxima over the member rows, the row each maximum came from, and
+    the (bag, dim) positions those rows fill; bags without members give zeros."""
+    width = w.shape[1]
+    rows = np.take(w, index, axis=0)
+    rows[~members] = -np.inf
+    output = np.zeros((bags, width), w.dtype)
+    bag_ids, starts = segments
+    if not bag_ids.size:
+        return output, np.empty(0, np.int64), (np.empty(0, np.int64), np.empty(0, np.int64))
+    padded = _padded_runs(rows, starts, -np.inf)
+    if padded is not None:
+        # argmax returns the first maximum, as PyTorch's kernel keeps the first.
+        first = starts[:, None] + np.argmax(padded, axis=1)
+        maxima = np.take_along_axis(padded, (first - starts[:, None])[:, None, :],
+                                    axis=1)[:, 0]
+        found = members[first]
+    else:
+        maxima = np.maximum.reduceat(rows, starts, axis=0)
+        run_of = np.repeat(np.arange(bag_ids.size), np.diff(np.append(starts, rows.shape[0])))
+        hits = (rows == maxima[run_of]) & members[:, None]
+        order = np.where(hits, np.arange(rows.shape[0])[:, None], rows.shape[0])
+        first = np.minimum.reduceat(order, starts, axis=0)
+        found = first < rows.shape[0]
+    maxima[~found] = 0
+    output[bag_ids] = maxima
+    run_idx, dim_idx = np.nonzero(found)
+    return output, index[first[run_idx, dim_idx]], (bag_ids[run_idx], dim_idx)
