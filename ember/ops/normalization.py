@@ -292,26 +292,36 @@ class NativeLayerNormBackward0(Node):
         size = self.size
         x2 = input._data.reshape(-1, size).astype(cdt, copy=False)
         g2 = grad._data.reshape(-1, size).astype(cdt, copy=False)
-        mean, rstd = self.mean, self.rstd
+        mean, rstd = self.mean.astype(cdt), self.rstd.astype(cdt)
+        w = None if weight is None else _param(weight, cdt).reshape(-1)
         grad_input = grad_weight = grad_bias = None
-        if need_x or need_w:
-            with np.errstate(all="ignore"):
-                xhat = (x2 - mean.astype(cdt)[:, None]) * rstd.astype(cdt)[:, None]
-        if need_w:
-            grad_weight = _finish(_column_sums(g2 * xhat).reshape(weight.shape),
-                                  weight._data.dtype)
-        if need_b:
-            grad_bias = _finish(_column_sums(g2).reshape(self.bias_shape), self.bias_dtype)
-        if need_x:
-            gxhat = g2 if weight is None else g2 * _param(weight, cdt).reshape(-1)
-            with np.errstate(all="ignore"):
-                mean_g = gxhat.sum(axis=1) / size
-                mean_gx = np.einsum("rm,rm->r", gxhat, xhat) / size
-                xhat *= mean_gx.astype(cdt)[:, None]
-                grad_x = gxhat - mean_g.astype(cdt)[:, None]
+        with np.errstate(all="ignore"):
+            xhat = x2 - mean[:, None]
+            xhat *= rstd[:, None]
+            # g * x_hat serves both the weight gradient (its column sums) and the input
+            # gradient (its row sums against the weight): matrix-vector products.
+            g_xhat = g2 * xhat
+            if need_w:
+                grad_weight = _finish(_column_sums(g_xhat).reshape(weight.shape),
+                                      weight._data.dtype)
+            if need_b:
+                grad_bias = _finish(_column_sums(g2).reshape(self.bias_shape), self.bias_dtype)
+            if need_x:
+                # d x = rstd * (g w - mean(g w) - x_hat * mean(g w x_hat)) per row.
+                if w is None:
+                    mean_g = g2.sum(axis=1) / cdt.type(size)
+                    mean_gx = g_xhat.sum(axis=1) / cdt.type(size)
+                    grad_x = g2.copy()
+                else:
+                    mean_g = (g2 @ w) / cdt.type(size)
+                    mean_gx = (g_xhat @ w) / cdt.type(size)
+                    grad_x = g2 * w
+                del g_xhat
+                xhat *= mean_gx[:, None]
+                xhat += mean_g[:, None]
                 grad_x -= xhat
-                grad_x *= rstd.astype(cdt)[:, None]
-            grad_input = _finish(grad_x.reshape(shape), input._data.dtype)
+                grad_x *= rstd[:, None]
+                grad_input = _finish(grad_x.reshape(shape), input._data.dtype)
         return grad_input, grad_weight, grad_bias
 
     def _recorded(self, grad, input, weight):
