@@ -125,6 +125,9 @@ def pil_to_tensor(pic) -> Tensor:
     if not is_pil_image(pic):
         raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
     array = np.array(pic, copy=True)
+    if array.dtype == np.uint16:
+        # torchvision gives uint16 here; ember has no uint16, and int32 holds every value.
+        array = array.astype(np.int32)
     array = array.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic))
     # A permuted view, as torchvision returns (non-contiguous).
     return ember.from_numpy(array).permute((2, 0, 1))
