@@ -510,3 +510,15 @@ def test_batched_tensors_and_linear_transformation():
     np.testing.assert_allclose(out.numpy(), 4.0)
     with pytest.raises(ValueError, match="square"):
         T.LinearTransformation(ember.ones(2, 3), ember.ones(2))
+
+
+def test_module_transforms_are_nn_modules():
+    # As in torchvision, the tensor transforms are modules and chain in nn.Sequential.
+    pipeline = ember.nn.Sequential(T.Resize(4), T.CenterCrop(3), T.Normalize([0.5] * 3, [0.5] * 3))
+    out = pipeline(ember.ones(3, 8, 8))
+    assert list(out.shape) == [3, 3, 3] and np.allclose(out.numpy(), 1.0)
+    assert isinstance(T.RandomInvert(), ember.nn.Module)
+    assert not isinstance(T.Compose([]), ember.nn.Module)
+    flip = T.RandomHorizontalFlip(p=1.0).eval()
+    assert flip(ember.arange(3.0).reshape(1, 1, 3)).tolist() == [[[2.0, 1.0, 0.0]]]
+    assert T.RandomInvert(p=1.0).to(ember.float64)(ember.zeros(1, 1, 2)).tolist() == [[[1.0, 1.0]]]

@@ -17,6 +17,7 @@ from typing import Optional, Union
 import ember
 
 from ... import Tensor
+from ...nn import Module
 from . import functional as F
 from .functional import InterpolationMode, _interpolation_modes_from_int
 
@@ -52,18 +53,8 @@ def _randint(low: int, high: int) -> int:
     return int(ember.randint(low, high, size=(1,)).item())
 
 
-class _Module:
-    """The callable protocol of torch.nn.Module that transforms rely on: ``t(x)`` runs
-    ``t.forward(x)``."""
-
-    def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
-
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}()"
+# torchvision's transforms that are torch.nn.Modules are ember.nn.Modules here.
+_Module = Module
 
 
 class Compose:
@@ -107,6 +98,7 @@ class ConvertImageDtype(_Module):
     """Convert a tensor image to ``dtype``, rescaling intensities."""
 
     def __init__(self, dtype) -> None:
+        super().__init__()
         self.dtype = dtype
 
     def forward(self, image):
@@ -131,6 +123,7 @@ class Normalize(_Module):
     """``(x - mean) / std`` per channel of a float tensor image."""
 
     def __init__(self, mean, std, inplace: bool = False) -> None:
+        super().__init__()
         self.mean = mean
         self.std = std
         self.inplace = inplace
@@ -147,6 +140,7 @@ class Resize(_Module):
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None,
                  antialias: Optional[bool] = True) -> None:
+        super().__init__()
         if not isinstance(size, (int, Sequence)):
             raise TypeError(f"Size should be int or sequence. Got {type(size)}")
         if isinstance(size, Sequence) and len(size) not in (1, 2):
@@ -184,6 +178,7 @@ class CenterCrop(_Module):
     """Crop the centre to ``size`` (zero-padding smaller images)."""
 
     def __init__(self, size) -> None:
+        super().__init__()
         self.size = _setup_size(size, error_msg=_SIZE_ERROR)
 
     def forward(self, img):
@@ -197,6 +192,7 @@ class Pad(_Module):
     """Pad the borders (see ``functional.pad``)."""
 
     def __init__(self, padding, fill=0, padding_mode: str = "constant") -> None:
+        super().__init__()
         if not isinstance(padding, (numbers.Number, tuple, list)):
             raise TypeError("Got inappropriate padding arg")
         if not isinstance(fill, (numbers.Number, tuple, list)):
@@ -253,6 +249,7 @@ class RandomApply(_Module):
     """Apply all ``transforms`` with probability ``p``."""
 
     def __init__(self, transforms, p: float = 0.5) -> None:
+        super().__init__()
         self.transforms = transforms
         self.p = p
 
@@ -316,6 +313,7 @@ class RandomCrop(_Module):
 
     def __init__(self, size, padding=None, pad_if_needed: bool = False, fill=0,
                  padding_mode: str = "constant") -> None:
+        super().__init__()
         self.size = tuple(_setup_size(size, error_msg=_SIZE_ERROR))
         self.padding = padding
         self.pad_if_needed = pad_if_needed
@@ -341,6 +339,7 @@ class RandomHorizontalFlip(_Module):
     """Flip left to right with probability ``p``."""
 
     def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
         self.p = p
 
     def forward(self, img):
@@ -356,6 +355,7 @@ class RandomVerticalFlip(_Module):
     """Flip top to bottom with probability ``p``."""
 
     def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
         self.p = p
 
     def forward(self, img):
@@ -372,6 +372,7 @@ class RandomPerspective(_Module):
 
     def __init__(self, distortion_scale: float = 0.5, p: float = 0.5,
                  interpolation=InterpolationMode.BILINEAR, fill=0) -> None:
+        super().__init__()
         self.p = p
         if isinstance(interpolation, int):
             interpolation = _interpolation_modes_from_int(interpolation)
@@ -417,6 +418,7 @@ class RandomResizedCrop(_Module):
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias: Optional[bool] = True):
+        super().__init__()
         self.size = _setup_size(size, error_msg=_SIZE_ERROR)
         if not isinstance(scale, Sequence):
             raise TypeError("Scale should be a sequence")
@@ -474,6 +476,7 @@ class FiveCrop(_Module):
     """The four corner crops and the centre crop."""
 
     def __init__(self, size) -> None:
+        super().__init__()
         self.size = _setup_size(size, error_msg=_SIZE_ERROR)
 
     def forward(self, img):
@@ -487,6 +490,7 @@ class TenCrop(_Module):
     """FiveCrop of the image and of its flipped copy."""
 
     def __init__(self, size, vertical_flip: bool = False) -> None:
+        super().__init__()
         self.size = _setup_size(size, error_msg=_SIZE_ERROR)
         self.vertical_flip = vertical_flip
 
@@ -501,6 +505,7 @@ class LinearTransformation(_Module):
     """Flatten, subtract ``mean_vector``, multiply by ``transformation_matrix`` (e.g. ZCA)."""
 
     def __init__(self, transformation_matrix: Tensor, mean_vector: Tensor) -> None:
+        super().__init__()
         shape = tuple(transformation_matrix.size())
         if transformation_matrix.size(0) != transformation_matrix.size(1):
             raise ValueError(f"transformation_matrix should be square. Got {shape} rectangular "
@@ -537,6 +542,7 @@ class ColorJitter(_Module):
                  contrast: Union[float, tuple[float, float]] = 0,
                  saturation: Union[float, tuple[float, float]] = 0,
                  hue: Union[float, tuple[float, float]] = 0) -> None:
+        super().__init__()
         self.brightness = self._check_input(brightness, "brightness")
         self.contrast = self._check_input(contrast, "contrast")
         self.saturation = self._check_input(saturation, "saturation")
@@ -620,6 +626,7 @@ class RandomRotation(_Module):
 
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand: bool = False,
                  center=None, fill=0) -> None:
+        super().__init__()
         if isinstance(interpolation, int):
             interpolation = _interpolation_modes_from_int(interpolation)
         self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
@@ -661,6 +668,7 @@ class RandomAffine(_Module):
 
     def __init__(self, degrees, translate=None, scale=None, shear=None,
                  interpolation=InterpolationMode.NEAREST, fill=0, center=None) -> None:
+        super().__init__()
         if isinstance(interpolation, int):
             interpolation = _interpolation_modes_from_int(interpolation)
         self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
@@ -733,6 +741,7 @@ class Grayscale(_Module):
     """Convert to grayscale with 1 or 3 output channels."""
 
     def __init__(self, num_output_channels: int = 1) -> None:
+        super().__init__()
         self.num_output_channels = num_output_channels
 
     def forward(self, img):
@@ -746,6 +755,7 @@ class RandomGrayscale(_Module):
     """Convert to grayscale (keeping the channel count) with probability ``p``."""
 
     def __init__(self, p: float = 0.1) -> None:
+        super().__init__()
         self.p = p
 
     def forward(self, img):
@@ -763,6 +773,7 @@ class RandomErasing(_Module):
 
     def __init__(self, p: float = 0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0,
                  inplace: bool = False) -> None:
+        super().__init__()
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
@@ -832,6 +843,7 @@ class GaussianBlur(_Module):
     """Gaussian blur with a sigma drawn uniformly from ``sigma`` (min, max)."""
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)) -> None:
+        super().__init__()
         self.kernel_size = _setup_size(kernel_size,
                                        "Kernel size should be a tuple/list of two integers")
         for ks in self.kernel_size:
@@ -862,17 +874,18 @@ class GaussianBlur(_Module):
 
 
 class _RandomOp(_Module):
-    """Apply ``self._apply`` with probability ``p`` (torch.rand(1).item() < p)."""
+    """Apply ``self._transform`` with probability ``p`` (torch.rand(1).item() < p)."""
 
     def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
         self.p = p
 
     def forward(self, img):
         if ember.rand(1).item() < self.p:
-            return self._apply(img)
+            return self._transform(img)
         return img
 
-    def _apply(self, img):
+    def _transform(self, img):
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -882,7 +895,7 @@ class _RandomOp(_Module):
 class RandomInvert(_RandomOp):
     """Invert with probability ``p``."""
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.invert(img)
 
 
@@ -893,7 +906,7 @@ class RandomPosterize(_RandomOp):
         super().__init__(p)
         self.bits = bits
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.posterize(img, self.bits)
 
     def __repr__(self) -> str:
@@ -907,7 +920,7 @@ class RandomSolarize(_RandomOp):
         super().__init__(p)
         self.threshold = threshold
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.solarize(img, self.threshold)
 
     def __repr__(self) -> str:
@@ -921,7 +934,7 @@ class RandomAdjustSharpness(_RandomOp):
         super().__init__(p)
         self.sharpness_factor = sharpness_factor
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.adjust_sharpness(img, self.sharpness_factor)
 
     def __repr__(self) -> str:
@@ -931,14 +944,14 @@ class RandomAdjustSharpness(_RandomOp):
 class RandomAutocontrast(_RandomOp):
     """Autocontrast with probability ``p``."""
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.autocontrast(img)
 
 
 class RandomEqualize(_RandomOp):
     """Equalize with probability ``p``."""
 
-    def _apply(self, img):
+    def _transform(self, img):
         return F.equalize(img)
 
 
@@ -961,6 +974,7 @@ class ElasticTransform(_Module):
 
     def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR,
                  fill=0) -> None:
+        super().__init__()
         self.alpha = _float_pair(alpha, "alpha")
         self.sigma = _float_pair(sigma, "sigma")
         if isinstance(interpolation, int):
