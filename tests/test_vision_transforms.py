@@ -10,6 +10,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 import ember  # noqa: E402
 from _vision_oracle import torchvision  # noqa: E402
 from ember.vision import transforms as T  # noqa: E402
@@ -101,6 +104,21 @@ def test_resize_matches_torch_interpolate(mode, antialias, size):
     got = F.resize(e, size, IM(mode), antialias=antialias)
     use_aa = antialias and mode in ("bilinear", "bicubic")
     assert_same(got, _torch_resize(t, size, mode, use_aa), atol=3e-6, rtol=1e-5)
+
+
+@given(in_h=st.integers(1, 12), in_w=st.integers(1, 12), out_h=st.integers(1, 30),
+       out_w=st.integers(1, 30), mode=st.sampled_from(["nearest", "nearest-exact", "bilinear",
+                                                       "bicubic"]),
+       antialias=st.booleans())
+def test_resize_any_sizes_match_torch(in_h, in_w, out_h, out_w, mode, antialias):
+    data = np.random.default_rng(in_h * 31 + in_w).random((1, 2, in_h, in_w))
+    e, t = pair(data)
+    got = F.resize(e, [out_h, out_w], IM(mode), antialias=antialias)
+    use_aa = antialias and mode in ("bilinear", "bicubic")
+    if [in_h, in_w] == [out_h, out_w]:
+        assert got is e
+        return
+    assert_same(got, _torch_resize(t, [out_h, out_w], mode, use_aa), atol=1e-12, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.float64])
