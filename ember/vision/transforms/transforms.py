@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Optional, Union
 
-
 import ember
 
 from ... import Tensor
