@@ -30,18 +30,6 @@ __all__ = ["Compose", "ToTensor", "PILToTensor", "ConvertImageDtype", "ToPILImag
            "ElasticTransform"]
 
 
-def _randperm(n: int) -> list[int]:
-    """A permutation of range(n) drawn as PyTorch's CPU ``randperm`` draws small ones: a
-    Fisher-Yates shuffle on 32-bit draws, so the stream stays in step with torch's."""
-    order = list(range(n))
-    draws = ember.default_generator.random32(max(n - 1, 0))
-    # n is tiny here (ColorJitter shuffles 4 functions); the shuffle is inherently sequential.
-    for i in range(n - 1):
-        j = i + int(draws[i]) % (n - i)
-        order[i], order[j] = order[j], order[i]
-    return order
-
-
 def _uniform(low: float, high: float) -> float:
     """One float32 draw on [low, high), as ``torch.empty(1).uniform_(low, high).item()``."""
     return ember.empty(1).uniform_(low, high).item()
@@ -570,7 +558,7 @@ class ColorJitter(_Module):
     @staticmethod
     def get_params(brightness, contrast, saturation, hue):
         """Draw the order of the four adjustments and each factor (None where disabled)."""
-        fn_idx = ember.tensor(_randperm(4))
+        fn_idx = ember.randperm(4)
         b = None if brightness is None else _uniform(brightness[0], brightness[1])
         c = None if contrast is None else _uniform(contrast[0], contrast[1])
         s = None if saturation is None else _uniform(saturation[0], saturation[1])
