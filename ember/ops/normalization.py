@@ -92,6 +92,13 @@ def _const(arr, like: Tensor) -> Tensor:
     return wrap(np.ascontiguousarray(arr).astype(like._data.dtype))
 
 
+def _blocks(arr: np.ndarray, lead: int, second: int) -> np.ndarray:
+    """``arr`` as (lead, second, rest) -- spelled out, since -1 is ambiguous when empty."""
+    rest = math.prod(arr.shape) // (lead * second) if lead * second else \
+        math.prod(arr.shape[2:]) * (arr.shape[1] // second if second else 0)
+    return arr.reshape(lead, second, rest)
+
+
 def _row_moments(x2: np.ndarray):
     """(mean, x - mean, biased variance) of each row of a 2-D array.
 
@@ -139,8 +146,8 @@ class NativeBatchNormBackward0(Node):
         shape = input._data.shape
         cdt = _compute_dtype(input._data.dtype)
         n, c = shape[0], shape[1]
-        x3 = input._data.reshape(n, c, -1).astype(cdt, copy=False)
-        g3 = grad._data.reshape(n, c, -1).astype(cdt, copy=False)
+        x3 = _blocks(input._data, n, c).astype(cdt, copy=False)
+        g3 = _blocks(grad._data, n, c).astype(cdt, copy=False)
         count = x3.shape[0] * x3.shape[2]
         mean, invstd = self.mean, self.invstd
         train_x = need_x and self.training
@@ -225,7 +232,7 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
         raise RuntimeError(f"{which} must be defined in evaluation mode")
     np_dtype = input._data.dtype
     cdt = _compute_dtype(np_dtype)
-    x3 = input._data.reshape(shape[0], channels, -1).astype(cdt, copy=False)
+    x3 = _blocks(input._data, shape[0], channels).astype(cdt, copy=False)
     count = x3.shape[0] * x3.shape[2]
     with np.errstate(all="ignore"):
         if training:
@@ -424,11 +431,11 @@ class NativeGroupNormBackward0(Node):
         shape = input._data.shape
         cdt = _compute_dtype(input._data.dtype)
         n, c, groups = shape[0], shape[1], self.groups
-        x3 = input._data.reshape(n, groups, -1).astype(cdt, copy=False)
-        g3 = grad._data.reshape(n, c, -1).astype(cdt, copy=False)
+        x3 = _blocks(input._data, n, groups).astype(cdt, copy=False)
+        g3 = _blocks(grad._data, n, c).astype(cdt, copy=False)
         with np.errstate(all="ignore"):
             xhat = (x3 - self.mean.astype(cdt)[:, :, None]) * self.rstd.astype(cdt)[:, :, None]
-        xhat_c = xhat.reshape(n, c, -1)
+        xhat_c = _blocks(xhat, n, c)
         grad_input = grad_weight = grad_bias = None
         if need_w:
             grad_weight = _finish(np.einsum("ncl,ncl->nc", g3, xhat_c).sum(0, dtype=_F64),
@@ -437,7 +444,7 @@ class NativeGroupNormBackward0(Node):
             grad_bias = _finish(g3.sum(axis=2).sum(0, dtype=_F64), self.bias_dtype)
         if need_x:
             gxhat = g3 if weight is None else g3 * _param(weight, cdt)[:, None]
-            gxhat = gxhat.reshape(n, groups, -1)
+            gxhat = _blocks(gxhat, n, groups)
             size = gxhat.shape[2]
             with np.errstate(all="ignore"):
                 mean_g = gxhat.sum(axis=2) / size
@@ -485,7 +492,7 @@ def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     _check_param_dtypes(input, (weight, bias))
     np_dtype = input._data.dtype
     cdt = _compute_dtype(np_dtype)
-    x3 = input._data.reshape(N, group, -1).astype(cdt, copy=False)
+    x3 = _blocks(input._data, N, group).astype(cdt, copy=False)
     size = x3.shape[2]
     with np.errstate(all="ignore"):
         mean, centered, var = _row_moments(x3.reshape(N * group, size))
@@ -496,7 +503,7 @@ def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
         scale = np.repeat(rstd.astype(cdt), C // group, axis=1)
         if weight is not None:
             scale *= _param(weight, cdt)
-        out = centered.reshape(N, C, -1)
+        out = _blocks(centered, N, C)
         out *= scale[:, :, None]
         if bias is not None:
             out += _param(bias, cdt)[:, None]
