@@ -1,6 +1,7 @@
 """ChannelShuffle: interleave groups of channels (as in ShuffleNet)."""
 from __future__ import annotations
 
+from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
 
@@ -16,7 +17,7 @@ class ChannelShuffle(Module):
         super().__init__()
         self.groups = groups
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self) -> str:

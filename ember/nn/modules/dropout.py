@@ -1,6 +1,7 @@
 """Dropout layers: elementwise, channelwise (1d/2d/3d) and alpha dropout."""
 from __future__ import annotations
 
+from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
 
@@ -25,40 +26,40 @@ class _DropoutNd(Module):
 class Dropout(_DropoutNd):
     """In training, zero elements with probability p and scale the rest by 1 / (1 - p)."""
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """In training, zero whole channels of (N, C, L) or (C, L) input."""
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
     """In training, zero whole channels of (N, C, H, W) input."""
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
     """In training, zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU activations at zero mean and unit variance."""
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.alpha_dropout(input, self.p, self.training)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels."""
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.feature_alpha_dropout(input, self.p, self.training)

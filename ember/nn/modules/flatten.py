@@ -1,6 +1,7 @@
 """Flatten and Unflatten: merge a range of dims into one, or split one into several."""
 from __future__ import annotations
 
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
@@ -16,7 +17,7 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -44,7 +45,7 @@ class Unflatten(Module):
         raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
                         f"{type(input).__name__}")
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:

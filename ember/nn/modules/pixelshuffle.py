@@ -1,6 +1,7 @@
 """PixelShuffle and PixelUnshuffle: trade channels for spatial resolution and back."""
 from __future__ import annotations
 
+from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
 
@@ -16,7 +17,7 @@ class PixelShuffle(Module):
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
@@ -32,7 +33,7 @@ class PixelUnshuffle(Module):
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:
