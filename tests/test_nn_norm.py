@@ -553,3 +553,26 @@ def test_running_stats_not_differentiable_and_no_warnings():
     assert not rm.requires_grad and rm._version == 1
     y.sum().backward()
     assert x.grad is not None
+
+
+# ------------------------------------------------------------------------------------------------
+# CrossMapLRN2d (legacy)
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 7])
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 8])
+def test_cross_map_lrn2d_forward(channels, size):
+    xe, xt = _pair((2, channels, 3, 2))
+    e_mod = enn.CrossMapLRN2d(size, 1e-2, 0.75, 2.0)
+    t_mod = torch.nn.CrossMapLRN2d(size, 1e-2, 0.75, 2.0)
+    assert repr(e_mod) == repr(t_mod)
+    assert_same(e_mod(xe), t_mod(xt))
+
+
+def test_cross_map_lrn2d_gradient_and_errors():
+    # Gradients are the exact derivative of the forward (PyTorch's legacy backward is not).
+    x = ember.from_numpy(np.random.default_rng(0).standard_normal((1, 4, 2, 2))) \
+        .requires_grad_(True)
+    assert ember.autograd.gradcheck(enn.CrossMapLRN2d(3, 0.1, 0.75, 1.0), (x,))
+    with pytest.raises(ValueError, match="CrossMapLRN2d: Expected input to be 4D, got 3D"):
+        enn.CrossMapLRN2d(3)(ember.zeros(1, 2, 3))

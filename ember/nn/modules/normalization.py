@@ -4,13 +4,14 @@ from __future__ import annotations
 import numbers
 
 from ..._tensor import Tensor
+from ... import ops
 from ...ops.creation import empty
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["LocalResponseNorm", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["LocalResponseNorm", "CrossMapLRN2d", "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
 def _as_shape(normalized_shape) -> tuple:
@@ -34,6 +35,45 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """Legacy (Lua Torch) cross-channel LRN of 4-D input: x * (k + alpha / size * s) ** -beta
+    with s a running sum of squares over neighbouring channels, accumulated channel by
+    channel exactly as PyTorch's legacy function does (including its window quirks)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             f"instead.")
+        n, c, h, w = input.shape
+        squares = input * input
+        pre = int((self.size - 1) / 2 + 1)
+
+        def zeros(count):
+            return ops.zeros(n, count, h, w, dtype=input.dtype)
+
+        # Channel 0 starts with the first `pre` squares; channel i adds square i + pre - 1
+        # (while it exists) and drops square i - pre (once i > pre).
+        steps = [squares[:, :min(pre, c)].sum(1, keepdim=True)]
+        if c > 1:
+            added = squares[:, pre:c] if pre < c else zeros(0)
+            added = ops.cat([added, zeros(c - 1 - added.shape[1])], 1)
+            dropped = squares[:, 1:c - pre] if c - pre > 1 else zeros(0)
+            dropped = ops.cat([zeros(c - 1 - dropped.shape[1]), dropped], 1)
+            steps.append(added - dropped)
+        scale = ops.cat(steps, 1).cumsum(1) * (self.alpha / self.size) + self.k
+        return scale.pow(-self.beta) * input
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
