@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import _type_word, shape_str
@@ -554,7 +555,6 @@ def instance_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
                 for t in (weight, bias, running_mean, running_var)]
     out = batch_norm(folded, repeated[0], repeated[1], repeated[2], repeated[3],
                      use_input_stats, momentum, eps)
-    from ..autograd.grad_mode import no_grad
     with no_grad():
         for buffer, stats in ((running_mean, repeated[2]), (running_var, repeated[3])):
             if buffer is not None:

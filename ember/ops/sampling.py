@@ -298,15 +298,28 @@ def _transpose_plans(arr: np.ndarray, plans) -> np.ndarray:
 def _run(input: Tensor, plans, transpose: bool) -> np.ndarray:
     arr = input._data
     np_dtype = arr.dtype
+    if np_dtype.kind in "biu":
+        if all(p is None or p.weight is None for p in plans) and not transpose:
+            return _apply_plans(arr, plans)  # nearest on integers: a pure gather
+        return _run_integer(arr, plans)
     cdt = _compute_dtype(np_dtype)
-    if cdt.kind in "biu" and all(p is None or p.weight is None for p in plans) \
-            and not transpose:
-        return _apply_plans(arr, plans)  # nearest on integers: a pure gather
     work = arr.astype(cdt, copy=False)
     if not transpose and all(p is None for p in plans):
         work = work.copy()
     out = _transpose_plans(work, plans) if transpose else _apply_plans(work, plans)
     return out if out.dtype == np_dtype else out.astype(np_dtype)
+
+
+def _run_integer(arr: np.ndarray, plans) -> np.ndarray:
+    """Interpolating integer images (uint8): each pass in float32, rounded half up and
+    clamped back to the dtype between passes, as PyTorch's separable uint8 kernels store
+    their intermediate image."""
+    info = np.iinfo(arr.dtype)
+    for d in range(len(plans) - 1, -1, -1):
+        if plans[d] is not None:
+            passed = _apply_axis(arr.astype(np.float32), 2 + d, plans[d])
+            arr = np.clip(np.floor(passed + 0.5), info.min, info.max).astype(arr.dtype)
+    return arr
 
 
 class _ResampleBackward(Node):

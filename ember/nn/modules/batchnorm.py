@@ -2,8 +2,8 @@
 base class they share with the instance-norm layers."""
 from __future__ import annotations
 
-from ..._tensor import Tensor
 from ... import _dtype
+from ..._tensor import Tensor
 from ...ops.creation import empty, ones, tensor, zeros
 from .. import functional as F
 from .. import init
