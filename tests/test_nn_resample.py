@@ -486,3 +486,12 @@ def test_interpolate_uint8_images(mode, antialias, size):
     assert e.dtype is ember.uint8
     diff = np.abs(e.numpy().astype(int) - t.numpy().astype(int))
     assert diff.max() <= 1 and diff.mean() < 0.05
+
+
+def test_grid_sample_double_backward_refuses():
+    x = _leaf((1, 1, 3, 3))
+    grid = _leaf((1, 2, 2, 2), seed=3, low=-0.9, high=0.9)
+    gx, gg = ember.autograd.grad((EF.grid_sample(x, grid, align_corners=False) ** 2).sum(),
+                                 (x, grid), create_graph=True)
+    with pytest.raises(NotImplementedError, match="double backward through grid_sample"):
+        ember.autograd.grad(gx.sum() + gg.sum(), (x, grid))

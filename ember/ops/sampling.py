@@ -875,12 +875,28 @@ class GridSampler2DBackward0(Node):
         grad_input, grad_grid = _SAMPLERS[self.mode](
             input._data.astype(self.cdt, copy=False), grid._data.astype(self.cdt, copy=False),
             self.padding, self.align_corners, True, grad._data.astype(self.cdt, copy=False))
-        return (wrap(grad_input.astype(input._data.dtype)) if self._next[0] else None,
-                wrap(grad_grid.astype(grid._data.dtype)) if self._next[1] else None)
+        grad_input = wrap(grad_input.astype(input._data.dtype)) if self._next[0] else None
+        grad_grid = wrap(grad_grid.astype(grid._data.dtype)) if self._next[1] else None
+        if grad_state.enabled and (grad._rg or input._rg or grid._rg):
+            # The gradients were computed in NumPy: mark them so that differentiating them
+            # again fails loudly instead of silently giving zero.
+            for t in (grad_input, grad_grid):
+                if t is not None:
+                    _GridSamplerDoubleBackward((input, grid, grad), t)
+        return grad_input, grad_grid
 
 
 class GridSampler3DBackward0(GridSampler2DBackward0):
     pass
+
+
+class _GridSamplerDoubleBackward(Node):
+    def backward(self, grad):
+        raise NotImplementedError("ember does not implement double backward through "
+                                  "grid_sample (the derivative of grid_sampler's backward)")
+
+    def name(self) -> str:
+        return "GridSamplerBackwardBackward0"
 
 
 def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int) -> None:
