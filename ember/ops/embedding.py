@@ -11,6 +11,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends.meta import MetaArray
 from ._dispatch import check_inplace
 
 __all__ = ["embedding", "embedding_bag", "embedding_renorm_"]
@@ -53,6 +54,12 @@ def scatter_add_rows(out: np.ndarray, index: np.ndarray, values: np.ndarray,
     if deepest >= rounds:
         rest = order[occurrence >= rounds]
         np.add.at(out, index[rest], values[rest])
+
+
+def _meta(shape, like: Tensor) -> Tensor:
+    """A data-less result on the 'meta' device (shapes only)."""
+    from .creation import empty
+    return empty(shape, dtype=like.dtype, device="meta")
 
 
 def _scatter_rows(rows: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -111,6 +118,8 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
     if sparse:
         raise NotImplementedError("ember does not support sparse gradients (sparse=True)")
     num_weights = weight._data.shape[0]
+    if isinstance(weight._data, MetaArray) or isinstance(indices._data, MetaArray):
+        return _meta(tuple(indices.shape) + (weight._data.shape[1],), weight)
     index = indices._data.reshape(-1).astype(np.int64, copy=False)
     if index.size and (index.min() < 0 or index.max() >= num_weights):
         raise IndexError("index out of range in self")
@@ -247,6 +256,10 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
     if sparse:
         raise NotImplementedError("ember does not support sparse gradients (sparse=True)")
     num_weights, width = weight._data.shape
+    if any(isinstance(t._data, MetaArray) for t in (weight, indices, offsets)):
+        bags = offsets.numel() - (1 if include_last_offset else 0)
+        return (_meta((bags, width), weight), _meta((indices.numel(),), indices),
+                _meta((bags,), indices), _meta((bags, width) if mode == 2 else (bags,), indices))
     index = indices._data.reshape(-1).astype(np.int64, copy=False)
     bad = np.flatnonzero((index < 0) | (index >= num_weights))
     if bad.size:

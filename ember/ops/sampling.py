@@ -20,6 +20,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends.meta import MetaArray
 from ._dispatch import _type_word, shape_str
 from .embedding import scatter_add_rows
 
@@ -31,6 +32,12 @@ _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
 _CUBIC_A = -0.75  # the cubic convolution constant of PyTorch's (and OpenCV's) bicubic
+
+
+def _meta(shape, like: Tensor) -> Tensor:
+    """A data-less result on the 'meta' device (shapes only)."""
+    from .creation import empty
+    return empty(shape, dtype=like.dtype, device="meta")
 
 
 def _compute_dtype(np_dtype):
@@ -297,6 +304,10 @@ def _transpose_plans(arr: np.ndarray, plans) -> np.ndarray:
 
 def _run(input: Tensor, plans, transpose: bool) -> np.ndarray:
     arr = input._data
+    if isinstance(arr, MetaArray):
+        sizes = [s if p is None else (p.in_size if transpose else p.index.shape[1])
+                 for s, p in zip(arr.shape[2:], plans)]
+        return MetaArray(tuple(arr.shape[:2]) + tuple(sizes), arr.dtype)
     np_dtype = arr.dtype
     if np_dtype.kind in "biu":
         if all(p is None or p.weight is None for p in plans) and not transpose:
@@ -436,7 +447,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     arr = input._data.reshape(lead + (c // (r * r), r, r, h, w))
     k = len(lead)
     order = tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2)
-    out = np.ascontiguousarray(arr.transpose(order)).reshape(lead + (c // (r * r), h * r, w * r))
+    out = arr.transpose(order).copy().reshape(lead + (c // (r * r), h * r, w * r))
     result = wrap(out)
     if grad_state.enabled and input._rg:
         PixelShuffleBackward0((input,), result).factor = r
@@ -459,7 +470,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     arr = input._data.reshape(lead + (c, h // r, r, w // r, r))
     k = len(lead)
     order = tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3)
-    out = np.ascontiguousarray(arr.transpose(order)).reshape(lead + (c * r * r, h // r, w // r))
+    out = arr.transpose(order).copy().reshape(lead + (c * r * r, h // r, w // r))
     result = wrap(out)
     if grad_state.enabled and input._rg:
         PixelUnshuffleBackward0((input,), result).factor = r
@@ -482,7 +493,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
                            f"and {groups} groups.")
     arr = input._data.reshape((shape[0], groups, c // groups) + shape[2:])
-    out = np.ascontiguousarray(arr.swapaxes(1, 2)).reshape(shape)
+    out = arr.swapaxes(1, 2).copy().reshape(shape)
     result = wrap(out)
     if grad_state.enabled and input._rg:
         node = ChannelShuffleBackward0((input,), result)
@@ -537,6 +548,8 @@ def affine_grid_generator(theta: Tensor, size, align_corners: bool) -> Tensor:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{n}, {math.prod(spatial)}] but got: [{theta.shape[0]}, "
                            f"{len(spatial) + 1}].")
+    if isinstance(theta._data, MetaArray):
+        return _meta((n, *spatial, len(spatial)), theta)
     np_dtype = _compute_dtype(theta._data.dtype)
     base = _base_grid(spatial, align_corners, np_dtype)
     th = theta._data.astype(np_dtype, copy=False)
@@ -934,6 +947,8 @@ def grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_m
     """Sample ``input`` (N, C, *in) at the normalized coordinates in ``grid`` (N, *out, k):
     interpolation 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection."""
     _check_grid_sampler(input, grid, interpolation_mode)
+    if isinstance(input._data, MetaArray) or isinstance(grid._data, MetaArray):
+        return _meta(tuple(input.shape[:2]) + tuple(grid.shape[1:-1]), input)
     mode = _INTERPOLATION[int(interpolation_mode)]
     padding = _PADDING[int(padding_mode)]
     cdt = _compute_dtype(input._data.dtype)
