@@ -495,3 +495,25 @@ def test_grid_sample_double_backward_refuses():
                                  (x, grid), create_graph=True)
     with pytest.raises(NotImplementedError, match="double backward through grid_sample"):
         ember.autograd.grad(gx.sum() + gg.sum(), (x, grid))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, T: F.interpolate(T.empty(2, 3, 4, 4, device="meta"), scale_factor=1.5,
+                               mode="bilinear"),
+    lambda F, T: F.interpolate(T.empty(2, 3, 4, 4, device="meta"), size=(2, 3), mode="bicubic",
+                               antialias=True),
+    lambda F, T: F.interpolate(T.empty(2, 3, 4, 4, 4, device="meta"), size=5),
+    lambda F, T: F.grid_sample(T.empty(2, 3, 4, 4, device="meta"),
+                               T.empty(2, 5, 6, 2, device="meta"), align_corners=False),
+    lambda F, T: F.affine_grid(T.empty(2, 2, 3, device="meta"), (2, 3, 4, 5), False),
+    lambda F, T: F.pixel_shuffle(T.empty(1, 8, 2, 2, device="meta"), 2),
+    lambda F, T: F.channel_shuffle(T.empty(1, 8, 2, 2, device="meta"), 4),
+    lambda F, T: F.embedding(T.zeros(3, 2, dtype=T.int64, device="meta"),
+                             T.empty(5, 4, device="meta")),
+    lambda F, T: F.layer_norm(T.empty(2, 3, 4, device="meta"), (4,)),
+    lambda F, T: F.group_norm(T.empty(2, 4, 3, device="meta"), 2),
+    lambda F, T: F.batch_norm(T.empty(2, 4, 3, device="meta"), None, None, training=True),
+])
+def test_meta_tensors_give_shapes(call):
+    e, t = call(EF, ember), call(TF, torch)
+    assert tuple(e.shape) == tuple(t.shape) and e.device.type == "meta"
