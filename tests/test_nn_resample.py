@@ -517,3 +517,16 @@ def test_grid_sample_double_backward_refuses():
 def test_meta_tensors_give_shapes(call):
     e, t = call(EF, ember), call(TF, torch)
     assert tuple(e.shape) == tuple(t.shape) and e.device.type == "meta"
+
+
+@pytest.mark.parametrize("in_hw,out_hw", [((2, 1), (3, 1)), ((5, 4), (3, 1)), ((3, 3), (7, 1)),
+                                          ((2, 1), (3, 4)), ((4, 1), (4, 1))])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias_unit_width(in_hw, out_hw, mode):
+    # PyTorch's antialiased forward repeats output row 0 when the result is one pixel wide.
+    xe, xt = _pair((2, 2) + in_hw, "float64", True)
+    ye = EF.interpolate(xe, size=out_hw, mode=mode, antialias=True)
+    yt = TF.interpolate(xt, size=out_hw, mode=mode, antialias=True)
+    assert_same(ye, yt)
+    _backward(ye, yt)
+    assert_same(xe.grad, xt.grad)

@@ -116,7 +116,18 @@ def _upsample(input: Tensor, output_size, scale_factors, mode: str, align_corner
             "area": f"AdaptiveAvgPool{dim}D"}[mode]
     if antialias:
         kind += "Aa"
+        if output_size[-1] == 1 and plans[0] is not None:
+            # PyTorch's antialiased kernel, given a width-1 result, applies output row 0's
+            # filter to every row (its vertical pass reads the taps without strides once the
+            # unit width collapses); its backward uses the true taps.
+            return resample(input, [_first_row_everywhere(plans[0]), plans[1]], kind, plans)
     return resample(input, plans, kind)
+
+
+def _first_row_everywhere(plan):
+    out_size = plan.index.shape[1]
+    return type(plan)(np.repeat(plan.index[:, :1], out_size, axis=1),
+                      np.repeat(plan.weight[:, :1], out_size, axis=1), plan.in_size)
 
 
 def _channels_last(input: Tensor) -> bool:
