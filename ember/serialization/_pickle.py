@@ -755,7 +755,8 @@ def full_unpickler(pickle_module, file, persistent_load, **load_args):
             return full_find_class(module, name, super().find_class)
 
     unpickler = EmberUnpickler(file, **load_args)
-    unpickler.persistent_load = persistent_load
+    if persistent_load is not None:
+        unpickler.persistent_load = persistent_load
     return unpickler
 
 
