@@ -198,16 +198,27 @@ class WeightsOnlyUnpickler:
         self._memo: dict = {}
         dispatch = _DISPATCH
         read = self._read
+        code = read(1)
+        if not code:
+            raise EOFError("Ran out of input")
         while True:
-            code = read(1)
             if not code:
-                raise EOFError("Ran out of input")
+                raise pickle.UnpicklingError("pickle data was truncated (no STOP opcode)")
             handler = dispatch.get(code[0])
             if handler is None:
                 raise pickle.UnpicklingError(f"Unsupported operand {code[0]}")
             if handler is _stop:
                 return self._pop()
-            handler(self)
+            try:
+                handler(self)
+            except (pickle.UnpicklingError, RuntimeError):
+                raise
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error,
+                    OverflowError, UnicodeError, EOFError) as error:
+                # Malformed data met by an opcode (a bad number, unhashable key, wrong call
+                # arguments ...): report it as the damaged pickle it is.
+                raise pickle.UnpicklingError(f"{type(error).__name__}: {error}") from None
+            code = read(1)
 
     # -- calling (the only places where code from the allow-list runs) -------------------------
 

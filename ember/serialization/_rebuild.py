@@ -248,17 +248,15 @@ def set_object_state(obj, state) -> None:
         if len(state) != 2:
             raise StorageError(f"bad object state: a tuple of {len(state)} items")
         state, slots = state
-    if state:
-        if not isinstance(state, dict):
-            raise StorageError(f"bad object state of type {type(state).__name__}")
-        for key, value in state.items():
-            if not isinstance(key, str):
-                raise StorageError("bad object state: attribute names must be strings")
-            setattr(obj, key, value)
-    if slots:
-        if not isinstance(slots, dict):
-            raise StorageError(f"bad slot state of type {type(slots).__name__}")
-        for key, value in slots.items():
+    for part in (state, slots):
+        if not part:
+            continue
+        if not isinstance(part, dict):
+            raise StorageError(f"bad object state of type {type(part).__name__}")
+        for key, value in part.items():
+            if not isinstance(key, str) or (key.startswith("__") and key.endswith("__")):
+                # Special names (__class__, __dict__ ...) would change what the object is.
+                raise StorageError(f"bad object state: cannot restore attribute {key!r}")
             setattr(obj, key, value)
 
 
