@@ -34,6 +34,11 @@ _CODES = {
     _dtype.complex64: "C64",
 }
 _DTYPES = {code: dt for dt, code in _CODES.items()}
+# The reference writer orders tensors by its dtype enumeration, last first (widest types lead,
+# so each tensor starts aligned), then by name.
+_WRITE_RANK = {code: rank for rank, code in enumerate(
+    ["BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "C64", "F64", "I64",
+     "U64"])}
 
 
 class SafetensorError(Exception):
@@ -77,8 +82,8 @@ def _check_tensors(tensors: dict) -> list:
             "potential way to correctly save your model is to use `save_model`.\n            "
             "More information at https://huggingface.co/docs/safetensors/torch_shared_tensors\n"
             "            ")
-    # Largest elements first, then by name: every tensor starts aligned to its element size.
-    return sorted(tensors.items(), key=lambda item: (-item[1].dtype.itemsize, item[0]))
+    return sorted(tensors.items(), key=lambda item: (-_WRITE_RANK[_CODES[item[1].dtype]],
+                                                     item[0]))
 
 
 def _serialize(tensors: dict, metadata: dict | None) -> tuple[bytes, list]:
