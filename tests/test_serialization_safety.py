@@ -365,10 +365,10 @@ def test_failed_write_leaves_old_checkpoint(tmp_path, monkeypatch, failure):
     original = path.read_bytes()
     real_write = _zip.ZipWriter.write_record
 
-    def failing_write(self, name, data):
+    def failing_write(self, name, data, *rest):
         if name == "data/1":
             raise failure
-        return real_write(self, name, data)
+        return real_write(self, name, data, *rest)
 
     monkeypatch.setattr(_zip.ZipWriter, "write_record", failing_write)
     with pytest.raises(type(failure)):

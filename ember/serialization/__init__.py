@@ -194,8 +194,10 @@ def save(obj: object, f, pickle_module: Any = pickle, pickle_protocol: int = DEF
         writer.write_record(".storage_alignment", str(_zip.ALIGNMENT).encode("ascii"))
         if not _disable_byteorder_record:
             writer.write_record("byteorder", sys.byteorder.encode("ascii"))
+        # Checksums run on worker threads while the main thread writes.
+        checksums = {key: _zip.crc32_async(ref.data) for key, ref in storages.items()}
         for key, ref in storages.items():
-            writer.write_record(f"data/{key}", ref.data)
+            writer.write_record(f"data/{key}", ref.data, checksums[key])
         writer.write_record("version", _FILE_VERSION)
         writer.write_record(".data/serialization_id", _serialization_id(
             writer.record_names, [ref.data.nbytes for ref in storages.values()]))
@@ -329,6 +331,7 @@ class _ZipLoader:
         self.restorer = restorer
         self.mapped = mapped
         self.loaded: dict = {}
+        self.checks: list = []  # CRCs computed on worker threads while reading goes on
         self.swap = False
         if reader.has_record("byteorder"):
             order = reader.read("byteorder").decode("ascii", "replace")
@@ -376,7 +379,7 @@ class _ZipLoader:
 
     def _read(self, name: str, nbytes: int) -> np.ndarray:
         if self.mapped is not None and nbytes:
-            start = self.reader.data_offset(name)
+            start = self.reader.data_offset(name, self.mapped)
             if start is not None:
                 if start + nbytes > len(self.mapped):
                     raise _zip.RecordError(f"{self.source}: record {name} is truncated (it "
@@ -384,7 +387,7 @@ class _ZipLoader:
                 return np.frombuffer(self.mapped, np.uint8, nbytes, start)
         raw = np.empty(nbytes, np.uint8)
         if nbytes:
-            self.reader.read_into(name, raw)
+            self.reader.read_into(name, raw, self.checks)
         return raw
 
 
@@ -483,7 +486,9 @@ def _load_zip(f, stream, source: str, restorer: _Restorer, unpickle, use_mmap: b
         if os.path.getsize(f):
             mapped = _mmap.mmap(stream.fileno(), 0, access=_mmap.ACCESS_COPY)
     loader = _ZipLoader(reader, restorer, mapped)
-    return unpickle(io.BytesIO(reader.read("data.pkl")), loader.persistent_load)
+    result = unpickle(io.BytesIO(reader.read("data.pkl")), loader.persistent_load)
+    reader.verify(loader.checks)  # nothing is handed back before every checksum matched
+    return result
 
 
 def _load_safetensors(f, map_location):

@@ -149,30 +149,59 @@ _MAX_STRING = sys.maxsize
 
 
 class WeightsOnlyUnpickler:
-    """Interprets a pickle without importing anything; calls only allow-listed callables."""
+    """Interprets a pickle without importing anything; calls only allow-listed callables.
+
+    The pickle is read from ``file`` in chunks; once the STOP opcode is reached the file is
+    left positioned just after it (the legacy format stores several pickles back to back).
+    The opcodes found in every checkpoint are handled inline in :meth:`load` (this loop is
+    what a state_dict's load time is made of); the rest go through the ``_DISPATCH`` table.
+    """
+
+    _CHUNK = 1 << 16
 
     def __init__(self, file, *, encoding: str = "utf-8", persistent_load=None) -> None:
-        self._read = file.read
-        self._readline = file.readline
+        self._file = file
         self._encoding = encoding
         self._persistent_load = persistent_load
         self._allowed = _allowed_callables()
+        self._data = b""
+        self._pos = 0
 
     # -- reading -------------------------------------------------------------------------------
+
+    def _more(self, needed: int) -> bool:
+        """Append at least ``needed`` more bytes to the buffer (False at the end of file)."""
+        data = self._data[self._pos:]
+        while needed > 0:
+            # Bounded reads: a length field claiming petabytes must not allocate them.
+            chunk = self._file.read(min(max(needed, self._CHUNK), 1 << 24))
+            if not chunk:
+                self._data, self._pos = data, 0
+                return False
+            data += chunk
+            needed -= len(chunk)
+        self._data, self._pos = data, 0
+        return True
 
     def _take(self, count: int) -> bytes:
         if count < 0:
             raise pickle.UnpicklingError("negative length in pickle data")
-        data = self._read(count)
-        if len(data) != count:
+        missing = count - (len(self._data) - self._pos)
+        if missing > 0 and not self._more(missing):
             raise pickle.UnpicklingError("pickle data was truncated")
-        return data
+        start = self._pos
+        self._pos = start + count
+        return self._data[start:start + count]
 
     def _line(self) -> bytes:
-        line = self._readline()
-        if not line.endswith(b"\n"):
-            raise pickle.UnpicklingError("pickle data was truncated")
-        return line[:-1]
+        while True:
+            end = self._data.find(b"\n", self._pos)
+            if end >= 0:
+                line = self._data[self._pos:end]
+                self._pos = end + 1
+                return line
+            if not self._more(1):
+                raise pickle.UnpicklingError("pickle data was truncated")
 
     def _pop_mark(self) -> list:
         items = self._stack
@@ -193,32 +222,117 @@ class WeightsOnlyUnpickler:
 
     def load(self):
         """Read one pickle from the stream and return the object it describes."""
-        self._stack: list = []
-        self._marks: list = []
-        self._memo: dict = {}
-        dispatch = _DISPATCH
-        read = self._read
-        code = read(1)
-        if not code:
+        self._stack = []
+        self._marks = []
+        self._memo = {}
+        if not self._more(1):
             raise EOFError("Ran out of input")
+        try:
+            result = self._run()
+        except (pickle.UnpicklingError, RuntimeError):
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error,
+                OverflowError, UnicodeError, EOFError, MemoryError) as error:
+            # Malformed data met by an opcode (a bad number, an unhashable key, a call with
+            # the wrong arguments ...): report it as the damaged pickle it is.
+            raise pickle.UnpicklingError(f"{type(error).__name__}: {error}") from None
+        unread = len(self._data) - self._pos
+        if unread:
+            self._file.seek(-unread, 1)
+        return result
+
+    def _run(self):
+        unpack_from = struct.unpack_from
+        dispatch = _DISPATCH
+        memo = self._memo
+        marks = self._marks
+        stack = self._stack
+        data, pos = self._data, self._pos
+        limit = len(data) - 9  # past this, top the buffer up before the next opcode
         while True:
-            if not code:
-                raise pickle.UnpicklingError("pickle data was truncated (no STOP opcode)")
-            handler = dispatch.get(code[0])
-            if handler is None:
-                raise pickle.UnpicklingError(f"Unsupported operand {code[0]}")
-            if handler is _stop:
-                return self._pop()
-            try:
+            if pos > limit:
+                self._data, self._pos = data, pos
+                self._more(9)
+                data, pos = self._data, self._pos
+                limit = len(data) - 9
+            code = data[pos]
+            pos += 1
+            if code == 0x71:  # BINPUT
+                memo[data[pos]] = stack[-1]
+                pos += 1
+            elif code == 0x68:  # BINGET
+                stack.append(memo[data[pos]])
+                pos += 1
+            elif code == 0x72:  # LONG_BINPUT
+                memo[unpack_from("<I", data, pos)[0]] = stack[-1]
+                pos += 4
+            elif code == 0x6A:  # LONG_BINGET
+                stack.append(memo[unpack_from("<I", data, pos)[0]])
+                pos += 4
+            elif code == 0x4B:  # BININT1
+                stack.append(data[pos])
+                pos += 1
+            elif code == 0x4D:  # BININT2
+                stack.append(unpack_from("<H", data, pos)[0])
+                pos += 2
+            elif code == 0x4A:  # BININT
+                stack.append(unpack_from("<i", data, pos)[0])
+                pos += 4
+            elif code == 0x28:  # MARK
+                marks.append(stack)
+                stack = self._stack = []
+            elif code == 0x74:  # TUPLE
+                items = stack
+                if not marks:
+                    raise pickle.UnpicklingError("could not find MARK")
+                stack = self._stack = marks.pop()
+                stack.append(tuple(items))
+            elif code == 0x85:  # TUPLE1
+                stack[-1] = (stack[-1],)
+            elif code == 0x86:  # TUPLE2
+                second = stack.pop()
+                stack[-1] = (stack[-1], second)
+            elif code == 0x29:  # EMPTY_TUPLE
+                stack.append(())
+            elif code == 0x89:  # NEWFALSE
+                stack.append(False)
+            elif code == 0x88:  # NEWTRUE
+                stack.append(True)
+            elif code == 0x52:  # REDUCE
+                args = stack.pop()
+                func = stack[-1]
+                self._check_callable(func)
+                if type(args) is not tuple:
+                    raise pickle.UnpicklingError(f"REDUCE arguments must be a tuple, got "
+                                                 f"{type(args)}")
+                stack[-1] = func(*args)
+            elif code == 0x51:  # BINPERSID
+                _persistent(self, stack.pop())
+            elif code == 0x58:  # BINUNICODE
+                length = unpack_from("<I", data, pos)[0]
+                pos += 4
+                if len(data) - pos < length:
+                    self._data, self._pos = data, pos
+                    text = self._take(length)
+                    data, pos = self._data, self._pos
+                    limit = len(data) - 9
+                else:
+                    text = data[pos:pos + length]
+                    pos += length
+                stack.append(str(text, "utf-8", "surrogatepass"))
+            elif code == 0x2E:  # STOP
+                self._data, self._pos = data, pos
+                if not stack:
+                    raise pickle.UnpicklingError("unpickling stack underflow")
+                return stack.pop()
+            else:
+                handler = dispatch.get(code)
+                if handler is None:
+                    raise pickle.UnpicklingError(f"Unsupported operand {code}")
+                self._data, self._pos = data, pos
                 handler(self)
-            except (pickle.UnpicklingError, RuntimeError):
-                raise
-            except (ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error,
-                    OverflowError, UnicodeError, EOFError) as error:
-                # Malformed data met by an opcode (a bad number, unhashable key, wrong call
-                # arguments ...): report it as the damaged pickle it is.
-                raise pickle.UnpicklingError(f"{type(error).__name__}: {error}") from None
-            code = read(1)
+                data, pos, stack = self._data, self._pos, self._stack
+                limit = len(data) - 9
 
     # -- calling (the only places where code from the allow-list runs) -------------------------
 
@@ -241,11 +355,6 @@ def _op(code: bytes):
 
 
 _DISPATCH: dict = {}
-
-
-@_op(pickle.STOP)
-def _stop(self):  # handled in the loop
-    raise AssertionError
 
 
 @_op(pickle.PROTO)

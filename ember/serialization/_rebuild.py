@@ -99,9 +99,12 @@ def _as_int(value, what: str) -> int:
 
 
 def _int_tuple(values, what: str) -> tuple:
-    if not isinstance(values, (tuple, list)):
+    if type(values) is not tuple and not isinstance(values, (tuple, list)):
         raise StorageError(f"{what} must be a tuple of ints, got {type(values).__name__}")
-    return tuple(_as_int(v, what) for v in values)
+    for value in values:
+        if type(value) is not int:
+            return tuple(_as_int(v, what) for v in values)
+    return tuple(values)
 
 
 def tensor_from_storage(storage, storage_offset, size, stride, dtype=None) -> Tensor:
@@ -123,17 +126,23 @@ def tensor_from_storage(storage, storage_offset, size, stride, dtype=None) -> Te
                            f"{type(storage).__name__}")
     if not isinstance(dtype, _dtype.dtype):
         raise StorageError(f"expected a dtype, got {type(dtype).__name__}")
-    offset = _as_int(storage_offset, "storage offset")
+    offset = storage_offset if type(storage_offset) is int else _as_int(storage_offset,
+                                                                         "storage offset")
     shape = _int_tuple(size, "size")
     strides = _int_tuple(stride, "stride")
     if len(shape) != len(strides):
         raise StorageError(f"size {list(shape)} and stride {list(strides)} differ in length")
-    if offset < 0 or any(s < 0 for s in shape) or any(st < 0 for st in strides):
+    needed = offset + 1
+    negative = offset < 0
+    for extent, step in zip(shape, strides):
+        needed += (extent - 1) * step
+        negative = negative or extent < 0 or step < 0
+    if negative:
         raise StorageError(f"negative size, stride or offset: sizes {list(shape)}, strides "
                            f"{list(strides)}, storage offset {offset}")
     itemsize = dtype.itemsize
-    empty = 0 in shape
-    needed = 0 if empty else offset + 1 + sum((s - 1) * st for s, st in zip(shape, strides))
+    if 0 in shape:
+        needed = 0
     if needed * itemsize > nbytes:
         raise StorageError(
             f"setStorage: sizes {list(shape)}, strides {list(strides)}, storage offset {offset}, "

@@ -18,6 +18,11 @@ import zlib
 
 import numpy as np
 
+try:  # ISA-L's CRC-32 (carry-less multiplication) is several times faster than zlib's
+    from isal.isal_zlib import crc32 as _crc32
+except ImportError:  # pragma: no cover - the optional accelerator is not installed
+    _crc32 = zlib.crc32
+
 ALIGNMENT = 64
 # Sizes and offsets from this value on need zip64 fields (a module constant so that tests can
 # lower it and exercise the zip64 path on small archives).
@@ -43,6 +48,104 @@ _PADDING_FIELD = b"FB"
 _ZIP64_FIELD = 0x0001
 
 
+# -- CRC-32 off the main thread ---------------------------------------------------------------
+#
+# zlib.crc32 releases the GIL on large buffers, so checksums can run on other cores while the
+# main thread reads or writes.  A buffer is cut into pieces whose CRCs are combined with the
+# polynomial arithmetic below, so that even one huge storage uses every core.
+
+_CRC_PIECE = 1 << 22
+_CRC_POLY = 0xEDB88320  # CRC-32 (zip's), bit-reversed: bit 31 stands for x^0
+_pool = None
+
+
+def _multiply_mod_poly(a: int, b: int) -> int:
+    """a(x) * b(x) modulo the CRC-32 polynomial, both in bit-reversed form."""
+    product = 0
+    mask = 1 << 31
+    while a:
+        if a & mask:
+            product ^= b
+            a ^= mask
+        mask >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+    return product
+
+
+_SHIFTS: dict = {}
+
+
+def _shift_operator(nbytes: int) -> int:
+    """x^(8 * nbytes) modulo the polynomial: appending nbytes zero bytes to a message."""
+    operator = _SHIFTS.get(nbytes)
+    if operator is None:
+        operator = 1 << 31  # x^0
+        square = 1 << 23    # x^8: one byte
+        count = nbytes
+        while count:
+            if count & 1:
+                operator = _multiply_mod_poly(operator, square)
+            square = _multiply_mod_poly(square, square)
+            count >>= 1
+        if len(_SHIFTS) < 64:
+            _SHIFTS[nbytes] = operator
+    return operator
+
+
+def crc32_combine(crc_a: int, crc_b: int, length_b: int) -> int:
+    """The CRC-32 of A followed by B, from the CRCs of A and of B (``length_b`` bytes)."""
+    return _multiply_mod_poly(_shift_operator(length_b), crc_a) ^ crc_b
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        import concurrent.futures
+        import os
+        workers = max(1, min(8, os.cpu_count() or 1))
+        _pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="ember-crc")
+    return _pool
+
+
+class _CrcJob:
+    """The CRC-32 of a buffer, being computed in pieces on the worker threads."""
+
+    def __init__(self, buffer) -> None:
+        view = memoryview(buffer).cast("B") if not isinstance(buffer, bytes) else buffer
+        size = len(view)
+        if size <= _CRC_PIECE:
+            self._pieces = [(_executor().submit(_crc32, view), size)]
+        else:
+            self._pieces = [(_executor().submit(_crc32, view[start:start + _CRC_PIECE]),
+                             min(_CRC_PIECE, size - start))
+                            for start in range(0, size, _CRC_PIECE)]
+
+    def result(self) -> int:
+        crc = 0
+        for number, (future, length) in enumerate(self._pieces):
+            piece = future.result()
+            crc = piece if number == 0 else crc32_combine(crc, piece, length)
+        return crc
+
+
+def crc32_async(buffer):
+    """Start the CRC-32 of ``buffer``: an object whose ``result()`` gives it.  Small buffers
+    are done on the spot (a thread hop would cost more)."""
+    if len(memoryview(buffer).cast("B") if not isinstance(buffer, bytes) else buffer) < (1 << 16):
+        return _Done(_crc32(buffer))
+    return _CrcJob(buffer)
+
+
+class _Done:
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def result(self) -> int:
+        return self.value
+
+
 class ZipWriter:
     """Writes records one after the other to a binary stream, PyTorch's way."""
 
@@ -60,8 +163,9 @@ class ZipWriter:
         self._stream.write(data)
         self._position += len(data) if isinstance(data, bytes) else data.nbytes
 
-    def write_record(self, name: str, data) -> None:
-        """Append record ``name`` holding ``data`` (bytes or a 1-D uint8 array)."""
+    def write_record(self, name: str, data, crc=None) -> None:
+        """Append record ``name`` holding ``data`` (bytes or a 1-D uint8 array); ``crc`` may
+        be a job from :func:`crc32_async` started earlier on the same data."""
         full_name = (self._prefix + name).encode("utf-8")
         if isinstance(data, np.ndarray):
             payload = memoryview(data)
@@ -86,9 +190,9 @@ class ZipWriter:
         self._write(_LOCAL_HEADER.pack(_LOCAL_SIGNATURE, 0, _FLAGS, 0, 0, 0, 0, header_size,
                                        header_size, len(full_name), len(extra)))
         self._write(full_name + extra)
-        crc = zlib.crc32(payload)
         if size:
             self._write(payload)
+        crc = _crc32(payload) if crc is None else crc.result()
         if size >= ZIP64_LIMIT:
             self._write(_DESCRIPTOR64.pack(_DESCRIPTOR_SIGNATURE, crc, size, size))
         else:
@@ -186,13 +290,18 @@ class ZipReader:
             raise RecordError(f"{self.source}: failed reading record {name} ({type(error).__name__}:"
                               f" {error}). {_CORRUPT_HINT}") from None
 
-    def data_offset(self, name: str) -> int | None:
-        """Where the bytes of a stored record start in the file (None when compressed)."""
+    def data_offset(self, name: str, mapped=None) -> int | None:
+        """Where the bytes of a stored record start in the file (None when compressed).
+        ``mapped``, the file mapped in memory, saves the seek and reads of the local header."""
         info = self._info(name)
         if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
             return None
-        self._stream.seek(info.header_offset)
-        header = self._stream.read(_LOCAL_HEADER.size)
+        start = info.header_offset
+        if mapped is not None:
+            header = mapped[start:start + _LOCAL_HEADER.size]
+        else:
+            self._stream.seek(start)
+            header = self._stream.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size:
             raise RecordError(f"{self.source}: record {name} is truncated (its local header lies "
                               f"past the end of the file). {_CORRUPT_HINT}")
@@ -201,15 +310,20 @@ class ZipReader:
             raise RecordError(f"{self.source}: record {name} has a bad local header signature. "
                               f"{_CORRUPT_HINT}")
         name_length, extra_length = fields[9], fields[10]
-        stored_name = self._stream.read(name_length)
+        name_start = start + _LOCAL_HEADER.size
+        stored_name = (mapped[name_start:name_start + name_length] if mapped is not None
+                       else self._stream.read(name_length))
         if stored_name != info.orig_filename.encode("utf-8") and stored_name.decode(
                 "cp437", "replace") != info.orig_filename:
             raise RecordError(f"{self.source}: record {name}: the local header names "
                               f"{stored_name!r}. {_CORRUPT_HINT}")
         return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
 
-    def read_into(self, name: str, out: np.ndarray) -> None:
-        """Fill the uint8 array ``out`` (of the record's exact size) with record ``name``."""
+    def read_into(self, name: str, out: np.ndarray, checks: list | None = None) -> None:
+        """Fill the uint8 array ``out`` (of the record's exact size) with record ``name``.
+
+        The CRC is checked here, or, when a list ``checks`` is given, started on the worker
+        threads and appended there for :meth:`verify` to collect."""
         info = self._info(name)
         start = self.data_offset(name)
         if start is None:  # a compressed record (an archive re-zipped by other tools)
@@ -224,6 +338,17 @@ class ZipReader:
                 raise RecordError(f"{self.source}: record {name} is truncated: expected "
                                   f"{out.nbytes} bytes, found {filled}. {_CORRUPT_HINT}")
             filled += count
-        if zlib.crc32(view) != info.CRC:
+        if checks is None:
+            self._check_crc(name, _crc32(view), info.CRC)
+        else:
+            checks.append((name, crc32_async(out), info.CRC))
+
+    def _check_crc(self, name: str, actual: int, expected: int) -> None:
+        if actual != expected:
             raise RecordError(f"{self.source}: record {name} fails its CRC-32 check (the data "
                               f"was damaged). {_CORRUPT_HINT}")
+
+    def verify(self, checks: list) -> None:
+        """Wait for the CRCs started by :meth:`read_into` and raise on the first mismatch."""
+        for name, job, expected in checks:
+            self._check_crc(name, job.result(), expected)
