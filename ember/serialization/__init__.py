@@ -104,13 +104,41 @@ def _output(f):
         with stream:
             yield stream, _archive_name(path)
             stream.flush()
-            if os.path.exists(target):
-                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        previous = _open_previous(target, temporary)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    if previous is not None:
+        _release_later(previous)
+
+
+def _open_previous(target: str, temporary: str) -> int | None:
+    """Give the new file the old one's permissions, and hold the old file open so that the
+    rename does not wait for the old file's blocks to be freed (see :func:`_release_later`)."""
+    if os.name == "nt":  # Windows cannot rename over an open file
+        with contextlib.suppress(OSError):
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        return None
+    try:
+        descriptor = os.open(target, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        os.chmod(temporary, stat.S_IMODE(os.fstat(descriptor).st_mode))
+    except OSError:
+        pass
+    return descriptor
+
+
+def _release_later(descriptor: int) -> None:
+    # Closing the last handle on the replaced file frees its blocks, which waits for any
+    # writeback of its pages still in flight: a background thread absorbs that wait.  (If
+    # the program exits first, the system closes the handle and frees the file all the same.)
+    import threading
+    threading.Thread(target=os.close, args=(descriptor,), daemon=True,
+                     name="ember-release-replaced-checkpoint").start()
 
 
 def _create_temporary(target: str):
@@ -379,7 +407,7 @@ class _ZipLoader:
 
     def _read(self, name: str, nbytes: int) -> np.ndarray:
         if self.mapped is not None and nbytes:
-            start = self.reader.data_offset(name, self.mapped)
+            start = self.reader.data_offset(name)
             if start is not None:
                 if start + nbytes > len(self.mapped):
                     raise _zip.RecordError(f"{self.source}: record {name} is truncated (it "

@@ -12,6 +12,8 @@ into the caller's buffer (no intermediate copy) and checks their CRC-32 itself.
 """
 from __future__ import annotations
 
+import io
+import os
 import struct
 import zipfile
 import zlib
@@ -250,6 +252,10 @@ class ZipReader:
                 struct.error, UnicodeDecodeError, OverflowError, MemoryError) as error:
             raise RecordError(f"{source}: PytorchStreamReader failed reading zip archive: failed "
                               f"finding central directory ({error}). {_CORRUPT_HINT}") from None
+        try:
+            self._descriptor = stream.fileno() if hasattr(stream, "fileno") else None
+        except (OSError, ValueError, io.UnsupportedOperation):
+            self._descriptor = None
         self._infos = {}
         for info in infos:
             self._infos.setdefault(info.filename, info)
@@ -290,18 +296,21 @@ class ZipReader:
             raise RecordError(f"{self.source}: failed reading record {name} ({type(error).__name__}:"
                               f" {error}). {_CORRUPT_HINT}") from None
 
-    def data_offset(self, name: str, mapped=None) -> int | None:
-        """Where the bytes of a stored record start in the file (None when compressed).
-        ``mapped``, the file mapped in memory, saves the seek and reads of the local header."""
+    def _read_at(self, offset: int, count: int) -> bytes:
+        if self._descriptor is not None:
+            return os.pread(self._descriptor, count, offset)  # no seek, no buffer refill
+        self._stream.seek(offset)
+        return self._stream.read(count)
+
+    def data_offset(self, name: str) -> int | None:
+        """Where the bytes of a stored record start in the file (None when compressed)."""
         info = self._info(name)
         if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
             return None
         start = info.header_offset
-        if mapped is not None:
-            header = mapped[start:start + _LOCAL_HEADER.size]
-        else:
-            self._stream.seek(start)
-            header = self._stream.read(_LOCAL_HEADER.size)
+        expected_name = info.orig_filename.encode("utf-8")
+        block = self._read_at(start, _LOCAL_HEADER.size + len(expected_name))
+        header = block[:_LOCAL_HEADER.size]
         if len(header) != _LOCAL_HEADER.size:
             raise RecordError(f"{self.source}: record {name} is truncated (its local header lies "
                               f"past the end of the file). {_CORRUPT_HINT}")
@@ -310,9 +319,9 @@ class ZipReader:
             raise RecordError(f"{self.source}: record {name} has a bad local header signature. "
                               f"{_CORRUPT_HINT}")
         name_length, extra_length = fields[9], fields[10]
-        name_start = start + _LOCAL_HEADER.size
-        stored_name = (mapped[name_start:name_start + name_length] if mapped is not None
-                       else self._stream.read(name_length))
+        stored_name = block[_LOCAL_HEADER.size:]
+        if name_length != len(expected_name):
+            stored_name = self._read_at(start + _LOCAL_HEADER.size, name_length)
         if stored_name != info.orig_filename.encode("utf-8") and stored_name.decode(
                 "cp437", "replace") != info.orig_filename:
             raise RecordError(f"{self.source}: record {name}: the local header names "
