@@ -723,3 +723,21 @@ def test_checksums_in_pieces_on_worker_threads(monkeypatch, use_zlib):
     damaged[-20_000] ^= 0x01  # inside data/1, in a later piece
     with pytest.raises(RuntimeError, match="CRC"):
         ember_load(bytes(damaged))
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_fast_pickling_paths_write_the_generic_bytes(monkeypatch, protocol):
+    from ember.serialization import _pickle
+    base = ember.arange(24.0).reshape(4, 6)
+    state = collections.OrderedDict(
+        base=base, view=base[1:, ::2], empty=base[4:], scalar=ember.tensor(3, dtype=ember.int64),
+        big=ember.zeros(2, 3, 4, 5), grad=ember.ones(2).requires_grad_(),
+        p=ember.nn.Parameter(ember.ones(3)), nested=[1, 2.5, "s", None, True, b"x", 2**80, -7],
+        again=base)
+
+    def pickled(data):
+        return zipfile.ZipFile(io.BytesIO(data)).read("archive/data.pkl")
+
+    fast = pickled(ember_save_bytes(state, pickle_protocol=protocol))
+    monkeypatch.setattr(_pickle.TorchPickler, "save", pickle._Pickler.save)
+    assert pickled(ember_save_bytes(state, pickle_protocol=protocol)) == fast

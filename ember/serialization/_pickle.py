@@ -20,10 +20,13 @@ import struct
 import sys
 from collections import OrderedDict
 
+import numpy as np
+
 from .. import _dtype, _layout
 from .._device import device as _device_class
 from .._size import Size
-from .._storage import TypedStorage, UntypedStorage, root_array
+from .._storage import (TypedStorage, UntypedStorage, _span_bytes, _span_start, flat_bytes,
+                        root_array)
 from .._tensor import Tensor
 from . import _rebuild
 
@@ -1002,38 +1005,98 @@ class TorchPickler(pickle._Pickler):
 
     # -- tensors and storages --------------------------------------------------------------------
 
-    def _storage_ref(self, array, dtype) -> StorageRef:
-        """The (shared) storage record for the memory under ``array``."""
-        from .._storage import _span_bytes, _span_start, flat_bytes
+    def _storage_ref(self, array, dtype) -> tuple[StorageRef, int]:
+        """The (shared) storage record for the memory under ``array``, and the offset in
+        elements of ``array``'s first element within it."""
         root = root_array(array)
         nbytes = _span_bytes(root)
-        identity = (_span_start(root), nbytes) if nbytes else ("empty", id(root))
-        self._alive.append(root)
+        start = _span_start(root) if nbytes else 0
+        identity = (start, nbytes) if nbytes else ("empty", id(root))
         known = self._dtypes.get(identity)
-        if known is not None and known is not dtype:
-            raise RuntimeError("Cannot save multiple tensors or storages that view the same "
-                               "data as different types")
-        self._dtypes[identity] = dtype
+        if known is not dtype:
+            if known is not None:
+                raise RuntimeError("Cannot save multiple tensors or storages that view the "
+                                   "same data as different types")
+            self._dtypes[identity] = dtype
         key = self._keys.get(identity)
         if key is None:
             key = str(len(self._keys))
             self._keys[identity] = key
+            self._alive.append(root)
             self.storages[key] = StorageRef(key, flat_bytes(array), dtype)
-        return self.storages[key]
-
-    def _tensor_args(self, tensor: Tensor) -> tuple:
-        array = tensor._data
-        dtype = tensor.dtype
-        ref = self._storage_ref(array, dtype)
+        ref = self.storages[key]
         itemsize = dtype.itemsize
-        offset_bytes = tensor.storage_offset() * itemsize
-        if ref.data.nbytes % itemsize or (
-                array.size and array.__array_interface__["data"][0] - ref.data.__array_interface__[
-                    "data"][0] != offset_bytes):
+        offset_bytes = array.__array_interface__["data"][0] - start if nbytes else 0
+        if offset_bytes < 0 and not array.size:
+            offset_bytes = 0  # an empty view placed before its storage: its offset is moot
+        if nbytes % itemsize or offset_bytes % itemsize:
             raise RuntimeError("ember cannot save a tensor whose memory is not aligned to its "
                                "dtype within its storage; save tensor.clone() instead")
-        return (ref, tensor.storage_offset(), tuple(tensor.shape), tuple(tensor.stride()),
-                tensor.requires_grad, OrderedDict())
+        return ref, offset_bytes // itemsize
+
+    def _tensor_args(self, tensor: Tensor) -> tuple:
+        ref, offset = self._storage_ref(tensor._data, tensor.dtype)
+        return (ref, offset, tuple(tensor.shape), tuple(tensor.stride()), tensor.requires_grad,
+                OrderedDict())
+
+    # -- the fast paths (the same bytes as the generic ones, with fewer calls) -------------------
+
+    def save(self, obj, save_persistent_id=True):
+        kind = type(obj)
+        if kind in _ATOMIC_TYPES:
+            # No persistent id or reduction applies to these: straight to their writer.
+            self.framer.commit_frame()
+            known = self.memo.get(id(obj))
+            if known is not None:
+                self.write(self.get(known[0]))
+                return
+            self.dispatch[kind](self, obj)
+            return
+        if kind is Tensor and self.proto >= 2 and type(obj._data) is np.ndarray and \
+                not obj.__dict__:
+            self.framer.commit_frame()
+            known = self.memo.get(id(obj))
+            if known is not None:
+                self.write(self.get(known[0]))
+                return
+            self._save_plain_tensor(obj)
+            return
+        super().save(obj, save_persistent_id)
+
+    def _save_int_tuple(self, values: tuple) -> None:
+        write = self.write
+        if not values:
+            write(pickle.EMPTY_TUPLE)
+            return
+        if len(values) > 3:
+            write(pickle.MARK)
+        for value in values:
+            self.save_long(value)
+        write(pickle.TUPLE if len(values) > 3 else _TUPLE_CODES[len(values)])
+        self.memoize(values)
+
+    def _save_plain_tensor(self, tensor: Tensor) -> None:
+        """What ``save_reduce(_rebuild_tensor_v2, args)`` writes, without building it up."""
+        write = self.write
+        ref, offset = self._storage_ref(tensor._data, tensor.dtype)
+        shape = tuple(tensor._data.shape)
+        stride = tuple(tensor.stride())
+        requires_grad = tensor._rg
+        self.save(REBUILD_TENSOR_V2)
+        write(pickle.MARK)
+        self.save_pers(self._storage_id(_STORAGE_GLOBALS[ref.dtype], ref, ref.dtype))
+        self.save_long(offset)
+        self._save_int_tuple(shape)
+        self._save_int_tuple(stride)
+        write(pickle.NEWTRUE if requires_grad else pickle.NEWFALSE)
+        hooks = OrderedDict()  # backward hooks: always an empty OrderedDict()
+        self.save(OrderedDict)
+        write(pickle.EMPTY_TUPLE + pickle.REDUCE)
+        self.memoize(hooks)
+        write(pickle.TUPLE)
+        self.memoize((ref, offset, shape, stride, requires_grad, hooks))
+        write(pickle.REDUCE)
+        self.memoize(tensor)
 
     def _reduce_tensor(self, tensor: Tensor):
         kind = type(tensor)
@@ -1061,10 +1124,10 @@ class TorchPickler(pickle._Pickler):
         if kind is StorageRef:
             return self._storage_id(_STORAGE_GLOBALS[obj.dtype], obj, obj.dtype)
         if kind is TypedStorage:
-            ref = self._storage_ref(obj._untyped_storage._bytes, obj.dtype)
+            ref, _ = self._storage_ref(obj._untyped_storage._bytes, obj.dtype)
             return self._storage_id(_STORAGE_GLOBALS[obj.dtype], ref, obj.dtype)
         if kind is UntypedStorage:
-            ref = self._storage_ref(obj._bytes, _dtype.uint8)
+            ref, _ = self._storage_ref(obj._bytes, _dtype.uint8)
             return self._storage_id(UNTYPED_STORAGE_GLOBAL, ref, _dtype.uint8)
         return None
 
@@ -1077,3 +1140,5 @@ class TorchPickler(pickle._Pickler):
 
 _PLAIN_TYPES = frozenset([int, float, str, bytes, bool, type(None), dict, list, tuple, set,
                           frozenset, complex, bytearray, OrderedDict])
+_ATOMIC_TYPES = frozenset([int, float, str, bytes, bool, type(None)])
+_TUPLE_CODES = {1: pickle.TUPLE1, 2: pickle.TUPLE2, 3: pickle.TUPLE3}
