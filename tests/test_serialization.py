@@ -741,3 +741,21 @@ def test_fast_pickling_paths_write_the_generic_bytes(monkeypatch, protocol):
     fast = pickled(ember_save_bytes(state, pickle_protocol=protocol))
     monkeypatch.setattr(_pickle.TorchPickler, "save", pickle._Pickler.save)
     assert pickled(ember_save_bytes(state, pickle_protocol=protocol)) == fast
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_whole_modules_with_weights_only_false(legacy):
+    # ember -> ember: a pickled module comes back as a module.
+    net = _Net()
+    data = ember_save_bytes(net, _use_new_zipfile_serialization=not legacy)
+    with pytest.raises(pickle.UnpicklingError, match="_Net"):
+        ember_load(data)
+    loaded = ember_load(data, weights_only=False)
+    assert type(loaded) is _Net and type(loaded.weight) is ember.nn.Parameter
+    np.testing.assert_array_equal(to_numpy(loaded.weight), to_numpy(net.weight))
+    # torch -> ember: torch.nn classes map onto ember.nn's.
+    params = torch.nn.ParameterList([torch.nn.Parameter(torch.arange(3.0))])
+    from_torch = ember_load(torch_save_bytes(params, _use_new_zipfile_serialization=not legacy),
+                            weights_only=False)
+    assert type(from_torch) is ember.nn.ParameterList
+    assert from_torch[0].tolist() == [0.0, 1.0, 2.0] and from_torch[0].requires_grad

@@ -360,12 +360,13 @@ class _ZipLoader:
         self.mapped = mapped
         self.loaded: dict = {}
         self.checks: list = []  # CRCs computed on worker threads while reading goes on
-        self.swap = False
+        # Files without the record are little-endian (PyTorch's default since 2.1).
+        order = "little"
         if reader.has_record("byteorder"):
             order = reader.read("byteorder").decode("ascii", "replace")
             if order not in ("little", "big"):
                 raise _zip.RecordError(f"{self.source}: Unknown endianness type: {order!r}")
-            self.swap = order != sys.byteorder
+        self.swap = order != sys.byteorder
 
     def persistent_load(self, pid):
         if not isinstance(pid, tuple) or len(pid) != 5 or _text(pid[0]) != "storage":

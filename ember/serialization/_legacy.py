@@ -70,6 +70,10 @@ def load_legacy(stream, source: str, unpickle, restore) -> object:
     limit = _remaining_bytes(stream)
 
     def persistent_load(pid):
+        if isinstance(pid, tuple) and len(pid) == 4 and _text(pid[0]) == "module":
+            # A whole nn.Module pickled with its source (weights_only=False only: the safe
+            # unpickler refuses such ids before they get here).
+            return pid[1]
         if not isinstance(pid, tuple) or len(pid) != 6 or _text(pid[0]) != "storage":
             raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
         _, storage_type, key, location, numel, view = pid
