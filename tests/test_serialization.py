@@ -759,3 +759,37 @@ def test_whole_modules_with_weights_only_false(legacy):
                             weights_only=False)
     assert type(from_torch) is ember.nn.ParameterList
     assert from_torch[0].tolist() == [0.0, 1.0, 2.0] and from_torch[0].requires_grad
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@st.composite
+def _strided_views(draw):
+    shape = tuple(draw(st.lists(st.integers(0, 4), min_size=0, max_size=4)))
+    dtype_name = draw(st.sampled_from(DTYPE_NAMES))
+    base = ember_tensor(dtype_name, shape, draw(st.integers(0, 100)))
+    view = base
+    for dim in range(len(shape)):
+        start = draw(st.integers(0, shape[dim]))
+        step = draw(st.integers(1, 3))
+        index = [slice(None)] * len(shape)
+        index[dim] = slice(start, None, step)
+        view = view[tuple(index)]
+    if len(shape) >= 2 and draw(st.booleans()):
+        view = view.transpose(0, len(shape) - 1)
+    return base, view
+
+
+@given(_strided_views())
+def test_random_strided_views_round_trip(pair):
+    base, view = pair
+    data = ember_save_bytes({"base": base, "view": view})
+    from_torch = torch_load(data)
+    assert_tensor_matches(view, from_torch["view"])
+    assert_tensor_matches(base, from_torch["base"])
+    again = ember_load(torch_save_bytes(from_torch))
+    assert_tensor_matches(again["view"], from_torch["view"])
+    if view.numel():
+        assert again["view"].untyped_storage().data_ptr() == \
+            again["base"].untyped_storage().data_ptr()
