@@ -793,3 +793,24 @@ def test_random_strided_views_round_trip(pair):
     if view.numel():
         assert again["view"].untyped_storage().data_ptr() == \
             again["base"].untyped_storage().data_ptr()
+
+
+def test_archives_without_checksums(monkeypatch):
+    # PyTorch's set_crc32_options(False) writes every CRC as 0: such files load as in torch.
+    monkeypatch.setattr(torch.serialization, "_crc32_options", None, raising=False)
+    torch.serialization.set_crc32_options(False)
+    try:
+        data = torch_save_bytes({"w": torch.arange(10.0)})
+    finally:
+        torch.serialization.set_crc32_options(True)
+    assert {info.CRC for info in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {0}
+    assert ember_load(data)["w"].tolist() == list(np.arange(10.0))
+    assert ember.serialization.get_crc32_options()
+    ember.serialization.set_crc32_options(False)
+    try:
+        ours = ember_save_bytes({"w": ember.arange(10.0)})
+    finally:
+        ember.serialization.set_crc32_options(True)
+    assert {info.CRC for info in zipfile.ZipFile(io.BytesIO(ours)).infolist()} == {0}
+    assert torch_load(ours)["w"].tolist() == list(np.arange(10.0))
+    assert ember_load(ours)["w"].tolist() == list(np.arange(10.0))

@@ -38,7 +38,7 @@ from ._rebuild import StorageType
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals", "get_unsafe_globals_in_checkpoint", "DEFAULT_PROTOCOL",
            "location_tag", "default_restore_location", "StorageType", "MAGIC_NUMBER",
-           "PROTOCOL_VERSION", "remove_safe_globals"]
+           "PROTOCOL_VERSION", "remove_safe_globals", "set_crc32_options", "get_crc32_options"]
 
 DEFAULT_PROTOCOL = 2
 _FORMAT_VERSION = b"1"
@@ -195,6 +195,20 @@ def _pickle_object(obj, pickle_module, protocol: int, legacy: bool):
     return buffer.getvalue(), pickler.storages
 
 
+_crc32_options = [True]
+
+
+def set_crc32_options(compute_crc32: bool) -> None:
+    """Whether ``save`` computes the CRC-32 of each record (as PyTorch's option of the same
+    name; without them, files load everywhere but damage to them goes unnoticed)."""
+    _crc32_options[0] = bool(compute_crc32)
+
+
+def get_crc32_options() -> bool:
+    """Whether ``save`` computes the CRC-32 of each record."""
+    return _crc32_options[0]
+
+
 def _serialization_id(names: list[str], sizes: list[int]) -> bytes:
     # Twenty random digits, then twenty from the record names and sizes: what PyTorch's
     # writer stores to tell checkpoints apart.
@@ -216,14 +230,15 @@ def save(obj: object, f, pickle_module: Any = pickle, pickle_protocol: int = DEF
         if not _use_new_zipfile_serialization:
             _legacy.save_legacy(stream, pickled, storages, pickle_protocol)
             return
-        writer = _zip.ZipWriter(stream, archive_name)
+        writer = _zip.ZipWriter(stream, archive_name, _crc32_options[0])
         writer.write_record("data.pkl", pickled)
         writer.write_record(".format_version", _FORMAT_VERSION)
         writer.write_record(".storage_alignment", str(_zip.ALIGNMENT).encode("ascii"))
         if not _disable_byteorder_record:
             writer.write_record("byteorder", sys.byteorder.encode("ascii"))
         # Checksums run on worker threads while the main thread writes.
-        checksums = {key: _zip.crc32_async(ref.data) for key, ref in storages.items()}
+        checksums = {key: _zip.crc32_async(ref.data) if _crc32_options[0] else None
+                     for key, ref in storages.items()}
         for key, ref in storages.items():
             writer.write_record(f"data/{key}", ref.data, checksums[key])
         writer.write_record("version", _FILE_VERSION)
@@ -393,7 +408,7 @@ class _ZipLoader:
     def _load_storage(self, key: str, location: str, numel: int, dtype):
         name = f"data/{key}"
         nbytes = numel * dtype.itemsize
-        size = self.reader.record_size(name)
+        size = self.reader.record_size(name)  # checked against the file's length
         if size != nbytes:
             raise _zip.RecordError(
                 f"{self.source}: storage size mismatch: record {name} holds {size} bytes, but "
