@@ -126,6 +126,9 @@ def load_legacy(stream, source: str, unpickle, restore) -> object:
         if isinstance(storage, _rebuild.MetaStorage):
             stream.seek(count * storage.dtype.itemsize, os.SEEK_CUR)
             continue
+        if key not in pending:
+            raise RuntimeError(f"{source}: storage {key!r} is listed twice, or is a view: "
+                               + _CORRUPT)
         raw, numel, dtype, location = pending.pop(key)
         if count != numel:
             raise RuntimeError(f"{source}: storage {key!r} holds {count} elements where the "
