@@ -112,7 +112,7 @@ def load_legacy(stream, source: str, unpickle, restore) -> object:
 
     result = unpickle(stream, persistent_load)
     keys = unpickle(stream, None)
-    if not isinstance(keys, list):
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         raise RuntimeError(f"{source}: the storage key list is missing: " + _CORRUPT)
     for key in keys:
         if key not in loaded:
