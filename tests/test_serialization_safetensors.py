@@ -117,7 +117,8 @@ def test_damaged_input_is_refused(tmp_path):
              struct.pack("<Q", 10**12) + good[8:],
              good[:8] + good[8:8 + length].replace(b'"F32"', b'"F99"') + good[8 + length:],
              good[:8] + good[8:8 + length].replace(b"[0,16]", b"[0,12]") + good[8 + length:],
-             good[:8] + b"{" * length + good[8 + length:]]
+             good[:8] + b"{" * length + good[8 + length:],
+             struct.pack("<Q", 200_000) + b"[" * 200_000]
     for data in cases:
         with pytest.raises(safetensors.SafetensorError):
             safetensors.load(data)

@@ -141,7 +141,7 @@ def _parse_header(head: bytes, total: int) -> tuple[dict, dict, int]:
         raise SafetensorError("Error while deserializing header: invalid header length")
     try:
         header = json.loads(head[8:8 + length].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise SafetensorError(f"Error while deserializing header: invalid JSON in header: "
                               f"{error}") from None
     if not isinstance(header, dict):
