@@ -100,6 +100,7 @@ def _output(f):
             yield stream, _archive_name(path)
         return
     temporary, stream = _create_temporary(target)
+    previous = None
     try:
         with stream:
             yield stream, _archive_name(path)
@@ -109,6 +110,8 @@ def _output(f):
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if previous is not None:
+            os.close(previous)
         raise
     if previous is not None:
         _release_later(previous)
