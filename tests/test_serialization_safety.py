@@ -536,3 +536,33 @@ def test_fuzzed_pickles_with_valid_checksums_fail_cleanly():
         _touch_tensors(result)
         outcomes["loaded"] += 1
     assert outcomes["UnpicklingError"] > 50 and outcomes["loaded"] > 0, outcomes
+
+
+def test_killed_process_leaves_old_checkpoint(tmp_path):
+    # A real crash: the saving process is killed (SIGKILL) in the middle of writing.
+    import signal
+    import subprocess
+    import sys
+    path = tmp_path / "model.pt"
+    ember.save({"w": ember.ones(3)}, path)
+    original = path.read_bytes()
+    script = f"""
+import os, signal
+import ember
+from ember.serialization import _zip
+real = _zip.ZipWriter.write_record
+def dying(self, name, data, *rest):
+    if name == "data/1":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, name, data, *rest)
+_zip.ZipWriter.write_record = dying
+ember.save({{"a": ember.zeros(1000), "b": ember.zeros(10)}}, {str(path)!r})
+"""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    assert path.read_bytes() == original
+    assert ember.load(path)["w"].tolist() == [1.0, 1.0, 1.0]
+    # Only the unfinished temporary file is left beside it (nothing could remove it).
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "model.pt"]
+    assert all(name.startswith(".model.pt.") and name.endswith(".tmp") for name in leftovers)
