@@ -814,3 +814,31 @@ def test_archives_without_checksums(monkeypatch):
     assert {info.CRC for info in zipfile.ZipFile(io.BytesIO(ours)).infolist()} == {0}
     assert torch_load(ours)["w"].tolist() == list(np.arange(10.0))
     assert ember_load(ours)["w"].tolist() == list(np.arange(10.0))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_load_in_a_forked_child_after_the_parent_loaded(tmp_path):
+    # The checksum threads do not survive fork; a child (a DataLoader worker) must not hang.
+    path = tmp_path / "w.pt"
+    ember.save({"w": ember.arange(100_000.0)}, path)
+    assert ember.load(path)["w"][5].item() == 5.0  # the parent's pool now exists
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            ok = ember.load(path)["w"][7].item() == 7.0
+            ember.save({"w": ember.ones(100_000)}, tmp_path / "child.pt")
+        finally:
+            os._exit(0 if ok else 1)
+    import time
+    deadline = time.monotonic() + 60
+    while True:
+        finished, status = os.waitpid(child, os.WNOHANG)
+        if finished:
+            break
+        if time.monotonic() > deadline:
+            os.kill(child, 9)
+            os.waitpid(child, 0)
+            pytest.fail("ember.load hung in a forked child")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert ember.load(tmp_path / "child.pt")["w"].sum().item() == 100_000

@@ -99,11 +99,21 @@ def crc32_combine(crc_a: int, crc_b: int, length_b: int) -> int:
     return _multiply_mod_poly(_shift_operator(length_b), crc_a) ^ crc_b
 
 
+def _forget_pool() -> None:
+    # A forked child (a DataLoader worker, say) inherits the pool but not its threads: work
+    # submitted there would wait forever, so the child starts a pool of its own.
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _executor():
     global _pool
     if _pool is None:
         import concurrent.futures
-        import os
         workers = max(1, min(8, os.cpu_count() or 1))
         _pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="ember-crc")
     return _pool
