@@ -7,11 +7,14 @@ writes, and ember maps those names back onto its own objects (see :mod:`._rebuil
 
 Safety: ``load`` defaults to ``weights_only=True``, which runs the pickle through an
 interpreter that imports nothing and calls only allow-listed functions
-(:func:`add_safe_globals` extends the list).  Damage: every record's CRC-32 is checked, every
+(:func:`add_safe_globals` extends the list).  Damage: every record's CRC-32 is checked (on
+worker threads, with ISA-L's CRC when the optional ``isal`` package is installed), every
 storage's size and every tensor's bounds are checked against the file, so a truncated or
 corrupted file raises ``RuntimeError`` / ``pickle.UnpicklingError`` (``EOFError`` for an empty
-one) naming the file, instead of handing back wrong numbers.  Crash safety: ``save`` to a path
-writes a temporary file next to the target and renames it over the target only once complete.
+one) naming the file, instead of handing back wrong numbers.  ``mmap=True`` maps storages
+without reading them, so their CRCs are not checked (sizes and bounds still are).  Crash
+safety: ``save`` to a path writes a temporary file next to the target and renames it over the
+target only once complete (a process killed midway leaves that temporary file behind).
 """
 from __future__ import annotations
 
