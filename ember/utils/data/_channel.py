@@ -1,0 +1,192 @@
+"""The channel that carries batches from a DataLoader worker to the main process.
+
+Each worker owns one end of a ``SOCK_SEQPACKET`` socket pair.  A message is a pickle in which
+every tensor is replaced by a small handle naming a shared-memory segment and the tensor's
+place in it; segments of the ``file_descriptor`` strategy ride along as file descriptors
+(``SCM_RIGHTS``) in the same message, so no tensor data is ever copied through the socket and
+no helper thread or extra connection is needed per segment.
+
+Packets keep their boundaries, so a message is split into packets of at most ``_PACKET`` bytes,
+each starting with one byte that says whether more follow.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import socket
+import weakref
+from multiprocessing.reduction import ForkingPickler
+
+import numpy as np
+
+from ..._tensor import Tensor
+
+_PACKET = 1 << 16
+_MAX_FDS = 250  # the kernel accepts at most 253 descriptors per packet
+_MORE = b"\x01"
+_LAST = b"\x00"
+
+
+# The main-process ends of all live channels.  A forked worker inherits copies of them and
+# closes those at once, so that only the main process holds them.
+main_ends: weakref.WeakSet = weakref.WeakSet()
+
+
+def close_inherited_ends() -> None:
+    """In a freshly forked worker: close the inherited main-process channel ends."""
+    for end in list(main_ends):
+        end.close()
+    main_ends.clear()
+
+
+def socket_pair() -> tuple[socket.socket, socket.socket]:
+    """(main end, worker end) of a new message channel."""
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+
+class _BatchPickler(ForkingPickler):
+    """Pickles one message, handing each tensor's memory over as a shared segment."""
+
+    def __init__(self, file) -> None:
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self.fds: list[int] = []
+        self._fd_slots: dict = {}
+        self.names: list[str] = []
+
+    def persistent_id(self, obj):
+        if not isinstance(obj, Tensor) or type(obj._data) is not np.ndarray:
+            return None
+        from ...multiprocessing._shm import segment_of, send_reference
+        from ...multiprocessing.reductions import check_sendable, share_memory_
+        check_sendable(obj)
+        data = obj._data
+        segment = segment_of(data)
+        if segment is None:
+            share_memory_(obj)
+            data = obj._data
+            segment = segment_of(data)
+        if segment.fd is not None:
+            slot = self._fd_slots.get(segment.key)
+            if slot is None:
+                slot = self._fd_slots[segment.key] = len(self.fds)
+                self.fds.append(segment.fd)
+            where = ("fd", slot)
+        else:
+            send_reference(segment)
+            self.names.append(segment.name)
+            where = ("fs", segment.name)
+        offset = data.__array_interface__["data"][0] - segment.__array_interface__["data"][0]
+        rebuild_as = None if type(obj) is Tensor else type(obj)
+        return (where, segment.nbytes, segment.key, offset, data.shape, data.strides,
+                data.dtype.str, obj._rg, rebuild_as)
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Rebuilds a message's tensors over the segments it names (received descriptors are
+    taken over; each one is used or closed exactly once)."""
+
+    def __init__(self, file, fds: list[int]) -> None:
+        super().__init__(file)
+        self.fds = fds
+        self._used: set = set()
+
+    def persistent_load(self, pid):
+        from ...multiprocessing._shm import attach_fd, attach_name
+        where, nbytes, key, offset, shape, strides, dtype, requires_grad, rebuild_as = pid
+        if where[0] == "fd":
+            slot = where[1]
+            self._used.add(slot)
+            segment = attach_fd(self.fds[slot], nbytes, key)
+        else:
+            segment = attach_name(where[1], nbytes, key)
+        array = np.ndarray(shape, np.dtype(dtype), buffer=segment.array(), offset=offset,
+                           strides=strides)
+        tensor = Tensor._make(array)
+        if rebuild_as is not None:
+            tensor = tensor.as_subclass(rebuild_as)
+        tensor._rg = requires_grad
+        return tensor
+
+    def close_unused(self) -> None:
+        for slot, fd in enumerate(self.fds):
+            if slot not in self._used:
+                os.close(fd)
+
+
+def send(sock: socket.socket, obj) -> None:
+    """Pickle ``obj`` with shared-memory tensors and send it as one message."""
+    buffer = io.BytesIO()
+    pickler = _BatchPickler(buffer)
+    try:
+        pickler.dump(obj)
+    except BaseException:
+        _forget_names(pickler.names)
+        raise
+    payload = buffer.getbuffer()
+    fds = pickler.fds
+    size = len(payload)
+    start = 0
+    while True:
+        end = min(start + _PACKET, size)
+        more = end < size or len(fds) > _MAX_FDS
+        head = _MORE if more else _LAST
+        batch_fds, fds = fds[:_MAX_FDS], fds[_MAX_FDS:]
+        parts = [head, payload[start:end]]
+        if batch_fds:
+            socket.send_fds(sock, parts, batch_fds)
+        else:
+            sock.sendmsg(parts)
+        start = end
+        if not more:
+            return
+
+
+def _forget_names(names: list[str]) -> None:
+    from ...multiprocessing._shm import drop_reference
+    for name in names:
+        drop_reference(name)
+
+
+def receive_packets(sock: socket.socket, wait_more) -> tuple[bytes, list[int]] | None:
+    """Read one message's raw bytes and descriptors; None at end of stream.  ``wait_more()``
+    is called before each continuation packet (it raises when the sender died)."""
+    chunks = []
+    fds: list[int] = []
+    try:
+        while True:
+            data, new_fds, flags, _ = socket.recv_fds(sock, _PACKET + 1, _MAX_FDS)
+            fds.extend(new_fds)
+            if not data:
+                _close_all(fds)
+                return None
+            chunks.append(data[1:])
+            if data[:1] == _LAST:
+                return b"".join(chunks), fds
+            wait_more()
+    except BaseException:
+        _close_all(fds)
+        raise
+
+
+def decode(payload: bytes, fds: list[int]):
+    """The object a worker sent, its tensors mapped onto the shared segments."""
+    unpickler = _BatchUnpickler(io.BytesIO(payload), fds)
+    try:
+        return unpickler.load()
+    finally:
+        unpickler.close_unused()
+
+
+def discard(payload: bytes, fds: list[int]) -> None:
+    """Release what an unwanted message holds: decoding and dropping it gives back its
+    descriptors and its references to named segments."""
+    try:
+        decode(payload, fds)
+    except Exception:
+        pass
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
