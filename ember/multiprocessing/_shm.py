@@ -174,7 +174,7 @@ def shared_empty(shape: tuple, dtype) -> np.ndarray:
 
 def segment_of(array) -> Segment | None:
     """The segment holding ``array``'s memory, or None when it is private memory."""
-    from ..._storage import root_array
+    from .._storage import root_array
     if not isinstance(array, np.ndarray):
         return None
     base = root_array(array).base
