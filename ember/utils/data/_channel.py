@@ -1,13 +1,17 @@
-"""The channel that carries batches from a DataLoader worker to the main process.
+"""The two-way channel between the DataLoader's main process and one worker.
 
-Each worker owns one end of a ``SOCK_SEQPACKET`` socket pair.  A message is a pickle in which
-every tensor is replaced by a small handle naming a shared-memory segment and the tensor's
-place in it; segments of the ``file_descriptor`` strategy ride along as file descriptors
-(``SCM_RIGHTS``) in the same message, so no tensor data is ever copied through the socket and
-no helper thread or extra connection is needed per segment.
+Each worker owns one end of a ``SOCK_SEQPACKET`` socket pair: the main process sends it tasks
+(index lists) and it answers with results.  A message is a pickle in which every tensor is
+replaced by a small handle naming a shared-memory segment and the tensor's place in it;
+segments of the ``file_descriptor`` strategy ride along as file descriptors (``SCM_RIGHTS``) in
+the same message, so no tensor data is copied through the socket and no helper thread or
+extra connection is needed per segment.
 
-Packets keep their boundaries, so a message is split into packets of at most ``_PACKET`` bytes,
-each starting with one byte that says whether more follow.
+Packets keep their boundaries, so a message is cut into packets of at most ``_PACKET`` bytes,
+each starting with one byte saying whether more follow.  The main process never blocks on a
+send: what the socket cannot take yet waits in an ``Outbox`` and goes out later.  Closing the
+main end tells the worker to stop (it reads end-of-stream), and the worker reads
+end-of-stream too if the main process dies.
 """
 from __future__ import annotations
 
@@ -27,9 +31,9 @@ _MAX_FDS = 250  # the kernel accepts at most 253 descriptors per packet
 _MORE = b"\x01"
 _LAST = b"\x00"
 
-
 # The main-process ends of all live channels.  A forked worker inherits copies of them and
-# closes those at once, so that only the main process holds them.
+# closes those at once, so that only the main process holds them (and a worker sees
+# end-of-stream when the main process goes away).
 main_ends: weakref.WeakSet = weakref.WeakSet()
 
 
@@ -41,16 +45,17 @@ def close_inherited_ends() -> None:
 
 
 def socket_pair() -> tuple[socket.socket, socket.socket]:
-    """(main end, worker end) of a new message channel."""
+    """(main end, worker end) of a new channel."""
     return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 
 
-class _BatchPickler(ForkingPickler):
+class _MessagePickler(ForkingPickler):
     """Pickles one message, handing each tensor's memory over as a shared segment."""
 
     def __init__(self, file) -> None:
         super().__init__(file, pickle.HIGHEST_PROTOCOL)
         self.fds: list[int] = []
+        self.segments: list = []
         self._fd_slots: dict = {}
         self.names: list[str] = []
 
@@ -60,12 +65,10 @@ class _BatchPickler(ForkingPickler):
         from ...multiprocessing._shm import segment_of, send_reference
         from ...multiprocessing.reductions import check_sendable, share_memory_
         check_sendable(obj)
+        share_memory_(obj)
         data = obj._data
         segment = segment_of(data)
-        if segment is None:
-            share_memory_(obj)
-            data = obj._data
-            segment = segment_of(data)
+        self.segments.append(segment)
         if segment.fd is not None:
             slot = self._fd_slots.get(segment.key)
             if slot is None:
@@ -82,9 +85,9 @@ class _BatchPickler(ForkingPickler):
                 data.dtype.str, obj._rg, rebuild_as)
 
 
-class _BatchUnpickler(pickle.Unpickler):
-    """Rebuilds a message's tensors over the segments it names (received descriptors are
-    taken over; each one is used or closed exactly once)."""
+class _MessageUnpickler(pickle.Unpickler):
+    """Rebuilds a message's tensors over the segments it names.  Received descriptors are
+    taken over: each is kept by a segment or closed."""
 
     def __init__(self, file, fds: list[int]) -> None:
         super().__init__(file)
@@ -114,38 +117,98 @@ class _BatchUnpickler(pickle.Unpickler):
                 os.close(fd)
 
 
-def send(sock: socket.socket, obj) -> None:
-    """Pickle ``obj`` with shared-memory tensors and send it as one message."""
-    buffer = io.BytesIO()
-    pickler = _BatchPickler(buffer)
-    try:
-        pickler.dump(obj)
-    except BaseException:
-        _forget_names(pickler.names)
-        raise
-    payload = buffer.getbuffer()
-    fds = pickler.fds
-    size = len(payload)
-    start = 0
-    while True:
-        end = min(start + _PACKET, size)
-        more = end < size or len(fds) > _MAX_FDS
-        head = _MORE if more else _LAST
-        batch_fds, fds = fds[:_MAX_FDS], fds[_MAX_FDS:]
-        parts = [head, payload[start:end]]
-        if batch_fds:
-            socket.send_fds(sock, parts, batch_fds)
-        else:
-            sock.sendmsg(parts)
-        start = end
-        if not more:
-            return
+class Message:
+    """An encoded message: its packets (bytes parts and descriptors each), and the segments
+    it refers to, kept alive until the message has been sent."""
+
+    __slots__ = ("packets", "segments", "names")
+
+    def __init__(self, obj) -> None:
+        buffer = io.BytesIO()
+        pickler = _MessagePickler(buffer)
+        try:
+            pickler.dump(obj)
+        except BaseException:
+            _drop_names(pickler.names)
+            raise
+        self.segments = pickler.segments
+        self.names = pickler.names
+        payload = buffer.getbuffer()
+        fds = pickler.fds
+        size = len(payload)
+        packets = []
+        start = 0
+        while True:
+            end = min(start + _PACKET, size)
+            batch_fds, fds = fds[:_MAX_FDS], fds[_MAX_FDS:]
+            more = end < size or bool(fds)
+            packets.append(([_MORE if more else _LAST, payload[start:end]], batch_fds))
+            start = end
+            if not more:
+                break
+        packets.reverse()  # sent from the end of the list
+        self.packets = packets
+
+    def abandon(self) -> None:
+        """Give back the named-segment references of a message that will not be sent."""
+        _drop_names(self.names)
+        self.names = []
 
 
-def _forget_names(names: list[str]) -> None:
+def _drop_names(names: list[str]) -> None:
     from ...multiprocessing._shm import drop_reference
     for name in names:
         drop_reference(name)
+
+
+def _send_packet(sock: socket.socket, parts, fds, flags: int) -> None:
+    if fds:
+        socket.send_fds(sock, parts, fds, flags)
+    else:
+        sock.sendmsg(parts, [], flags)
+
+
+def send(sock: socket.socket, obj) -> None:
+    """Send ``obj`` as one message, blocking until the socket takes all of it."""
+    message = Message(obj)
+    try:
+        while message.packets:
+            parts, fds = message.packets[-1]
+            _send_packet(sock, parts, fds, 0)
+            message.packets.pop()
+    except BaseException:
+        message.abandon()
+        raise
+
+
+class Outbox:
+    """Messages from the main process to one worker, sent without ever blocking."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.pending: list[Message] = []
+
+    def put(self, obj) -> None:
+        self.pending.append(Message(obj))
+        self.flush()
+
+    def flush(self) -> None:
+        """Send as much of the pending messages as the socket takes now."""
+        while self.pending:
+            message = self.pending[0]
+            while message.packets:
+                parts, fds = message.packets[-1]
+                try:
+                    _send_packet(self.sock, parts, fds, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    return
+                message.packets.pop()
+            self.pending.pop(0)
+
+    def discard(self) -> None:
+        for message in self.pending:
+            message.abandon()
+        self.pending = []
 
 
 def receive_packets(sock: socket.socket, wait_more) -> tuple[bytes, list[int]] | None:
@@ -155,7 +218,7 @@ def receive_packets(sock: socket.socket, wait_more) -> tuple[bytes, list[int]] |
     fds: list[int] = []
     try:
         while True:
-            data, new_fds, flags, _ = socket.recv_fds(sock, _PACKET + 1, _MAX_FDS)
+            data, new_fds, _flags, _ = socket.recv_fds(sock, _PACKET + 1, _MAX_FDS)
             fds.extend(new_fds)
             if not data:
                 _close_all(fds)
@@ -170,12 +233,20 @@ def receive_packets(sock: socket.socket, wait_more) -> tuple[bytes, list[int]] |
 
 
 def decode(payload: bytes, fds: list[int]):
-    """The object a worker sent, its tensors mapped onto the shared segments."""
-    unpickler = _BatchUnpickler(io.BytesIO(payload), fds)
+    """The object that was sent, its tensors mapped onto the shared segments."""
+    unpickler = _MessageUnpickler(io.BytesIO(payload), fds)
     try:
         return unpickler.load()
     finally:
         unpickler.close_unused()
+
+
+def receive(sock: socket.socket, wait_more=lambda: None):
+    """(True, object) for the next message, or (False, None) at end of stream."""
+    packets = receive_packets(sock, wait_more)
+    if packets is None:
+        return False, None
+    return True, decode(*packets)
 
 
 def discard(payload: bytes, fds: list[int]) -> None:

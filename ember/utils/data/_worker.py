@@ -3,8 +3,8 @@ workers and the main process exchange."""
 from __future__ import annotations
 
 import os
-import queue
 import random
+import select
 import sys
 import traceback
 from dataclasses import dataclass
@@ -78,7 +78,12 @@ class ExceptionWrapper:
             exception = self.exc_type(message)
         except Exception:
             raise RuntimeError(message) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # The traceback holds this frame: dropping the local avoids a reference cycle
+            # that would keep the DataLoader iterator (and its workers) alive until a gc run.
+            del exception
 
 
 class _DatasetKind:
@@ -169,11 +174,11 @@ class _ParentWatchdog:
         return os.getppid() == self.parent
 
 
-def _worker_loop(dataset_kind, dataset, index_queue, channel, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
-                 persistent_workers, sharing_strategy) -> None:
-    """Serve fetch requests from ``index_queue`` until told to stop, sending each result (or
-    the exception it raised) back through ``channel``."""
+def _worker_loop(dataset_kind, dataset, channel, done_event, auto_collation, collate_fn,
+                 drop_last, base_seed, init_fn, worker_id, num_workers, persistent_workers,
+                 sharing_strategy) -> None:
+    """Serve the tasks arriving on ``channel`` until it closes, answering each with its
+    result (or the exception it raised)."""
     from . import _channel
     from ...multiprocessing import _shm
     global _worker_info
@@ -195,19 +200,20 @@ def _worker_loop(dataset_kind, dataset, index_queue, channel, done_event, auto_c
             init_error = ExceptionWrapper(where=where)
         iteration_end = False
         watchdog = _ParentWatchdog()
-        while watchdog.is_alive():
-            try:
-                request = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
-            except queue.Empty:
+        while True:
+            if not select.select([channel], [], [], MP_STATUS_CHECK_INTERVAL)[0]:
+                if not watchdog.is_alive():
+                    break  # orphaned: the main process died without closing the channel
                 continue
+            received, request = _channel.receive(channel)
+            if not received:
+                break  # the main process closed the channel: stop
             if isinstance(request, _ResumeIteration):
                 _send(channel, (request, None), where)
                 iteration_end = False
                 fetcher = _DatasetKind.create_fetcher(dataset_kind, dataset, auto_collation,
                                                       collate_fn, drop_last)
                 continue
-            if request is None:
-                break
             if done_event.is_set() or iteration_end:
                 continue  # shutting down, or the stream ended: no more replies needed
             task, index = request

@@ -17,6 +17,7 @@ import multiprocessing as python_multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import time
 import warnings
 from typing import Any, Generic, TypeVar
@@ -34,6 +35,8 @@ __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"
 T_co = TypeVar("T_co", covariant=True)
 
 _python_exiting = False
+# Seconds between attempts to send tasks that did not fit in a worker's socket.
+_OUTBOX_RETRY = 0.01
 
 
 def _mark_python_exiting() -> None:
@@ -322,6 +325,7 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
 def _worker_failure(worker_id: int, process) -> RuntimeError:
     """The error for a worker that ended while the main process still expected data."""
+    process.join(MP_STATUS_CHECK_INTERVAL)
     code = process.exitcode
     if code is not None and code < 0:
         name = signal.strsignal(-code) or f"signal {-code}"
@@ -354,9 +358,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._worker_init_fn = loader.worker_init_fn
         self._shutdown = False
         self._workers_done_event = context.Event()
-        self._index_queues = []
         self._workers = []
         self._channels = []
+        self._outboxes = []
         self._reaped = set()
         try:
             for worker_id in range(self._num_workers):
@@ -367,15 +371,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._reset(loader, first_iter=True)
 
     def _start_worker(self, context, worker_id: int, strategy: str) -> None:
-        index_queue = context.Queue()
-        index_queue.cancel_join_thread()
         main_end, worker_end = _channel.socket_pair()
         process = context.Process(
             target=_worker_loop,
-            args=(self._dataset_kind, self._dataset, index_queue, worker_end,
-                  self._workers_done_event, self._auto_collation, self._collate_fn,
-                  self._drop_last, self._base_seed, self._worker_init_fn, worker_id,
-                  self._num_workers, self._persistent_workers, strategy))
+            args=(self._dataset_kind, self._dataset, worker_end, self._workers_done_event,
+                  self._auto_collation, self._collate_fn, self._drop_last, self._base_seed,
+                  self._worker_init_fn, worker_id, self._num_workers, self._persistent_workers,
+                  strategy))
         process.daemon = True
         _channel.main_ends.add(main_end)
         try:
@@ -385,9 +387,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             raise
         finally:
             worker_end.close()
-        self._index_queues.append(index_queue)
         self._workers.append(process)
         self._channels.append(main_end)
+        self._outboxes.append(_channel.Outbox(main_end))
 
     def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
         super()._reset(loader, first_iter)
@@ -400,8 +402,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
             # Persistent workers: restart every worker and drop what the last epoch left over.
-            for index_queue in self._index_queues:
-                index_queue.put(_ResumeIteration(self._shared_seed))
+            for outbox in self._outboxes:
+                outbox.put(_ResumeIteration(self._shared_seed))
             for worker_id in range(self._num_workers):
                 while True:
                     task, _ = self._receive_from(worker_id)
@@ -421,30 +423,40 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         for sentinel, worker_id in self._live_sentinels().items():
             if sentinel not in ready:
                 continue
-            process = self._workers[worker_id]
-            process.join(0)
             self._reaped.add(worker_id)
             if self._workers_status[worker_id] or self._awaiting[worker_id]:
-                error = _worker_failure(worker_id, process)
+                error = _worker_failure(worker_id, self._workers[worker_id])
                 self._shutdown_workers(force=True)
                 raise error
+
+    def _flush_outboxes(self) -> bool:
+        """Send what the sockets take now; True when everything has gone out."""
+        done = True
+        for outbox in self._outboxes:
+            if outbox.pending:
+                outbox.flush()
+                done = done and not outbox.pending
+        return done
 
     def _wait(self, channels: list):
         """Wait until one of ``channels`` has a message; the ready channel.  A worker that dies
         meanwhile, or a timeout, raises."""
-        timeout = self._timeout if self._timeout > 0 else None
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if self._timeout <= 0 else time.monotonic() + self._timeout
         while True:
             sentinels = self._live_sentinels()
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self._flush_outboxes():
+                # Tasks wait for room in a socket: look again shortly.
+                remaining = _OUTBOX_RETRY if remaining is None else min(remaining, _OUTBOX_RETRY)
             ready = multiprocessing.connection.wait(channels + list(sentinels), remaining)
             for channel in channels:
                 if channel in ready:
                     return channel
-            if not ready:
+            if ready:
+                self._check_workers(ready)
+            elif deadline is not None and time.monotonic() >= deadline:
                 self._shutdown_workers(force=True)
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-            self._check_workers(ready)
 
     def _receive_from(self, worker_id: int):
         """The next (task, data) message from one worker."""
@@ -455,27 +467,27 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         def wait_more():
             self._wait([channel])
 
-        packets = _channel.receive_packets(channel, wait_more)
-        if packets is None:
+        try:
+            received, message = _channel.receive(channel, wait_more)
+        except ConnectionResetError:
+            received = False  # the worker died with our tasks unread
+        if not received:
             # The worker closed its end: it is exiting or gone.
-            process = self._workers[worker_id]
-            process.join(MP_STATUS_CHECK_INTERVAL)
-            error = _worker_failure(worker_id, process)
+            error = _worker_failure(worker_id, self._workers[worker_id])
             self._shutdown_workers(force=True)
             raise error
-        return _channel.decode(*packets)
+        return message
 
     def _receive(self):
         """(worker id, task, data) for the next message the iteration needs."""
         if self._in_order:
             worker_id = self._task_info[self._rcvd_idx][0]
-        else:
-            waiting = [self._channels[w] for w in range(self._num_workers)
-                       if self._awaiting[w] and self._workers_status[w]]
-            channel = self._wait(waiting)
-            worker_id = self._channels.index(channel)
-            return (worker_id, *self._read(worker_id, channel))
-        return (worker_id, *self._receive_from(worker_id))
+            return (worker_id, *self._receive_from(worker_id))
+        waiting = [self._channels[w] for w in range(self._num_workers)
+                   if self._awaiting[w] and self._workers_status[w]]
+        channel = self._wait(waiting)
+        worker_id = self._channels.index(channel)
+        return (worker_id, *self._read(worker_id, channel))
 
     # -- the iteration -----------------------------------------------------------------------
 
@@ -538,7 +550,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
-        self._index_queues[worker_id].put((self._send_idx, index))
+        self._outboxes[worker_id].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_id,)
         self._workers_num_tasks[worker_id] += 1
         self._awaiting[worker_id] += 1
@@ -554,41 +566,36 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     # -- shutting down -----------------------------------------------------------------------
 
     def _mark_worker_as_unavailable(self, worker_id: int, shutdown: bool = False) -> None:
-        self._index_queues[worker_id].put(None)
+        """No more tasks for this worker: closing our sending side tells it to exit."""
         self._workers_status[worker_id] = False
+        self._outboxes[worker_id].discard()
+        channel = self._channels[worker_id]
+        if channel.fileno() != -1:
+            try:
+                channel.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass  # the worker is already gone
 
     def _drain(self, deadline: float) -> None:
         """Let workers finish and exit, releasing every message still on its way (their
         descriptors and named-segment references), until ``deadline``."""
-        open_channels = {channel: worker_id for worker_id, channel in enumerate(self._channels)
-                         if channel.fileno() != -1}
-        while time.monotonic() < deadline:
-            sentinels = {process.sentinel: process for process in self._workers
-                         if process.exitcode is None}
-            if not sentinels and not open_channels:
-                return
-            ready = multiprocessing.connection.wait(
-                list(open_channels) + list(sentinels), max(0.0, deadline - time.monotonic()))
-            for item in ready:
-                if item in sentinels:
-                    sentinels[item].join(0)
-                    continue
+        open_channels = [channel for channel in self._channels if channel.fileno() != -1]
+        while open_channels and time.monotonic() < deadline:
+            ready = multiprocessing.connection.wait(open_channels,
+                                                    max(0.0, deadline - time.monotonic()))
+            for channel in ready:
                 try:
-                    packets = _channel.receive_packets(item, lambda: None)
+                    packets = _channel.receive_packets(channel, lambda: None)
                 except OSError:
                     packets = None
                 if packets is None:
-                    del open_channels[item]
+                    open_channels.remove(channel)  # the worker closed its end: it is exiting
                 else:
                     _channel.discard(*packets)
-            if not sentinels:
-                # Workers are gone: whatever is left is readable now without waiting.
-                for channel in list(open_channels):
-                    self._drain_closed(channel)
-                return
 
     @staticmethod
     def _drain_closed(channel) -> None:
+        """Release whatever is still readable on a channel whose worker is gone."""
         channel.setblocking(False)
         try:
             while True:
@@ -596,29 +603,26 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 if packets is None:
                     return
                 _channel.discard(*packets)
-        except (BlockingIOError, OSError):
+        except OSError:
             return
 
     def _shutdown_workers(self, force: bool = False) -> None:
         """Stop the workers (at once when ``force``), release in-flight batches, and close the
-        queues and channels."""
+        channels."""
         if self._shutdown or _python_exiting:
             return
         self._shutdown = True
         try:
             self._workers_done_event.set()
+            for worker_id in range(len(self._workers)):
+                self._mark_worker_as_unavailable(worker_id, shutdown=True)
             if not force:
-                for worker_id in range(len(self._workers)):
-                    if self._persistent_workers or self._workers_status[worker_id]:
-                        self._mark_worker_as_unavailable(worker_id, shutdown=True)
                 self._drain(time.monotonic() + MP_STATUS_CHECK_INTERVAL)
-            for index_queue in self._index_queues:
-                index_queue.cancel_join_thread()
-                index_queue.close()
         finally:
             for process in self._workers:
-                if process.exitcode is None:
-                    process.terminate()
+                if process.exitcode is None and (force or process.join(0) is None):
+                    if process.exitcode is None:
+                        process.terminate()
             for process in self._workers:
                 process.join(MP_STATUS_CHECK_INTERVAL)
             for channel in self._channels:
