@@ -92,14 +92,14 @@ def collate(batch, *, collate_fn_map: dict | None = None):
                   for key in elem}
         return _rebuild_mapping(elem, values)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return elem_type(*(collate(list(column), collate_fn_map=collate_fn_map)
+        return elem_type(*(collate(column, collate_fn_map=collate_fn_map)
                            for column in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [collate(list(column), collate_fn_map=collate_fn_map)
-                   for column in zip(*batch)]
+        # Each column is a tuple, which string columns come back as (as in PyTorch).
+        columns = [collate(column, collate_fn_map=collate_fn_map) for column in zip(*batch)]
         if isinstance(elem, tuple):
             return columns
         return _rebuild_sequence(elem, columns)
