@@ -93,9 +93,10 @@ class Segment:
                                     "typestr": "|u1", "version": 3}
         _mapped[key] = self
         if fd is not None:
-            weakref.finalize(self, os.close, fd)
+            self._release = weakref.finalize(self, os.close, fd)
         else:
-            weakref.finalize(self, _release_name, name, self._whole)
+            self._release = weakref.finalize(self, _release_name, name, self._whole,
+                                             os.getpid())
 
     def array(self) -> np.ndarray:
         """The segment's bytes as a uint8 array (this segment is the array's ``base``)."""
@@ -129,8 +130,17 @@ def _adjust_refcount(name: str, header: np.ndarray, delta: int) -> int:
             os.close(fd)
 
 
-def _release_name(name: str, whole: np.ndarray) -> None:
-    _adjust_refcount(name, whole, -1)
+def _release_name(name: str, whole: np.ndarray, owner_pid: int) -> None:
+    # A forked child inherits its parent's segment objects but not their references.
+    if os.getpid() == owner_pid:
+        _adjust_refcount(name, whole, -1)
+
+
+def release_all() -> None:
+    """Give back every segment reference this process holds (for a process about to exit
+    without running finalizers, such as a multiprocessing child)."""
+    for segment in list(_mapped.values()):
+        segment._release()
 
 
 def _new_key() -> tuple:

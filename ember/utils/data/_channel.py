@@ -92,15 +92,16 @@ class _MessageUnpickler(pickle.Unpickler):
     def __init__(self, file, fds: list[int]) -> None:
         super().__init__(file)
         self.fds = fds
-        self._used: set = set()
+        self._attached: dict = {}  # descriptor slot -> segment (each slot is taken over once)
 
     def persistent_load(self, pid):
         from ...multiprocessing._shm import attach_fd, attach_name
         where, nbytes, key, offset, shape, strides, dtype, requires_grad, rebuild_as = pid
         if where[0] == "fd":
             slot = where[1]
-            self._used.add(slot)
-            segment = attach_fd(self.fds[slot], nbytes, key)
+            segment = self._attached.get(slot)
+            if segment is None:
+                segment = self._attached[slot] = attach_fd(self.fds[slot], nbytes, key)
         else:
             segment = attach_name(where[1], nbytes, key)
         array = np.ndarray(shape, np.dtype(dtype), buffer=segment.array(), offset=offset,
@@ -113,7 +114,7 @@ class _MessageUnpickler(pickle.Unpickler):
 
     def close_unused(self) -> None:
         for slot, fd in enumerate(self.fds):
-            if slot not in self._used:
+            if slot not in self._attached:
                 os.close(fd)
 
 

@@ -237,6 +237,8 @@ def _worker_loop(dataset_kind, dataset, channel, done_event, auto_collation, col
         pass  # the main process is being interrupted too and will clean up
     finally:
         channel.close()
+        # multiprocessing children end with os._exit: release named segments explicitly.
+        _shm.release_all()
 
 
 def _send(channel, message, where: str) -> bool:
