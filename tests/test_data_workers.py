@@ -363,3 +363,26 @@ def test_ctrl_c_in_the_main_process_cleans_up():
         assert shm_files() == files
     finally:
         emp.set_sharing_strategy("file_descriptor")
+
+
+def test_exiting_with_persistent_workers_leaks_nothing():
+    import subprocess
+    import sys
+    script = (
+        "import ember, ember.utils.data as ed, ember.multiprocessing as emp\n"
+        "emp.set_sharing_strategy('file_system')\n"
+        "class D(ed.Dataset):\n"
+        "    def __len__(self): return 100\n"
+        "    def __getitem__(self, i): return ember.full((2,), float(i))\n"
+        "loader = ed.DataLoader(D(), batch_size=4, num_workers=2, persistent_workers=True,\n"
+        "                       multiprocessing_context='fork')\n"
+        "iterator = iter(loader)\n"
+        "next(iterator)\n"
+        "print(*[p.pid for p in iterator._workers])\n")
+    files = shm_files()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=root, env={**os.environ, "PYTHONPATH": root})
+    assert done.returncode == 0, done.stderr
+    assert_gone(int(pid) for pid in done.stdout.split())
+    assert shm_files() == files

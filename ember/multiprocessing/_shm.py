@@ -55,6 +55,17 @@ def _new_process_token() -> None:
 os.register_at_fork(after_in_child=_new_process_token)
 
 
+class _Anchor:
+    pass
+
+
+# weakref.finalize runs the finalizers still pending at exit from an atexit hook it registers
+# when the first finalizer is made.  Making one now registers that hook before any hook of
+# code that imports this module, so those hooks (which may release segments) run first.
+_anchor = _Anchor()
+weakref.finalize(_anchor, int)
+
+
 def get_strategy() -> str:
     return _strategy
 

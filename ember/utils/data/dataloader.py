@@ -20,8 +20,11 @@ import signal
 import socket
 import time
 import warnings
+import weakref
 from typing import Any, Generic, TypeVar
 
+# Imported before our exit hook is registered: its own exit hook must run after ours.
+from ...multiprocessing import _shm
 from . import _channel
 from ._worker import (MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, _DatasetKind,
                       _IterableDatasetStopIteration, _ResumeIteration, _worker_loop,
@@ -39,10 +42,17 @@ _python_exiting = False
 _OUTBOX_RETRY = 0.01
 
 
+# Iterators with live workers (persistent ones outlive their epochs), stopped at exit.
+_live_iterators: weakref.WeakSet = weakref.WeakSet()
+
+
 def _mark_python_exiting() -> None:
-    # Worker shutdown is skipped while the interpreter tears down: daemonic workers are
-    # terminated by multiprocessing's own exit handler then.
+    # Workers still running at exit are stopped gracefully while the interpreter is intact
+    # (so they release their shared memory); later, during teardown, __del__ does nothing
+    # and multiprocessing's own exit handler terminates whatever daemonic workers remain.
     global _python_exiting
+    for iterator in list(_live_iterators):
+        iterator._shutdown_workers()
     _python_exiting = True
 
 
@@ -348,7 +358,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
-        from ...multiprocessing import _shm
         self._prefetch_factor = loader.prefetch_factor
         self._in_order = loader.in_order
         if self._prefetch_factor <= 0:
@@ -362,6 +371,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._channels = []
         self._outboxes = []
         self._reaped = set()
+        _live_iterators.add(self)
         try:
             for worker_id in range(self._num_workers):
                 self._start_worker(context, worker_id, _shm.get_strategy())
@@ -612,6 +622,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if self._shutdown or _python_exiting:
             return
         self._shutdown = True
+        _live_iterators.discard(self)
         try:
             self._workers_done_event.set()
             for worker_id in range(len(self._workers)):
