@@ -264,6 +264,40 @@ def test_file_system_strategy_sends_names_and_cleans_up():
     assert shm_files() == before
 
 
+def _keys(batches) -> list:
+    from ember.multiprocessing._shm import segment_of
+    return [segment_of(batch[0]._data).key for batch in batches]
+
+
+def test_batch_memory_is_recycled_only_once_released():
+    data = Numbers(96)
+    held = []
+    keys = []
+    for count, batch in enumerate(loader(data, batch_size=4, prefetch_factor=1)):
+        keys += _keys([batch])
+        if count % 3 == 0:
+            held.append(batch)  # kept: its memory must never be reused
+    # Memory came back to the workers and was refilled...
+    assert len(set(keys)) < len(keys)
+    # ...but never memory that is still held.
+    for batch in held:
+        start = int(batch[1][0])
+        assert batch[0].tolist() == [[float(i), float(i)] for i in range(start, start + 4)]
+    assert len(set(_keys(held))) == len(held)
+
+
+def test_batches_sent_elsewhere_are_not_recycled():
+    queue = emp.get_context(FORK).SimpleQueue()
+    forwarded = []
+    for count, batch in enumerate(loader(Numbers(64), batch_size=4, prefetch_factor=1)):
+        if count < 4:
+            queue.put(batch[0])  # travels on as shared memory: must stay intact
+            forwarded.append(int(batch[1][0]))
+    del batch
+    for start in forwarded:
+        assert queue.get().tolist() == [[float(i), float(i)] for i in range(start, start + 4)]
+
+
 # -- faults -----------------------------------------------------------------------------------
 
 def test_worker_exception_is_reraised_with_its_traceback():

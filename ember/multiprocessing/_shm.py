@@ -85,17 +85,25 @@ class Segment:
     ``fd`` is the open descriptor of a ``file_descriptor`` segment (None otherwise), ``name``
     the ``/dev/shm`` file name of a ``file_system`` segment (None otherwise); ``nbytes`` the
     usable size; ``key`` identifies the segment in every process that maps it.
+
+    When the last array over a segment goes, its ``release`` runs: by default the descriptor
+    is closed (or the name's reference dropped) and the memory unmapped.  A DataLoader passes
+    its own ``release`` to recycle batch memory instead; it is called as
+    ``release(key, mapping, whole, fd, nbytes, escaped)``, where ``escaped[0]`` says whether
+    the segment was since sent to another process by other means (so it must not be reused).
     """
 
     shared = True
 
     def __init__(self, mapping: mmap.mmap, nbytes: int, key: tuple, fd: int | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, release=None) -> None:
         self._mapping = mapping
         self.nbytes = nbytes
         self.key = key
         self.fd = fd
         self.name = name
+        self.escaped = [False]
+        self.recyclable = release is not None
         offset = _HEADER if name is not None else 0
         # Keeping a NumPy view of the mapping gives its address and keeps it mapped.
         self._whole = np.frombuffer(mapping, np.uint8)
@@ -103,7 +111,10 @@ class Segment:
         self.__array_interface__ = {"data": (address, False), "shape": (nbytes,),
                                     "typestr": "|u1", "version": 3}
         _mapped[key] = self
-        if fd is not None:
+        if release is not None:
+            self._release = weakref.finalize(self, release, key, mapping, self._whole, fd,
+                                             nbytes, self.escaped)
+        elif fd is not None:
             self._release = weakref.finalize(self, os.close, fd)
         else:
             self._release = weakref.finalize(self, _release_name, name, self._whole,
@@ -158,9 +169,19 @@ def _new_key() -> tuple:
     return (_process_token, next(_serials))
 
 
+# Where a DataLoader worker gets descriptor segments from (None: always make new ones).
+# It offers ``take(nbytes)`` (a recycled segment or None) and ``release`` (see Segment).
+recycler = None
+
+
 def new_segment(nbytes: int, strategy: str | None = None) -> Segment:
-    """A fresh zero-filled segment of ``nbytes`` usable bytes."""
+    """A segment of ``nbytes`` usable bytes: fresh and zero-filled, or (inside a DataLoader
+    worker) recycled memory the main process has finished with."""
     strategy = strategy or _strategy
+    if strategy != "file_system" and recycler is not None:
+        segment = recycler.take(nbytes)
+        if segment is not None:
+            return segment
     key = _new_key()
     if strategy == "file_system":
         name = f"{NAME_PREFIX}{os.getpid()}_{key[0]:016x}_{key[1]}"
@@ -180,7 +201,8 @@ def new_segment(nbytes: int, strategy: str | None = None) -> Segment:
     except BaseException:
         os.close(fd)
         raise
-    return Segment(mapping, nbytes, key, fd=fd)
+    release = None if recycler is None else recycler.release
+    return Segment(mapping, nbytes, key, fd=fd, release=release)
 
 
 def shared_empty(shape: tuple, dtype) -> np.ndarray:
@@ -202,7 +224,7 @@ def segment_of(array) -> Segment | None:
     return base if isinstance(base, Segment) else None
 
 
-def attach_fd(fd: int, nbytes: int, key: tuple) -> Segment:
+def attach_fd(fd: int, nbytes: int, key: tuple, release=None) -> Segment:
     """The segment behind a received descriptor (which this takes ownership of)."""
     known = _mapped.get(key)
     if known is not None:
@@ -213,7 +235,12 @@ def attach_fd(fd: int, nbytes: int, key: tuple) -> Segment:
     except BaseException:
         os.close(fd)
         raise
-    return Segment(mapping, nbytes, key, fd=fd)
+    return Segment(mapping, nbytes, key, fd=fd, release=release)
+
+
+def mapped(key: tuple) -> Segment | None:
+    """The live segment with this key in this process, if any."""
+    return _mapped.get(key)
 
 
 def attach_name(name: str, nbytes: int, key: tuple) -> Segment:

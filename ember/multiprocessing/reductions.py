@@ -92,6 +92,7 @@ def reduce_tensor(tensor: Tensor):
     share_memory_(tensor)
     data = tensor._data
     segment = _shm.segment_of(data)
+    segment.escaped[0] = True  # another process may use it now: never recycle it
     offset = data.__array_interface__["data"][0] - segment.__array_interface__["data"][0]
     geometry = (offset, data.shape, data.strides, data.dtype.str)
     return (rebuild_tensor, (_segment_handle(segment), segment.nbytes, segment.key, geometry,

@@ -50,10 +50,14 @@ def socket_pair() -> tuple[socket.socket, socket.socket]:
 
 
 class _MessagePickler(ForkingPickler):
-    """Pickles one message, handing each tensor's memory over as a shared segment."""
+    """Pickles one message, handing each tensor's memory over as a shared segment.
 
-    def __init__(self, file) -> None:
+    With a worker's ``recycler`` the segments sent are lent to the main process and may come
+    back for reuse; without one (the main process) they are marked as escaped."""
+
+    def __init__(self, file, recycler=None) -> None:
         super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self.recycler = recycler
         self.fds: list[int] = []
         self.segments: list = []
         self._fd_slots: dict = {}
@@ -70,11 +74,17 @@ class _MessagePickler(ForkingPickler):
         segment = segment_of(data)
         self.segments.append(segment)
         if segment.fd is not None:
-            slot = self._fd_slots.get(segment.key)
-            if slot is None:
-                slot = self._fd_slots[segment.key] = len(self.fds)
-                self.fds.append(segment.fd)
-            where = ("fd", slot)
+            loan = self.recycler.lend(segment) if self.recycler is not None else None
+            if loan is None:
+                segment.escaped[0] = True
+            if loan == "cached":
+                where = ("cached",)
+            else:
+                slot = self._fd_slots.get(segment.key)
+                if slot is None:
+                    slot = self._fd_slots[segment.key] = len(self.fds)
+                    self.fds.append(segment.fd)
+                where = ("fd", slot, loan == "recyclable")
         else:
             send_reference(segment)
             self.names.append(segment.name)
@@ -87,23 +97,35 @@ class _MessagePickler(ForkingPickler):
 
 class _MessageUnpickler(pickle.Unpickler):
     """Rebuilds a message's tensors over the segments it names.  Received descriptors are
-    taken over: each is kept by a segment or closed."""
+    taken over: each is kept by a segment or closed.  With the main process's ``recycler``
+    (and the ``source`` worker's id) recyclable segments are mapped for recycling."""
 
-    def __init__(self, file, fds: list[int]) -> None:
+    def __init__(self, file, fds: list[int], recycler=None, source: int = 0) -> None:
         super().__init__(file)
         self.fds = fds
+        self.recycler = recycler
+        self.source = source
         self._attached: dict = {}  # descriptor slot -> segment (each slot is taken over once)
 
+    def _segment(self, where, nbytes: int, key):
+        from ...multiprocessing._shm import attach_fd, attach_name, mapped
+        kind = where[0]
+        if kind == "fs":
+            return attach_name(where[1], nbytes, key)
+        if kind == "cached":
+            return mapped(key) or self.recycler.attach_cached(key)
+        slot = where[1]
+        segment = self._attached.get(slot)
+        if segment is None:
+            release = None
+            if where[2] and self.recycler is not None and not self.recycler.closed:
+                release = self.recycler.release_for(self.source)
+            segment = self._attached[slot] = attach_fd(self.fds[slot], nbytes, key, release)
+        return segment
+
     def persistent_load(self, pid):
-        from ...multiprocessing._shm import attach_fd, attach_name
         where, nbytes, key, offset, shape, strides, dtype, requires_grad, rebuild_as = pid
-        if where[0] == "fd":
-            slot = where[1]
-            segment = self._attached.get(slot)
-            if segment is None:
-                segment = self._attached[slot] = attach_fd(self.fds[slot], nbytes, key)
-        else:
-            segment = attach_name(where[1], nbytes, key)
+        segment = self._segment(where, nbytes, key)
         array = np.ndarray(shape, np.dtype(dtype), buffer=segment.array(), offset=offset,
                            strides=strides)
         tensor = Tensor._make(array)
@@ -117,16 +139,15 @@ class _MessageUnpickler(pickle.Unpickler):
             if slot not in self._attached:
                 os.close(fd)
 
-
 class Message:
     """An encoded message: its packets (bytes parts and descriptors each), and the segments
     it refers to, kept alive until the message has been sent."""
 
     __slots__ = ("packets", "segments", "names")
 
-    def __init__(self, obj) -> None:
+    def __init__(self, obj, recycler=None) -> None:
         buffer = io.BytesIO()
-        pickler = _MessagePickler(buffer)
+        pickler = _MessagePickler(buffer, recycler)
         try:
             pickler.dump(obj)
         except BaseException:
@@ -169,9 +190,9 @@ def _send_packet(sock: socket.socket, parts, fds, flags: int) -> None:
         sock.sendmsg(parts, [], flags)
 
 
-def send(sock: socket.socket, obj) -> None:
+def send(sock: socket.socket, obj, recycler=None) -> None:
     """Send ``obj`` as one message, blocking until the socket takes all of it."""
-    message = Message(obj)
+    message = Message(obj, recycler)
     try:
         while message.packets:
             parts, fds = message.packets[-1]
@@ -233,28 +254,28 @@ def receive_packets(sock: socket.socket, wait_more) -> tuple[bytes, list[int]] |
         raise
 
 
-def decode(payload: bytes, fds: list[int]):
+def decode(payload: bytes, fds: list[int], recycler=None, source: int = 0):
     """The object that was sent, its tensors mapped onto the shared segments."""
-    unpickler = _MessageUnpickler(io.BytesIO(payload), fds)
+    unpickler = _MessageUnpickler(io.BytesIO(payload), fds, recycler, source)
     try:
         return unpickler.load()
     finally:
         unpickler.close_unused()
 
 
-def receive(sock: socket.socket, wait_more=lambda: None):
+def receive(sock: socket.socket, wait_more=lambda: None, recycler=None, source: int = 0):
     """(True, object) for the next message, or (False, None) at end of stream."""
     packets = receive_packets(sock, wait_more)
     if packets is None:
         return False, None
-    return True, decode(*packets)
+    return True, decode(*packets, recycler, source)
 
 
-def discard(payload: bytes, fds: list[int]) -> None:
+def discard(payload: bytes, fds: list[int], recycler=None, source: int = 0) -> None:
     """Release what an unwanted message holds: decoding and dropping it gives back its
     descriptors and its references to named segments."""
     try:
-        decode(payload, fds)
+        decode(payload, fds, recycler, source)
     except Exception:
         pass
 

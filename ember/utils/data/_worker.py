@@ -185,6 +185,10 @@ def _worker_loop(dataset_kind, dataset, channel, done_event, auto_collation, col
     try:
         _channel.close_inherited_ends()
         _shm.set_strategy(sharing_strategy)
+        recycler = None
+        if sharing_strategy == "file_descriptor":
+            from ._recycle import WorkerRecycler
+            recycler = _shm.recycler = WorkerRecycler()
         seed = seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                   dataset=dataset)
@@ -209,14 +213,17 @@ def _worker_loop(dataset_kind, dataset, channel, done_event, auto_collation, col
             if not received:
                 break  # the main process closed the channel: stop
             if isinstance(request, _ResumeIteration):
-                _send(channel, (request, None), where)
+                _send(channel, (request, None), where, recycler)
                 iteration_end = False
                 fetcher = _DatasetKind.create_fetcher(dataset_kind, dataset, auto_collation,
                                                       collate_fn, drop_last)
                 continue
+            task, index, returned = request
+            if recycler is not None:
+                for key, reuse in returned:
+                    recycler.returned(key, reuse)
             if done_event.is_set() or iteration_end:
                 continue  # shutting down, or the stream ended: no more replies needed
-            task, index = request
             if init_error is not None:
                 result, init_error = init_error, None
             else:
@@ -230,7 +237,7 @@ def _worker_loop(dataset_kind, dataset, channel, done_event, auto_collation, col
                         iteration_end = True
                 except Exception:
                     result = ExceptionWrapper(where=where)
-            if not _send(channel, (task, result), where):
+            if not _send(channel, (task, result), where, recycler):
                 break
             del result, index, request
     except KeyboardInterrupt:
@@ -241,14 +248,14 @@ def _worker_loop(dataset_kind, dataset, channel, done_event, auto_collation, col
         _shm.release_all()
 
 
-def _send(channel, message, where: str) -> bool:
+def _send(channel, message, where: str, recycler=None) -> bool:
     """Send ``message``; a result that cannot be pickled is replaced by its error.  False when
     the main process is gone."""
     from . import _channel
     task, result = message
     try:
         try:
-            _channel.send(channel, message)
+            _channel.send(channel, message, recycler)
         except (BrokenPipeError, ConnectionResetError):
             raise
         except Exception:

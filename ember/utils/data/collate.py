@@ -114,14 +114,30 @@ def _in_worker() -> bool:
 def _stack_arrays(arrays: list, dtype) -> np.ndarray | None:
     """The arrays stacked along a new first axis as one ``dtype`` array (in shared memory inside
     a worker), or None when they differ in shape or dtype (the caller then lets ember's stack
-    promote or raise PyTorch's error)."""
+    promote or raise PyTorch's error).
+
+    Same-shaped arrays are joined by one ``np.concatenate`` into the batch's memory: unlike
+    ``np.stack`` it makes no per-sample view with a new axis first.
+    """
+    first = arrays[0]
+    shape = first.shape
+    if any(array.shape != shape for array in arrays):
+        return None
+    if first.ndim == 0 and any(array.dtype != dtype for array in arrays):
+        return None
+    batch_shape = (len(arrays),) + shape
     try:
         if _in_worker():
             from ...multiprocessing._shm import shared_empty
-            first = arrays[0]
-            out = shared_empty((len(arrays),) + first.shape, dtype)
-            return np.stack(arrays, out=out, casting="no")
-        return np.stack(arrays, dtype=dtype, casting="no")
+            out = shared_empty(batch_shape, dtype)
+        else:
+            out = np.empty(batch_shape, dtype)
+        if first.ndim == 0:
+            out[...] = arrays  # zero-dim samples: NumPy copies the sequence in one call
+        else:
+            rows = out.reshape((-1,) + shape[1:])
+            np.concatenate(arrays, out=rows, casting="no")
+        return out
     except (ValueError, TypeError):
         return None
 

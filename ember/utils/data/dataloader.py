@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 # Imported before our exit hook is registered: its own exit hook must run after ours.
 from ...multiprocessing import _shm
 from . import _channel
+from ._recycle import MainRecycler
 from ._worker import (MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, _DatasetKind,
                       _IterableDatasetStopIteration, _ResumeIteration, _worker_loop,
                       get_worker_info)
@@ -371,6 +372,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._channels = []
         self._outboxes = []
         self._reaped = set()
+        self._recycler = MainRecycler(self._num_workers, 4 * (self._prefetch_factor + 1))
         _live_iterators.add(self)
         try:
             for worker_id in range(self._num_workers):
@@ -478,7 +480,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._wait([channel])
 
         try:
-            received, message = _channel.receive(channel, wait_more)
+            received, message = _channel.receive(channel, wait_more, self._recycler, worker_id)
         except ConnectionResetError:
             received = False  # the worker died with our tasks unread
         if not received:
@@ -560,7 +562,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
-        self._outboxes[worker_id].put((self._send_idx, index))
+        # Batch memory the main process is done with goes back with the next task.
+        self._outboxes[worker_id].put((self._send_idx, index, self._recycler.news(worker_id)))
         self._task_info[self._send_idx] = (worker_id,)
         self._workers_num_tasks[worker_id] += 1
         self._awaiting[worker_id] += 1
@@ -623,6 +626,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         self._shutdown = True
         _live_iterators.discard(self)
+        self._recycler.close()
         try:
             self._workers_done_event.set()
             for worker_id in range(len(self._workers)):
