@@ -9,39 +9,16 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Generic, TypeVar
 
-import numpy as np
-
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
            "SubsetRandomSampler", "WeightedRandomSampler"]
 
 T_co = TypeVar("T_co", covariant=True)
 
-# PyTorch's CPU randperm takes one 32-bit draw per swap below this size (64-bit ones above).
-_SMALL_PERMUTATION = (2 ** 32 - 1) // 20
-
-
 def _randperm_list(n: int, generator=None) -> list:
-    """A random permutation of ``range(n)`` as a list, identical to PyTorch's CPU
-    ``torch.randperm(n, generator=generator).tolist()`` for the same generator state.
-
-    PyTorch shuffles with a Fisher-Yates pass whose swap ``i`` exchanges position ``i`` with
-    ``i + draw_i % (n - i)``.  The draws are vectorized; the swaps depend on each other, so
-    they run as one tight pass over a Python list.
-    """
+    """``randperm(n, generator=generator).tolist()``: PyTorch's permutation for the same
+    generator state (ember's randperm reproduces PyTorch's Fisher-Yates stream)."""
     from ... import randperm
-    from ..._generator import as_generator
-    if n >= _SMALL_PERMUTATION:
-        # Above this size PyTorch switches to 64-bit draws; ember's own randperm serves there.
-        return randperm(n, generator=generator).tolist()
-    generator = as_generator(generator, "randperm")
-    order = list(range(n))
-    if n < 2:
-        return order
-    draws = generator.random32(n - 1).astype(np.int64)
-    targets = (draws % np.arange(n, 1, -1) + np.arange(n - 1)).tolist()
-    for i, j in enumerate(targets):
-        order[i], order[j] = order[j], order[i]
-    return order
+    return randperm(n, generator=generator).tolist()
 
 
 class Sampler(Generic[T_co]):
