@@ -115,6 +115,18 @@ def test_pipe_keeps_aliasing_between_messages(strategy):
     child.join(30)
 
 
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64",
+                                   "float16", "bfloat16", "float32", "float64", "complex64",
+                                   "complex128"])
+def test_every_dtype_travels(dtype):
+    queue = FORK.SimpleQueue()
+    sent = ember.arange(6).reshape(2, 3).to(getattr(ember, dtype))
+    queue.put(sent[:, 1:])
+    received = queue.get()
+    assert received.dtype == sent.dtype and received.tolist() == sent[:, 1:].tolist()
+    assert received.stride() == (3, 1) and received.storage_offset() == 1
+
+
 def test_non_leaf_tensors_that_require_grad_are_refused():
     queue = FORK.SimpleQueue()
     leaf = ember.ones(2, requires_grad=True)

@@ -276,3 +276,21 @@ def drop_reference(name: str) -> None:
     finally:
         os.close(fd)
     _adjust_refcount(name, np.frombuffer(mapping, np.uint8), -1)
+
+
+def dtype_token(np_dtype: np.dtype) -> str:
+    """A short picklable name for an array dtype (``dtype.str``, which would lose bfloat16)."""
+    return "bfloat16" if np_dtype == _BFLOAT16 else np_dtype.str
+
+
+def dtype_of_token(token: str) -> np.dtype:
+    """The dtype named by ``dtype_token``."""
+    return _BFLOAT16 if token == "bfloat16" else np.dtype(token)
+
+
+def _bfloat16() -> np.dtype:
+    from .. import _dtype
+    return _dtype.bfloat16.np
+
+
+_BFLOAT16 = _bfloat16()

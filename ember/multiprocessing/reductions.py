@@ -94,7 +94,7 @@ def reduce_tensor(tensor: Tensor):
     segment = _shm.segment_of(data)
     segment.escaped[0] = True  # another process may use it now: never recycle it
     offset = data.__array_interface__["data"][0] - segment.__array_interface__["data"][0]
-    geometry = (offset, data.shape, data.strides, data.dtype.str)
+    geometry = (offset, data.shape, data.strides, _shm.dtype_token(data.dtype))
     return (rebuild_tensor, (_segment_handle(segment), segment.nbytes, segment.key, geometry,
                              tensor._rg, type(tensor)))
 
@@ -104,7 +104,7 @@ def rebuild_tensor(handle, nbytes: int, key: tuple, geometry: tuple, requires_gr
     """The receiving side of ``reduce_tensor``: a tensor over the sender's shared memory."""
     segment = _attach(handle, nbytes, key)
     offset, shape, strides, dtype = geometry
-    array = np.ndarray(shape, np.dtype(dtype), buffer=segment.array(), offset=offset,
+    array = np.ndarray(shape, _shm.dtype_of_token(dtype), buffer=segment.array(), offset=offset,
                        strides=strides)
     tensor = Tensor._make(array)
     if cls is not Tensor:

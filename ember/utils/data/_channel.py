@@ -66,7 +66,7 @@ class _MessagePickler(ForkingPickler):
     def persistent_id(self, obj):
         if not isinstance(obj, Tensor) or type(obj._data) is not np.ndarray:
             return None
-        from ...multiprocessing._shm import segment_of, send_reference
+        from ...multiprocessing._shm import dtype_token, segment_of, send_reference
         from ...multiprocessing.reductions import check_sendable, share_memory_
         check_sendable(obj)
         share_memory_(obj)
@@ -92,7 +92,7 @@ class _MessagePickler(ForkingPickler):
         offset = data.__array_interface__["data"][0] - segment.__array_interface__["data"][0]
         rebuild_as = None if type(obj) is Tensor else type(obj)
         return (where, segment.nbytes, segment.key, offset, data.shape, data.strides,
-                data.dtype.str, obj._rg, rebuild_as)
+                dtype_token(data.dtype), obj._rg, rebuild_as)
 
 
 class _MessageUnpickler(pickle.Unpickler):
@@ -124,9 +124,10 @@ class _MessageUnpickler(pickle.Unpickler):
         return segment
 
     def persistent_load(self, pid):
+        from ...multiprocessing._shm import dtype_of_token
         where, nbytes, key, offset, shape, strides, dtype, requires_grad, rebuild_as = pid
         segment = self._segment(where, nbytes, key)
-        array = np.ndarray(shape, np.dtype(dtype), buffer=segment.array(), offset=offset,
+        array = np.ndarray(shape, dtype_of_token(dtype), buffer=segment.array(), offset=offset,
                            strides=strides)
         tensor = Tensor._make(array)
         if rebuild_as is not None:

@@ -206,7 +206,8 @@ class DataLoader(Generic[T_co]):
 
     def __iter__(self) -> "_BaseDataLoaderIter":
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._shutdown:
+                # (A failure shut the last one down: start afresh.)
                 self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)
@@ -635,9 +636,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 self._drain(time.monotonic() + MP_STATUS_CHECK_INTERVAL)
         finally:
             for process in self._workers:
-                if process.exitcode is None and (force or process.join(0) is None):
-                    if process.exitcode is None:
-                        process.terminate()
+                if process.exitcode is None:  # still running: stuck, or told to stop at once
+                    process.terminate()
             for process in self._workers:
                 process.join(MP_STATUS_CHECK_INTERVAL)
             for channel in self._channels:
