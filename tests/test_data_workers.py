@@ -229,6 +229,10 @@ def test_spawn_context_workers():
     batches = list(ed.DataLoader(data, batch_size=4, num_workers=1,
                                  multiprocessing_context="spawn"))
     assert plain(batches) == [[[0.0, 1.0, 2.0, 3.0], [0, 1, 2, 3]], [[4.0, 5.0], [4, 5]]]
+    # Spawned workers get the dataset by pickling: a local class cannot go.
+    with pytest.warns(UserWarning, match="Got pickle error"), pytest.raises(AttributeError):
+        iter(ed.DataLoader(Numbers(2), num_workers=1, collate_fn=lambda batch: batch,
+                           multiprocessing_context="spawn"))
 
 
 # -- the transport ----------------------------------------------------------------------------

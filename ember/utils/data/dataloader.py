@@ -16,6 +16,7 @@ import math
 import multiprocessing as python_multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
 import socket
 import time
@@ -395,8 +396,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         _channel.main_ends.add(main_end)
         try:
             process.start()
-        except BaseException:
+        except BaseException as error:
             main_end.close()
+            if isinstance(error, (TypeError, AttributeError, pickle.PicklingError)):
+                warnings.warn("Got pickle error when attempting to start a worker Process. This "
+                              "might be because the worker Process arguments are not picklable. "
+                              "Python 3.14+ changed the multiprocessing start method in non-Mac "
+                              "POSIX platforms to 'forkserver', which requires the worker "
+                              "Process arguments to be picklable. You can also try "
+                              "multiprocessing.set_start_method('fork').", stacklevel=4)
             raise
         finally:
             worker_end.close()

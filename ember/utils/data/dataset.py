@@ -141,7 +141,7 @@ class ConcatDataset(Dataset):
 
     @property
     def cummulative_sizes(self) -> list:
-        warnings.warn("cummulative_sizes attribute is renamed to cumulative_sizes",
+        warnings.warn("`cummulative_sizes` attribute is renamed to `cumulative_sizes`",
                       FutureWarning, stacklevel=2)
         return self.cumulative_sizes
 
