@@ -62,6 +62,7 @@ class _MessagePickler(ForkingPickler):
         self.segments: list = []
         self._fd_slots: dict = {}
         self.names: list[str] = []
+        self.lent: list = []
 
     def persistent_id(self, obj):
         if not isinstance(obj, Tensor) or type(obj._data) is not np.ndarray:
@@ -75,6 +76,8 @@ class _MessagePickler(ForkingPickler):
         self.segments.append(segment)
         if segment.fd is not None:
             loan = self.recycler.lend(segment) if self.recycler is not None else None
+            if loan is not None:
+                self.lent.append(segment.key)
             if loan is None:
                 segment.escaped[0] = True
             if loan == "cached":
@@ -153,6 +156,8 @@ class Message:
             pickler.dump(obj)
         except BaseException:
             _drop_names(pickler.names)
+            for key in pickler.lent:
+                recycler.unlend(key)
             raise
         self.segments = pickler.segments
         self.names = pickler.names

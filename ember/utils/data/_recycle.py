@@ -65,6 +65,10 @@ class WorkerRecycler:
         loan.lent = True
         return "cached" if loan.cached else "recyclable"
 
+    def unlend(self, key) -> None:
+        """Forget a loan whose message was never sent (it failed to pickle)."""
+        self._loans.pop(key, None)
+
     def release(self, key, mapping, whole, fd, nbytes, escaped) -> None:
         """The worker's last reference to a segment went (Segment's release hook)."""
         loan = self._loans.get(key)
