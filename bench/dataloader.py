@@ -2,8 +2,9 @@
 ToTensor + Normalize do (divide by 255, subtract the mean, divide by the std), batches of 64,
 with 0 and 2 worker processes.  ember's images/s should be at least PyTorch's (ratio >= 1).
 
-Each figure is the best of a few rounds over the first ``BATCHES`` batches of an epoch
-(including starting the workers), alternating ember and PyTorch so machine noise hits both.
+Each figure is the best of a few rounds over the first ``--batches`` batches of an epoch
+(including starting the workers), after a warm-up round, alternating ember and PyTorch so
+machine noise hits both.
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def images_per_second(loader, batches: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--batches", type=int, default=150, help="batches timed per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(1)  # what a DataLoader worker runs with
     images, labels = make_data()
@@ -86,6 +87,8 @@ def main() -> None:
         torch_loader = torch.utils.data.DataLoader(torch_set, batch_size=BATCH, shuffle=True,
                                                    num_workers=workers,
                                                    multiprocessing_context=context)
+        images_per_second(ember_loader, 20)  # warm up: first-touch page faults, imports
+        images_per_second(torch_loader, 20)
         ember_best = torch_best = 0.0
         for _ in range(args.rounds):
             ember_best = max(ember_best, images_per_second(ember_loader, args.batches))

@@ -190,24 +190,36 @@ def test_at_most_prefetch_factor_batches_per_worker_are_in_flight():
 
     iterator = iter(loader(Counting(), batch_size=1, prefetch_factor=3))
     next(iterator)
-    time.sleep(0.5)
-    # 3 per worker were sent up front; taking one batch sends one more.
+    # 3 per worker were sent up front; taking one batch sends one more.  Wait for the
+    # workers to catch up, then make sure they do not run further ahead.
+    deadline = time.monotonic() + 20
+    while int(fetched.sum()) < 2 * 3 + 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
     assert int(fetched.sum()) == 2 * 3 + 1
     del iterator
 
 
 def test_in_order_false_returns_ready_batches_first():
+    started = ember.zeros(1, dtype=ember.int64).share_memory_()
+
     class SlowStart(ed.Dataset):
         def __len__(self):
             return 8
 
         def __getitem__(self, i):
-            if i == 0:
-                time.sleep(0.5)
+            if i == 0:  # held back until another sample has been produced
+                deadline = time.monotonic() + 20
+                while not int(started[0]) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.3)  # ...and sent
+            else:
+                started[0] = 1
             return i
 
     batches = [int(b) for b in loader(SlowStart(), batch_size=1, in_order=False)]
     assert batches[0] != 0 and sorted(batches) == list(range(8))
+    started[0] = 0
     assert [int(b) for b in loader(SlowStart(), batch_size=1)] == list(range(8))
 
 
