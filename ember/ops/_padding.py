@@ -87,7 +87,12 @@ def pad_indices(size: int, left: int, right: int, mode: str) -> np.ndarray:
         return np.where(positions >= size, 2 * (size - 1) - positions, positions)
     if mode == "replicate":
         return np.clip(positions, 0, size - 1)
-    return positions % size
+    # circular: negative pads crop first, then the positive ones wrap around what is left.
+    low = max(-left, 0)
+    kept = size - low - max(-right, 0)
+    if kept <= 0:
+        return np.clip(positions, 0, max(size - 1, 0))
+    return low + (np.arange(size + left + right) - max(left, 0)) % kept
 
 
 def _gather(arr: np.ndarray, indices) -> np.ndarray:

@@ -778,7 +778,7 @@ def max_unpool(input: Tensor, indices: Tensor, output_spatial, dims: int) -> Ten
     idx = indices._data
     if idx.dtype != _I64:
         raise RuntimeError(f"elements in indices should be type int64 but got: "
-                           f"{indices.dtype}")
+                           f"{_type_word(idx.dtype)}")
     if idx.shape != arr.shape:
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({_sizes(arr.shape)}) but got indices tensor with shape: "
