@@ -181,14 +181,28 @@ def _max_pool_arrays(x: np.ndarray, kernel, stride, padding, dilation, out):
                for index in np.ndindex(*kernel)]
     valid = _valid_masks(spatial, out, kernel, stride, padding, dilation) \
         if xp is not x else None
-    indices = np.zeros(values.shape, dtype=_I64)
-    # Walking the offsets backwards leaves the first maximum, as PyTorch's kernels pick it;
-    # padding positions never count (an all -inf window still points into the image).
-    for k in range(len(views) - 1, -1, -1):
-        where = views[k] == values
+    # The first maximum of each window, as PyTorch's kernels pick it: a Horner-style pass from
+    # the last offset back, local = 0 where offset k matches, else 1 + (local of k + 1), in
+    # one-byte arithmetic.  Padding positions never count (an all -inf window still points
+    # into the image).
+    count = len(views)
+    local = np.zeros(values.shape, dtype=np.uint8 if count < 256 else np.int32)
+    for k in range(count - 2, -1, -1):
+        differs = np.not_equal(views[k], values)
         if valid is not None:
-            where &= valid[k]
-        np.copyto(indices, base + offsets[k], where=where)
+            differs |= ~valid[k]
+        local += 1
+        local *= differs
+    if valid is not None:
+        # A window whose last offset is padding fell through to it; walk forward instead.
+        last_bad = ~valid[-1] & (local == count - 1)
+        if last_bad.any():
+            for k in range(count - 1):
+                fix = last_bad & (views[k] == values) & valid[k]
+                local[fix] = k
+                last_bad &= ~fix
+    indices = np.take(np.asarray(offsets, dtype=_I64), local)
+    indices += base
     if values.dtype.kind == "f":
         nan = np.isnan(values)
         if nan.any():
