@@ -199,7 +199,10 @@ def conv_forward_array(x: np.ndarray, w: np.ndarray, plan: _Plan, groups: int):
     """(output (N, OC, *out), cols) of a convolution of ``x`` with ``w`` (OC, C/G, *K)."""
     n = x.shape[0]
     oc = w.shape[0]
-    if plan.length == 0 or n == 0 or x.shape[1] == 0:
+    if x.shape[1] == 0:
+        # PyTorch's answer for an input without channels: no output channels either.
+        return np.zeros((n, 0) + plan.out, dtype=x.dtype), None
+    if plan.length == 0 or n == 0:
         return np.zeros((n, oc) + plan.out, dtype=x.dtype), None
     cols = im2col(x, plan)
     out = _grouped_matmul(w.reshape(oc, -1), cols, groups)
@@ -382,7 +385,7 @@ def _finish(arr: np.ndarray, np_dtype) -> Tensor:
 
 
 def _add_bias(out: np.ndarray, bias) -> None:
-    if bias is not None:
+    if bias is not None and out.shape[1]:
         out += _compute(bias._data).reshape((-1,) + (1,) * (out.ndim - 2))
 
 
@@ -401,8 +404,15 @@ class ConvolutionBackward0(Node):
         need_x, need_w, need_b = (n is not None for n in self._next)
         gb = None
         if need_b:
-            gb = grad.sum((0,) + tuple(range(2, grad._data.ndim)))
-        if grad_state.enabled:
+            if grad._data.shape[1] == 0:
+                gb = wrap(np.zeros(self._meta[2][0], dtype=self._meta[2][1]))
+            else:
+                gb = grad.sum((0,) + tuple(range(2, grad._data.ndim)))
+        if grad._data.shape[1] == 0 or input._data.shape[1] == 0:
+            # Channel-free convolutions (PyTorch allows them): every gradient is zero.
+            gx = wrap(np.zeros(input._data.shape, dtype=input._data.dtype)) if need_x else None
+            gw = wrap(np.zeros(weight._data.shape, dtype=weight._data.dtype)) if need_w else None
+        elif grad_state.enabled:
             gx, gw = self._differentiable(grad, input, weight, need_x, need_w)
         else:
             gx, gw = self._direct(grad, input, weight, need_x, need_w)
@@ -519,7 +529,7 @@ def _convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation,
         if spatial is None:
             spatial = tuple((i - 1) * st - 2 * p + d * (k - 1) + 1 + op for i, k, st, p, d, op in
                             zip(x.shape[2:], kernel, stride, padding, dilation, output_padding))
-        if any(s < 0 for s in spatial):
+        if any(s < 1 for s in spatial):
             raise RuntimeError(f"Given input size per channel: "
                                f"({' x '.join(map(str, x.shape[2:]))}). Calculated output size "
                                f"per channel: ({' x '.join(map(str, spatial))}). Output size is "
@@ -541,11 +551,8 @@ def _convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation,
 def convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation, transposed: bool,
                 output_padding, groups: int) -> Tensor:
     """A convolution (or transposed convolution) over all dims after the first two."""
-    n = input._data.ndim - 2
-    if n < 1:
-        raise RuntimeError(f"Expected 3-dimensional input for 3-dimensional weight "
-                           f"{_sizes(weight._data.shape)}, but got {input._data.ndim}-dimensional "
-                           f"input of size {_sizes(input._data.shape)} instead")
+    # Like PyTorch, the weight decides how many spatial dims the arguments must describe.
+    n = max(weight._data.ndim - 2, 1)
     stride = expand_param(stride, n, "stride")
     padding = expand_param(padding, n, "padding")
     dilation = expand_param(dilation, n, "dilation")
@@ -581,8 +588,22 @@ def _check_weight(weight, name: str) -> None:
                         f"{type(weight).__name__}")
 
 
+def _int_list(value, dims: int, name: str):
+    """An int argument as PyTorch's parser reads it for an ``int[dims]`` parameter."""
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    if not _is_int(value):
+        raise TypeError(f"argument '{name}' must be tuple of ints, but found element of type "
+                        f"{type(value).__name__}")
+    return (operator.index(value),) * dims
+
+
 def _conv_nd(input, weight, bias, stride, padding, dilation, groups, dims: int, name: str):
     _check_weight(weight, name)
+    stride = _int_list(stride, dims, "stride")
+    dilation = _int_list(dilation, dims, "dilation")
+    if not isinstance(padding, str):
+        padding = _int_list(padding, dims, "padding")
     batched, is_batched = _batchify(input, dims, name)
     if isinstance(padding, str):
         result = _conv_padding_mode(batched, weight, bias, stride, padding, dilation, groups, dims)
@@ -637,6 +658,10 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
     _check_weight(weight, name)
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+    stride = _int_list(stride, dims, "stride")
+    dilation = _int_list(dilation, dims, "dilation")
+    padding = _int_list(padding, dims, "padding")
+    output_padding = _int_list(output_padding, dims, "output_padding")
     batched, is_batched = _batchify(input, dims, name)
     result = convolution(batched, weight, bias, stride, padding, dilation, True, output_padding,
                          groups)
@@ -722,14 +747,18 @@ class Col2ImBackward0(Node):
 
 
 def im2col_op(input: Tensor, plan: _Plan) -> Tensor:
-    """Sliding blocks of a batched (N, C, *spatial) tensor as (N, C * prod(K), L) columns."""
+    """Sliding blocks of a (N, C, *spatial) or (C, *spatial) tensor as (N, C * prod(K), L)
+    (or (C * prod(K), L)) columns."""
     x = input._data
+    unbatched = x.ndim == len(plan.spatial) + 1
+    if unbatched:
+        x = x[None]
     if plan.length == 0 or x.size == 0:
         arr = np.zeros((x.shape[0], x.shape[1] * math.prod(plan.kernel), max(plan.length, 0)),
                        dtype=x.dtype)
     else:
         arr = _unfold_array(x, plan)
-    result = wrap(arr)
+    result = wrap(arr[0] if unbatched else arr)
     if grad_state.enabled and input._rg:
         node = Im2ColBackward0((input,), result)
         node.plan, node.channels = plan, x.shape[1]
@@ -737,13 +766,17 @@ def im2col_op(input: Tensor, plan: _Plan) -> Tensor:
 
 
 def col2im_op(input: Tensor, plan: _Plan, channels: int) -> Tensor:
-    """Sum columns (N, C * prod(K), L) back into a (N, C, *spatial) tensor (im2col's adjoint)."""
+    """Sum columns (N, C * prod(K), L) back into a (N, C, *spatial) tensor (im2col's adjoint);
+    unbatched (C * prod(K), L) columns give (C, *spatial)."""
     x = input._data
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x[None]
     if plan.length == 0 or x.size == 0:
         arr = np.zeros((x.shape[0], channels) + plan.spatial, dtype=x.dtype)
     else:
         arr = _fold_array(x, plan, channels)
-    result = wrap(arr)
+    result = wrap(arr[0] if unbatched else arr)
     if grad_state.enabled and input._rg:
         node = Col2ImBackward0((input,), result)
         node.plan = plan

@@ -55,10 +55,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
                            f"dilation={dilation}, padding={padding}, calculated shape of the "
                            f"array of sliding blocks as {blocks}, but its components must be at "
                            "least one.")
-    batched = input.dim() == 4
-    x = input if batched else input.unsqueeze(0)
-    result = im2col_op(x, _dense_plan(spatial, kernel, stride, padding, dilation))
-    return result if batched else result.squeeze(0)
+    return im2col_op(input, _dense_plan(spatial, kernel, stride, padding, dilation))
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -89,8 +86,5 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"dimension 2 to match the calculated number of sliding blocks "
                            f"{blocks[0]} * {blocks[1]} = {math.prod(blocks)}, but got "
                            f"input.size(2)={length}.")
-    batched = input.dim() == 3
-    x = input if batched else input.unsqueeze(0)
-    result = col2im_op(x, _dense_plan(out, kernel, stride, padding, dilation),
-                       rows // per_channel)
-    return result if batched else result.squeeze(0)
+    return col2im_op(input, _dense_plan(out, kernel, stride, padding, dilation),
+                     rows // per_channel)
