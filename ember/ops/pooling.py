@@ -53,12 +53,16 @@ def _int_tuple(value, dims: int, what: str, name: str, allow_empty: bool = False
     if len(values) == 1:
         return values * dims
     if len(values) != dims:
-        words = {1: "one int", 2: "two ints", 3: "three ints"}[dims]
+        if name.endswith("1d"):
+            raise RuntimeError(f"{name}() argument '{what}' should contain one int (got "
+                               f"{len(values)})")
+        count = {2: "two", 3: "three"}[dims]
         if what == "stride":
             raise RuntimeError(f"{name}: stride must either be omitted, a single int, or a tuple "
-                               f"of {words[4:] if dims > 1 else words}")
-        raise RuntimeError(f"{name}: {what} must either be a single int, or a tuple of {words[4:]}"
-                           if dims > 1 else f"{name}: {what} must be a single int")
+                               f"of {count} ints")
+        either = "" if name == "avg_pool3d" else "either "
+        raise RuntimeError(f"{name}: {what} must {either}be a single int, or a tuple of {count} "
+                           "ints")
     return values
 
 
@@ -97,6 +101,12 @@ def _check_pool(arr: np.ndarray, dims: int, kernel, stride, padding, dilation, c
         names = " ".join(f"dilation{c}: {d}" for c, d in zip(letters, dilation))
         raise RuntimeError(f"dilation should be greater than zero, but got {names}")
     ndim = arr.ndim
+    if dims == 3 and ndim in (4, 5) and 0 in arr.shape[ndim - 4:]:
+        where = "max_pool3d_with_indices_out_cpu_template" if is_max else "avg_pool3d"
+        empty = arr.shape[ndim - 4:].index(0)
+        raise RuntimeError(f"{where}(): Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {_sizes(arr.shape)} and non-batch "
+                           f"dimension {empty} has length zero!")
     if ndim not in (dims + 1, dims + 2) or any(s == 0 for s in arr.shape[ndim - dims - 1:]):
         if ndim in (dims + 1, dims + 2) and arr.shape[ndim - dims - 1] == 0 and ndim == dims + 2:
             raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with "
@@ -106,10 +116,21 @@ def _check_pool(arr: np.ndarray, dims: int, kernel, stride, padding, dilation, c
                                f"optional 0 dim batch size for input, but got:{_sizes(arr.shape)}")
         raise RuntimeError(f"non-empty {dims + 1}D or {dims + 2}D (batch mode) tensor expected "
                            "for input")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(padding)}")
     for k, p, d in zip(kernel, padding, dilation):
         if p > ((k - 1) * d + 1) // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p}, kernel_size={k} and dilation={d}")
+    if is_max and any(p > k // 2 for k, p in zip(kernel, padding)):
+        # PyTorch's max-pool kernels check the undilated kernel, too.
+        if dims == 2:
+            raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but "
+                               f"got padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, "
+                               f"kH = {kernel[0]}")
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"kT: {kernel[0]} kW: {kernel[2]} kH: {kernel[1]} padT: {padding[0]} "
+                           f"padW: {padding[2]} padH: {padding[1]}")
     spatial = arr.shape[ndim - dims:]
     out = tuple(pool_output_size(s, k, p, st, d, ceil_mode)
                 for s, k, p, st, d in zip(spatial, kernel, padding, stride, dilation))
@@ -119,7 +140,6 @@ def _check_pool(arr: np.ndarray, dims: int, kernel, stride, padding, dilation, c
         calc = "x".join(str(v) for v in (plane,) + out)
         raise RuntimeError(f"Given input size: ({given}). Calculated output size: ({calc}). "
                            "Output size is too small")
-    del is_max
     return out
 
 
@@ -380,9 +400,42 @@ def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
     return values.squeeze(-2), indices.squeeze(-2)
 
 
+def _check_max_pool1d(input: Tensor, kernel_size, stride, padding, dilation, ceil_mode):
+    """The checks of PyTorch's index-free max_pool1d kernel (its own wording)."""
+    def one(value, what):
+        values = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+        if len(values) != 1:
+            raise RuntimeError(f"max_pool1d() {what} must be an int, list of ints or tuple of "
+                               f"ints of size 1 but got size {len(values)}")
+        return operator.index(values[0])
+    kernel = one(kernel_size, "kernel_size")
+    stride = one(stride, "stride") if stride not in (None, (), []) else kernel
+    padding, dilation = one(padding, "padding"), one(dilation, "dilation")
+    _check_1d(input, "max_pool1d", "{name}: Expected 2D or 3D (batch mode) tensor with optional "
+              "0 dim batch size for input, but got:{shape}")
+    if input._data.shape[-1] == 0 or (input._data.ndim == 3 and input._data.shape[1] == 0):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{_sizes(input._data.shape)}")
+    if kernel <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {kernel}")
+    if stride <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {stride}")
+    if padding < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {padding}")
+    if padding > kernel // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={padding} and kernel_size={kernel}")
+    if dilation <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {dilation}")
+    out = pool_output_size(input._data.shape[-1], kernel, padding, stride, dilation, ceil_mode)
+    if out < 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+
+
 def max_pool1d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1,
                ceil_mode: bool = False) -> Tensor:
     """1-D max pooling over the last dim of (N, C, L) or (C, L) input."""
+    _check_max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
     return max_pool1d_with_indices(input, kernel_size, stride or None, padding, dilation,
                                    ceil_mode)[0]
 
@@ -804,7 +857,7 @@ def max_unpool(input: Tensor, indices: Tensor, output_spatial, dims: int) -> Ten
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{'x'.join(str(s) for s in output_spatial)}")
+                           f"{'x'.join(str(s) for s in output_spatial)})")
     out = np.zeros((b, plane), dtype=arr.dtype)
     rows = np.arange(b)[:, None]
     out[rows, flat_idx] = arr.reshape(b, -1)

@@ -49,9 +49,9 @@ def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """1-D max pooling; with ``return_indices`` also the argmax positions."""
-    values, indices = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation,
-                                              ceil_mode)
-    return (values, indices) if return_indices else values
+    if not return_indices:
+        return P.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
