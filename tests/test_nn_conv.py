@@ -31,6 +31,7 @@ def _run(e_fn, t_fn, arrays, dtype="float64", grads=True, seed=0):
     e_out, t_out = e_fn(*e_in), t_fn(*t_in)
     rtol = RTOL[dtype]
     assert_same(e_out, t_out, rtol=rtol, atol=rtol)
+    assert e_out.is_contiguous() == t_out.is_contiguous()
     if grads:
         probe = np.random.default_rng(seed).standard_normal(tuple(t_out.shape)).astype(dtype)
         e_out.backward(ember.tensor(probe))
@@ -136,8 +137,11 @@ def test_same_padding_even_kernel_pads_right_and_warns():
 
 def test_conv_tbc_matches_torch():
     x, w, b = _arrays((7, 2, 3), (3, 3, 4), (4,))
-    _run(lambda a, c, d: ember.conv_tbc(a, c, d, 1), lambda a, c, d: torch.conv_tbc(a, c, d, 1),
-         [x, w, b])
+    e_out, _ = _run(lambda a, c, d: ember.conv_tbc(a, c, d, 1),
+                    lambda a, c, d: torch.conv_tbc(a, c, d, 1), [x, w, b])
+    assert e_out.grad_fn.name() == "ConvTbcBackward0"
+    small = [ember.tensor(a, requires_grad=True) for a in _arrays((4, 2, 2), (2, 2, 2), (2,))]
+    assert gradgradcheck(lambda a, c, d: ember.conv_tbc(a, c, d, 1), small)
 
 
 @pytest.mark.parametrize("name", ["float16", "bfloat16"])

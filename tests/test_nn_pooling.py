@@ -35,6 +35,7 @@ def _compare(e_fn, t_fn, array, dtype="float64", seed=0):
         assert_same(e_out[1], t_out[1])
         e_out, t_out = e_out[0], t_out[0]
     assert_same(e_out, t_out, rtol=rtol, atol=rtol)
+    assert e_out.is_contiguous() == t_out.is_contiguous()
     assert e_out.grad_fn.name() == t_out.grad_fn.name().split("::")[-1]
     probe = np.random.default_rng(seed).standard_normal(tuple(t_out.shape)).astype(dtype)
     e_out.backward(ember.tensor(probe))

@@ -96,9 +96,12 @@ def pad_indices(size: int, left: int, right: int, mode: str) -> np.ndarray:
 
 
 def _gather(arr: np.ndarray, indices) -> np.ndarray:
-    lead = arr.ndim - len(indices)
-    grids = np.ix_(*indices)
-    return arr[(Ellipsis,) + grids] if lead else arr[grids]
+    # One take per padded dim: each result is C-contiguous, as PyTorch's padded outputs are
+    # (a single fancy index with np.ix_ grids can come back in a permuted layout).
+    first = arr.ndim - len(indices)
+    for axis, index in enumerate(indices):
+        arr = np.take(arr, index, axis=first + axis)
+    return arr
 
 
 def _scatter_dim(g: np.ndarray, axis: int, index: np.ndarray, size: int, left: int) -> np.ndarray:

@@ -689,6 +689,23 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                               dilation, 3, "conv_transpose3d")
 
 
+class ConvTbcBackward0(Node):
+    def backward(self, grad):
+        input, weight = self.saved_tensors
+        plan = self.plan
+        x, w, gy = input.permute(1, 2, 0), weight.permute(2, 1, 0), grad.permute(1, 2, 0)
+        gx = gw = gb = None
+        if self._next[0] is not None:
+            gx = _convolution(gy, w, None, plan.stride, plan.padding, plan.dilation, True,
+                              _input_grad_output_padding(plan), 1,
+                              spatial=plan.spatial).permute(2, 0, 1).contiguous()
+        if self._next[1] is not None:
+            gw = conv_weight_grad(x, gy, w._data.shape, plan, 1).permute(2, 1, 0).contiguous()
+        if self._next[2] is not None:
+            gb = grad.sum((0, 1))
+        return gx, gw, gb
+
+
 def conv_tbc(input, weight, bias, pad: int = 0) -> Tensor:
     """1-D convolution over time-batch-channel input (T, N, C) with weight (K, C, OC)."""
     if input._data.ndim != 3:
@@ -698,9 +715,22 @@ def conv_tbc(input, weight, bias, pad: int = 0) -> Tensor:
                            "out_channels.")
     if bias._data.ndim != 1:
         raise RuntimeError("Bias must be 1-D")
-    x = input.permute(1, 2, 0)
-    w = weight.permute(2, 1, 0)
-    return convolution(x, w, bias, 1, pad, 1, False, 0, 1).permute(2, 0, 1)
+    if input._data.shape[2] != weight._data.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight._data.shape[2] != bias._data.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    x = _compute(input._data).transpose(1, 2, 0)
+    w = _compute(weight._data).transpose(2, 1, 0)
+    out = conv_output_size(x.shape[2], w.shape[2], 1, pad, 1)
+    plan = _Plan(x.shape[2:], w.shape[2:], (out,), (1,), (pad,), (1,))
+    arr, _ = conv_forward_array(x, w, plan, 1)
+    _add_bias(arr, bias)
+    result = _finish(np.ascontiguousarray(arr.transpose(2, 0, 1)), input._data.dtype)
+    if grad_state.enabled and (input._rg or weight._rg or bias._rg):
+        node = ConvTbcBackward0((input, weight, bias), result)
+        node.save(input, weight)
+        node.plan = plan
+    return result
 
 
 # ----------------------------------------------------------------------------------------------
