@@ -95,8 +95,8 @@ def main() -> None:
     ey, ty = ember.tensor(labels), torch.tensor(labels)
 
     # Sanity: the first losses agree before timing anything.
-    e_loss = float(e_net.loss(ex, ey))
-    t_loss = float(t_net.loss(tx, ty))
+    e_loss = float(e_net.loss(ex, ey).detach())
+    t_loss = float(t_net.loss(tx, ty).detach())
     assert abs(e_loss - t_loss) < 1e-4 * max(1.0, abs(t_loss)), (e_loss, t_loss)
 
     e, t = interleaved(lambda: e_net.train_step(ex, ey), lambda: t_net.train_step(tx, ty),

@@ -21,7 +21,7 @@ import torch.nn.functional as TF  # noqa: E402
 from ember.autograd import gradcheck, gradgradcheck  # noqa: E402
 from tests.parity import assert_same  # noqa: E402
 
-RTOL = {"float32": 1e-5, "float64": 1e-10}
+RTOL = {"float32": 1e-5, "float64": 1e-10, "complex128": 1e-10}
 
 
 def _run(e_fn, t_fn, arrays, dtype="float64", grads=True, seed=0):
@@ -33,7 +33,10 @@ def _run(e_fn, t_fn, arrays, dtype="float64", grads=True, seed=0):
     assert_same(e_out, t_out, rtol=rtol, atol=rtol)
     assert e_out.is_contiguous() == t_out.is_contiguous()
     if grads:
-        probe = np.random.default_rng(seed).standard_normal(tuple(t_out.shape)).astype(dtype)
+        rng = np.random.default_rng(seed)
+        probe = rng.standard_normal(tuple(t_out.shape)).astype(dtype)
+        if dtype.startswith("complex"):
+            probe = probe + 1j * rng.standard_normal(tuple(t_out.shape))
         e_out.backward(ember.tensor(probe))
         t_out.backward(torch.tensor(probe))
         for e, t in zip(e_in, t_in):
@@ -152,6 +155,16 @@ def test_conv_half_types_compute_in_float32(name):
     t = torch.conv2d(torch.tensor(x).to(getattr(torch, name)),
                      torch.tensor(w).to(getattr(torch, name)))
     assert_same(e, t, rtol=2e-2, atol=5e-2)
+
+
+@pytest.mark.parametrize("name, w_shape", [("conv2d", (4, 3, 3, 3)),
+                                           ("conv_transpose2d", (3, 4, 3, 3))])
+def test_conv_complex_gradients_use_conjugates(name, w_shape):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 5, 5)) + 1j * rng.standard_normal((2, 3, 5, 5))
+    w = rng.standard_normal(w_shape) + 1j * rng.standard_normal(w_shape)
+    _run(lambda a, b: getattr(ember, name)(a, b, padding=1),
+         lambda a, b: getattr(torch, name)(a, b, padding=1), [x, w], "complex128")
 
 
 def test_conv_integer_inputs():

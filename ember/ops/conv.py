@@ -32,6 +32,7 @@ from .._tensor_type import legacy_type_name
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._padding import constant_pad_nd
+from .binary import conj_if_complex
 
 wrap = Tensor._make
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
@@ -424,6 +425,11 @@ class ConvolutionBackward0(Node):
         w = _compute(weight._data)
         x = _compute(input._data)
         groups = self.groups
+        if w.dtype.kind == "c":
+            # Complex gradients flow through the conjugates (PyTorch's convention).
+            w, x = np.conj(w), np.conj(x)
+            if self.cols is not None:
+                self.cols = np.conj(self.cols)
         gx = gw = None
         if not self.transposed:
             plan = self.plan
@@ -457,6 +463,8 @@ class ConvolutionBackward0(Node):
 
     def _differentiable(self, grad, input, weight, need_x, need_w):
         stride, padding, dilation, groups = self.stride, self.padding, self.dilation, self.groups
+        if weight._data.dtype.kind == "c":
+            input, weight = conj_if_complex(input), conj_if_complex(weight)
         gx = gw = None
         if not self.transposed:
             if need_x:
