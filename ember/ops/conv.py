@@ -124,30 +124,51 @@ def im2col(x: np.ndarray, plan: _Plan) -> np.ndarray:
     return np.ascontiguousarray(view).reshape(c * math.prod(kernel), n * plan.length)
 
 
+def _shift_view(buf: np.ndarray, plan: _Plan, n: int, oc: int, channel_major: bool):
+    """The valid output positions of a shifted-layout (OC, N * length) buffer, as a
+    (N, OC, *out) view."""
+    item = buf.dtype.itemsize
+    batch_step, channel_step = plan.length * item, n * plan.length * item
+    return as_strided(buf, (n, oc) + plan.out,
+                      (batch_step, channel_step) + tuple(ps * item for ps in plan.plane_strides))
+
+
 def to_grid(g: np.ndarray, plan: _Plan) -> np.ndarray:
     """Output-shaped ``g`` (N, OC, *out) as ``(OC, N * length)`` in the columns' layout."""
     n, oc = g.shape[:2]
     if plan.shift:
-        buf = np.zeros((oc, n, plan.length), dtype=g.dtype)
-        item = g.dtype.itemsize
-        view = as_strided(buf, (n, oc) + plan.out,
-                          (plan.length * item, n * plan.length * item)
-                          + tuple(ps * item for ps in plan.plane_strides))
-        view[...] = g
-        return buf.reshape(oc, n * plan.length)
+        length = plan.length
+        if len(plan.out) == 2:
+            # Only the junk columns between rows need zeros (they meet real input columns).
+            buf = np.empty((oc, n, length), dtype=g.dtype)
+            rows, width = plan.out
+            pitch = plan.plane_strides[0]
+            if rows > 1 and pitch > width:
+                item = g.dtype.itemsize
+                tails = as_strided(buf[:, :, width:], (oc, n, rows - 1, pitch - width),
+                                   (n * length * item, length * item, pitch * item, item))
+                tails[...] = 0
+        else:
+            buf = np.zeros((oc, n, length), dtype=g.dtype)
+        _shift_view(buf, plan, n, oc, True)[...] = g
+        return buf.reshape(oc, n * length)
     return np.ascontiguousarray(g.swapaxes(0, 1)).reshape(oc, n * plan.length)
 
 
-def from_grid(out: np.ndarray, plan: _Plan, n: int) -> np.ndarray:
-    """``(OC, N * length)`` back to a contiguous (N, OC, *out) array."""
+def from_grid(out: np.ndarray, plan: _Plan, n: int, bias=None) -> np.ndarray:
+    """``(OC, N * length)`` back to a contiguous (N, OC, *out) array, plus ``bias`` per channel
+    (added in the same pass)."""
     oc = out.shape[0]
     if plan.shift:
-        item = out.dtype.itemsize
-        view = as_strided(out, (n, oc) + plan.out,
-                          (plan.length * item, n * plan.length * item)
-                          + tuple(ps * item for ps in plan.plane_strides))
-        return np.ascontiguousarray(view)
-    return np.ascontiguousarray(out.reshape((oc, n) + plan.out).swapaxes(0, 1))
+        view = _shift_view(out, plan, n, oc, True)
+    else:
+        view = out.reshape((oc, n) + plan.out).swapaxes(0, 1)
+    result = np.empty((n, oc) + plan.out, dtype=out.dtype)
+    if bias is None:
+        np.copyto(result, view)
+    else:
+        np.add(view, bias.reshape((oc,) + (1,) * len(plan.out)), out=result)
+    return result
 
 
 def col2im(cols: np.ndarray, plan: _Plan, n: int) -> np.ndarray:
@@ -196,18 +217,22 @@ def _grouped_matmul(a: np.ndarray, b: np.ndarray, groups: int, trans_a: bool = F
     return result.reshape(groups * result.shape[1], result.shape[2])
 
 
-def conv_forward_array(x: np.ndarray, w: np.ndarray, plan: _Plan, groups: int):
-    """(output (N, OC, *out), cols) of a convolution of ``x`` with ``w`` (OC, C/G, *K)."""
+def conv_forward_array(x: np.ndarray, w: np.ndarray, plan: _Plan, groups: int, bias=None):
+    """(output (N, OC, *out), cols) of a convolution of ``x`` with ``w`` (OC, C/G, *K), plus
+    the ``bias`` array when given."""
     n = x.shape[0]
     oc = w.shape[0]
     if x.shape[1] == 0:
         # PyTorch's answer for an input without channels: no output channels either.
         return np.zeros((n, 0) + plan.out, dtype=x.dtype), None
     if plan.length == 0 or n == 0:
-        return np.zeros((n, oc) + plan.out, dtype=x.dtype), None
+        out = np.zeros((n, oc) + plan.out, dtype=x.dtype)
+        if bias is not None:
+            out += bias.reshape((oc,) + (1,) * len(plan.out))
+        return out, None
     cols = im2col(x, plan)
     out = _grouped_matmul(w.reshape(oc, -1), cols, groups)
-    return from_grid(out, plan, n), cols
+    return from_grid(out, plan, n, bias), cols
 
 
 def conv_input_grad_array(g: np.ndarray, w: np.ndarray, plan: _Plan, groups: int) -> np.ndarray:
@@ -407,7 +432,7 @@ class ConvolutionBackward0(Node):
         if need_b:
             if grad._data.shape[1] == 0:
                 gb = wrap(np.zeros(self._meta[2][0], dtype=self._meta[2][1]))
-            else:
+            elif grad_state.enabled or self.transposed:
                 gb = grad.sum((0,) + tuple(range(2, grad._data.ndim)))
         if grad._data.shape[1] == 0 or input._data.shape[1] == 0:
             # Channel-free convolutions (PyTorch allows them): every gradient is zero.
@@ -416,11 +441,13 @@ class ConvolutionBackward0(Node):
         elif grad_state.enabled:
             gx, gw = self._differentiable(grad, input, weight, need_x, need_w)
         else:
-            gx, gw = self._direct(grad, input, weight, need_x, need_w)
+            gx, gw, grid_sum = self._direct(grad, input, weight, need_x, need_w, need_b and gb is None)
+            if grid_sum is not None:
+                gb = _finish(grid_sum, grad._data.dtype)
         self.cols = None
         return gx, gw, gb
 
-    def _direct(self, grad, input, weight, need_x, need_w):
+    def _direct(self, grad, input, weight, need_x, need_w, need_b=False):
         g = _compute(grad._data)
         w = _compute(weight._data)
         x = _compute(input._data)
@@ -430,10 +457,14 @@ class ConvolutionBackward0(Node):
             w, x = np.conj(w), np.conj(x)
             if self.cols is not None:
                 self.cols = np.conj(self.cols)
-        gx = gw = None
+        gx = gw = grid_sum = None
         if not self.transposed:
             plan = self.plan
             g_grid = to_grid(g, plan) if plan.length and g.shape[0] else None
+            if need_b:
+                # The junk positions of the grid are zeros, so a row sum is the bias gradient.
+                grid_sum = g_grid.sum(axis=1) if g_grid is not None else \
+                    np.zeros(w.shape[0], dtype=g.dtype)
             if need_x:
                 if g_grid is None:
                     arr = np.zeros(x.shape, dtype=g.dtype)
@@ -459,7 +490,7 @@ class ConvolutionBackward0(Node):
             if need_w:
                 arr = conv_weight_grad_array(g, x, w.shape, plan, groups, cols)
                 gw = _finish(arr, weight._data.dtype)
-        return gx, gw
+        return gx, gw, grid_sum
 
     def _differentiable(self, grad, input, weight, need_x, need_w):
         stride, padding, dilation, groups = self.stride, self.padding, self.dilation, self.groups
@@ -528,11 +559,14 @@ def _convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation,
     w = _compute(weight._data)
     kernel = w.shape[2:]
     cols = None
+    pending_bias = bias
     if not transposed:
         out = tuple(conv_output_size(s, k, st, p, d) for s, k, st, p, d in
                     zip(x.shape[2:], kernel, stride, padding, dilation))
         plan = _Plan(x.shape[2:], kernel, out, stride, padding, dilation)
-        arr, cols = conv_forward_array(x, w, plan, groups)
+        b = None if bias is None else _compute(bias._data)
+        arr, cols = conv_forward_array(x, w, plan, groups, b)
+        pending_bias = None  # added while copying out of the matmul's layout
     else:
         if spatial is None:
             spatial = tuple((i - 1) * st - 2 * p + d * (k - 1) + 1 + op for i, k, st, p, d, op in
@@ -544,7 +578,7 @@ def _convolution(input: Tensor, weight: Tensor, bias, stride, padding, dilation,
                                "too small")
         plan = _Plan(spatial, kernel, x.shape[2:], stride, padding, dilation)
         arr = conv_input_grad_array(x, w, plan, groups)
-    _add_bias(arr, bias)
+    _add_bias(arr, pending_bias)
     result = _finish(arr, input._data.dtype)
     if grad_state.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
         node = ConvolutionBackward0((input, weight, bias), result)
@@ -731,8 +765,7 @@ def conv_tbc(input, weight, bias, pad: int = 0) -> Tensor:
     w = _compute(weight._data).transpose(2, 1, 0)
     out = conv_output_size(x.shape[2], w.shape[2], 1, pad, 1)
     plan = _Plan(x.shape[2:], w.shape[2:], (out,), (1,), (pad,), (1,))
-    arr, _ = conv_forward_array(x, w, plan, 1)
-    _add_bias(arr, bias)
+    arr, _ = conv_forward_array(x, w, plan, 1, _compute(bias._data))
     result = _finish(np.ascontiguousarray(arr.transpose(2, 0, 1)), input._data.dtype)
     if grad_state.enabled and (input._rg or weight._rg or bias._rg):
         node = ConvTbcBackward0((input, weight, bias), result)
