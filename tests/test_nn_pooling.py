@@ -388,3 +388,66 @@ def test_pooling_layer_attributes():
     assert enn.AvgPool1d(2).stride == tnn.AvgPool1d(2).stride
     assert enn.MaxUnpool2d(2).stride == tnn.MaxUnpool2d(2).stride
     assert enn.MaxPool2d.__constants__ == tnn.MaxPool2d.__constants__
+
+
+# ----------------------------------------------------------------------------------------------
+# fractional max pooling
+# ----------------------------------------------------------------------------------------------
+
+FRACTIONAL_CASES = [
+    (2, (2, 3, 7, 8), dict(kernel_size=2, output_size=(3, 4))),
+    (2, (2, 3, 9, 9), dict(kernel_size=(3, 2), output_size=(4, 5))),
+    (2, (3, 7, 7), dict(kernel_size=2, output_size=3)),
+    (2, (2, 3, 8, 8), dict(kernel_size=2, output_ratio=(0.5, 0.5))),
+    (3, (2, 2, 6, 7, 8), dict(kernel_size=(2, 3, 2), output_size=(4, 3, 5))),
+    (3, (2, 6, 6, 6), dict(kernel_size=2, output_ratio=(0.5, 0.6, 0.7))),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("dims, shape, kwargs", FRACTIONAL_CASES)
+def test_fractional_max_pool_matches_torch(dims, shape, kwargs, dtype):
+    name = f"fractional_max_pool{dims}d"
+    batch = shape[0] if len(shape) == dims + 2 else 1
+    samples = np.random.default_rng(1).random((batch, shape[-dims - 1], dims)).astype(dtype)
+    _compare(lambda x: getattr(EF, name)(x, return_indices=True,
+                                         _random_samples=ember.tensor(samples), **kwargs),
+             lambda x: getattr(TF, name)(x, return_indices=True,
+                                         _random_samples=torch.tensor(samples), **kwargs),
+             _array(*shape), dtype)
+
+
+def test_fractional_max_pool_draws_torch_samples():
+    # Without explicit samples both draw them from the (identical) global generator.
+    for ctor, shape in [("FractionalMaxPool2d(2, output_ratio=0.5)", (2, 3, 9, 9)),
+                        ("FractionalMaxPool2d(3, output_size=(4, 5), return_indices=True)",
+                         (2, 3, 9, 9)),
+                        ("FractionalMaxPool3d(2, output_size=3)", (2, 2, 7, 7, 7))]:
+        torch.manual_seed(3)
+        ember.manual_seed(3)
+        e_mod, t_mod = eval("enn." + ctor), eval("tnn." + ctor)
+        assert repr(e_mod) == repr(t_mod)
+        array = _array(*shape).astype(np.float32)
+        assert_same(e_mod(ember.tensor(array)), t_mod(torch.tensor(array)))
+
+
+def test_fractional_max_pool_gradcheck_and_errors():
+    x = ember.tensor(np.random.default_rng(0).permutation(64).reshape(1, 1, 8, 8) / 7.0,
+                     requires_grad=True)
+    samples = ember.tensor(np.array([[[0.3, 0.8]]]))
+    assert gradgradcheck(lambda a: EF.fractional_max_pool2d(a, 3, output_size=4,
+                                                           _random_samples=samples), (x,))
+    _same_error(lambda F, m: F.fractional_max_pool2d(m.zeros(2, 3, 7, 7), 5, output_size=4))
+    _same_error(lambda F, m: F.fractional_max_pool3d(m.zeros(2, 3, 7, 7, 7), 5, output_size=4))
+    _same_error(lambda F, m: F.fractional_max_pool2d(m.zeros(2, 3, 7, 7), 2))
+    _same_error(lambda F, m: F.fractional_max_pool2d(m.zeros(2, 3, 7, 7), 2, output_size=3,
+                                                     _random_samples=m.rand(1, 3, 2)))
+    _same_error(lambda F, m: F.fractional_max_pool2d(m.zeros(2, 3, 7, 7), 2, output_size=3,
+                                                     _random_samples=m.rand(2, 3, 2,
+                                                                            dtype=m.float64)))
+    for kwargs in (dict(), dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)):
+        with pytest.raises(ValueError) as t_info:
+            tnn.FractionalMaxPool2d(2, **kwargs)
+        with pytest.raises(ValueError) as e_info:
+            enn.FractionalMaxPool2d(2, **kwargs)
+        assert str(e_info.value) == str(t_info.value)

@@ -283,6 +283,22 @@ class AdaptiveMaxPool2DBackward0(_MaxPoolBackward):
     pass
 
 
+class FractionalMaxPool2DBackward0(_MaxPoolBackward):
+    pass
+
+
+class FractionalMaxPool3DBackward0(_MaxPoolBackward):
+    pass
+
+
+class FractionalMaxPool2DBackwardBackward0(_MaxPoolBackwardBackward):
+    pass
+
+
+class FractionalMaxPool3DBackwardBackward0(_MaxPoolBackwardBackward):
+    pass
+
+
 class AdaptiveMaxPool3DBackward0(_MaxPoolBackward):
     pass
 
@@ -308,6 +324,8 @@ _GRAD_NODES = {
     "MaxPool3DWithIndices": MaxPool3DWithIndicesBackwardBackward0,
     "AdaptiveMaxPool2D": AdaptiveMaxPool2DBackwardBackward0,
     "AdaptiveMaxPool3D": AdaptiveMaxPool3DBackwardBackward0,
+    "FractionalMaxPool2D": FractionalMaxPool2DBackwardBackward0,
+    "FractionalMaxPool3D": FractionalMaxPool3DBackwardBackward0,
 }
 
 
@@ -819,6 +837,99 @@ def adaptive_max_pool2d(input: Tensor, output_size):
 def adaptive_max_pool3d(input: Tensor, output_size):
     """3-D adaptive max pooling: (values, indices)."""
     return _adaptive_max_nd(input, output_size, 3, "adaptive_max_pool3d")
+
+
+# ----------------------------------------------------------------------------------------------
+# fractional max pooling
+# ----------------------------------------------------------------------------------------------
+
+def _fractional_starts(samples: np.ndarray, size: int, out: int, pool: int) -> np.ndarray:
+    """Window starts (B, out) from one uniform sample per plane, in the sample's precision
+    exactly as PyTorch's kernel computes them."""
+    dt = samples.dtype
+    starts = np.zeros(samples.shape + (out,), dtype=np.int64)
+    if out > 1:
+        alpha = dt.type(size - pool) / dt.type(out - 1)
+        steps = np.arange(out).astype(dt)
+        sample = samples[..., None]
+        starts = ((steps + sample) * alpha).astype(np.int64) - (sample * alpha).astype(np.int64)
+    if out > 0:
+        starts[..., -1] = size - pool
+    return starts
+
+
+def fractional_max_pool(input: Tensor, kernel_size, output_size, samples: Tensor, dims: int):
+    """Fractional max pooling (2-d or 3-d): pseudo-random window starts per plane from
+    ``samples`` (N, C, dims); returns (values, indices)."""
+    name = f"fractional_max_pool{dims}d"
+    arr = input._data
+    if arr.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got: "
+                           f"{_sizes(arr.shape)}")
+    kernel = _int_tuple(kernel_size, dims, "kernel_size", name)
+    out = _int_tuple(output_size, dims, "output_size", name)
+    batched = arr.ndim == dims + 2
+    x = arr if batched else arr[None]
+    n, c = x.shape[:2]
+    spatial = x.shape[2:]
+    sample_arr = samples._data
+    if sample_arr.dtype != arr.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if sample_arr.ndim != 3 or sample_arr.shape[0] < n or sample_arr.shape[1] != c or \
+            sample_arr.shape[2] != dims:
+        if sample_arr.ndim == 3 and sample_arr.shape[0] < n:
+            raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+        raise RuntimeError(f"Expect _random_samples to be of shape [{n}, {c}, {dims}]")
+    words = ("time", "height", "width")[3 - dims:]
+    where = f"{name}_out" if dims == 3 else name
+    for word, size, o, k in zip(words, spatial, out, kernel):
+        if o + k - 1 > size:
+            raise RuntimeError(f"{where}(): pool {word} {k} too large relative to input {word} "
+                               f"{size}")
+    compute = _compute(x)
+    sample_arr = _compute(sample_arr[:n])
+    # The first sample drives the last dim for 2-d pooling, PyTorch's layout.
+    order = (1, 0) if dims == 2 else (0, 1, 2)
+    grids, starts_list = [], []
+    for axis in range(dims):
+        starts = _fractional_starts(sample_arr[:, :, order[axis]], spatial[axis], out[axis],
+                                    kernel[axis])
+        positions = starts[..., None] + np.arange(kernel[axis])  # (N, C, out, k)
+        # Broadcastable against (N, C, *out, *kernel): out and kernel keep their order.
+        shape = [n, c] + [1] * (2 * dims)
+        shape[2 + axis], shape[2 + dims + axis] = out[axis], kernel[axis]
+        grids.append(positions.reshape(shape))
+        starts_shape = [n, c] + [1] * dims
+        starts_shape[2 + axis] = out[axis]
+        starts_list.append(starts.reshape(starts_shape))
+    batch_index = np.arange(n).reshape([n] + [1] * (2 * dims + 1))
+    plane_index = np.arange(c).reshape([1, c] + [1] * (2 * dims))
+    windows = compute[(batch_index, plane_index) + tuple(grids)]
+    windows = windows.reshape(windows.shape[:2 + dims] + (-1,))
+    if windows.size:
+        local = _first_argmax_last(windows)
+        values = np.take_along_axis(windows, local[..., None], -1)[..., 0]
+    else:
+        local = np.zeros(windows.shape[:-1], dtype=np.int64)
+        values = np.zeros(windows.shape[:-1], dtype=compute.dtype)
+    flat = np.zeros(values.shape, dtype=_I64)
+    plane_strides = [math.prod(spatial[i + 1:]) for i in range(dims)]
+    remaining = local
+    for axis in range(dims - 1, -1, -1):
+        offset = remaining % kernel[axis]
+        remaining = remaining // kernel[axis]
+        flat += (starts_list[axis] + offset) * plane_strides[axis]
+    if not batched:
+        values, flat = values[0], flat[0]
+    result = _finish(values, arr.dtype)
+    indices = wrap(flat)
+    if grad_state.enabled and input._rg:
+        node_cls = FractionalMaxPool2DBackward0 if dims == 2 else FractionalMaxPool3DBackward0
+        node = node_cls((input,), result)
+        node.indices, node.input_shape, node.dims = flat, arr.shape, dims
+        node.overlapping = True
+        node.prefix = f"FractionalMaxPool{dims}D"
+    return result, indices
 
 
 # ----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ behaviour: ``return_indices``, the ``*_with_indices`` names, ``lp_pool`` (compos
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from ... import ops
 from ...ops import pooling as P
 from ...ops.unary import relu
 
@@ -16,7 +17,8 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
            "adaptive_avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
-           "max_unpool2d", "max_unpool3d"]
+           "max_unpool2d", "max_unpool3d", "fractional_max_pool2d", "fractional_max_pool3d",
+           "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices"]
 
 avg_pool1d = P.avg_pool1d
 avg_pool2d = P.avg_pool2d
@@ -207,3 +209,54 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
         raise RuntimeError(f"Input to max_unpooling3d should be a 4d or 5d Tensor, but got a "
                            f"tensor with {input.dim()} dimensions.")
     return P.max_unpool(input, indices, tuple(size), 3)
+
+
+# -- fractional max pooling -------------------------------------------------------------------
+
+def _fractional(input: Tensor, kernel_size, output_size, output_ratio, samples, dims: int):
+    name = f"fractional_max_pool{dims}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        ratios = output_ratio if isinstance(output_ratio, (list, tuple)) else \
+            (output_ratio,) * dims
+        if len(ratios) > dims:
+            words = "a single Int or tuple of Ints"
+            raise ValueError(f"{name} requires output_ratio to either be {words}.")
+        ratios = tuple(ratios) * dims if len(ratios) == 1 else tuple(ratios)
+        output_size = [int(s * r) for s, r in zip(input.shape[input.dim() - dims:], ratios)]
+    if samples is None:
+        batch = 1 if input.dim() == dims + 1 else input.size(0)
+        samples = ops.rand(batch, input.size(-dims - 1), dims, dtype=input.dtype)
+    return P.fractional_max_pool(input, kernel_size, output_size, samples, dims)
+
+
+def fractional_max_pool2d_with_indices(input: Tensor, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices: bool = False,
+                                       _random_samples=None):
+    """2-D fractional max pooling returning (values, indices)."""
+    return _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 2)
+
+
+def fractional_max_pool3d_with_indices(input: Tensor, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices: bool = False,
+                                       _random_samples=None):
+    """3-D fractional max pooling returning (values, indices)."""
+    return _fractional(input, kernel_size, output_size, output_ratio, _random_samples, 3)
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples=None):
+    """2-D fractional max pooling: windows placed pseudo-randomly so the output has
+    ``output_size`` (or ``output_ratio`` of the input size)."""
+    values, indices = _fractional(input, kernel_size, output_size, output_ratio,
+                                  _random_samples, 2)
+    return (values, indices) if return_indices else values
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                          return_indices: bool = False, _random_samples=None):
+    """3-D fractional max pooling."""
+    values, indices = _fractional(input, kernel_size, output_size, output_ratio,
+                                  _random_samples, 3)
+    return (values, indices) if return_indices else values
