@@ -90,12 +90,11 @@ def _pool_params(kernel_size, stride, padding, dilation, dims: int, name: str):
 def _check_pool(arr: np.ndarray, dims: int, kernel, stride, padding, dilation, ceil_mode: bool,
                 name: str, is_max: bool) -> tuple:
     """PyTorch's pool shape checks; returns the output spatial size."""
-    if any(k <= 0 for k in kernel):
-        names = " ".join(f"k{c}: {k}" for c, k in zip("TDHW"[-dims:] if dims == 3 else "HW"[-dims:],
-                                                       kernel))
-        raise RuntimeError(f"kernel size should be greater than zero, but got {names}")
     if any(s <= 0 for s in stride):
         raise RuntimeError("stride should not be zero")
+    if any(k <= 0 for k in kernel):
+        names = " ".join(f"k{c}: {k}" for c, k in zip("THW"[-dims:], kernel))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {names}")
     if any(d <= 0 for d in dilation):
         letters = ("T", "H", "W")[-dims:] if dims == 3 else ("H", "W")[-dims:]
         names = " ".join(f"dilation{c}: {d}" for c, d in zip(letters, dilation))
