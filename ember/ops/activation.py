@@ -19,6 +19,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from . import _special
 from ._dispatch import _type_word, apply_inplace, bind_methods
+from .binary import _ERRSTATE, _IGNORE_ALL
 
 _make = Tensor._make
 _F32 = np.dtype(np.float32)
@@ -86,6 +87,23 @@ class _EmberMath:
     def where(condition, a, b):
         from .binary import where
         return where(condition, a, b)
+
+
+def _quiet():
+    """Silence NumPy's floating-point warnings (cheaper than entering np.errstate, which costs
+    as much as the math on small inputs); pass the token to :func:`_loud` afterwards."""
+    if _ERRSTATE is None:
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+    return _ERRSTATE.set(_IGNORE_ALL)
+
+
+def _loud(token) -> None:
+    if _ERRSTATE is None:
+        token.__exit__(None, None, None)
+    else:
+        _ERRSTATE.reset(token)
 
 
 def _check_tensor(input, name: str) -> None:
@@ -643,20 +661,26 @@ def _softmax_input(input, dim, dtype, name: str):
 
 def _shifted(x, axis):
     """x minus its max along ``axis`` (infinite maxima shift by 0, so -inf rows stay -inf)."""
-    if x.size == 0 or axis is None:
-        return x - x if axis is None else x.copy()
+    if axis is None:
+        return x - x
+    if x.size == 0:
+        return x.copy()
     peak = x.max(axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)
+    if not np.isfinite(peak).all():
+        peak = np.where(np.isfinite(peak), peak, 0)
     return x - peak
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim`` (``dtype``: cast the input first)."""
     input, x, dt, axis = _softmax_input(input, dim, dtype, "softmax")
-    with np.errstate(over="ignore", invalid="ignore"):
+    token = _quiet()
+    try:
         e = np.exp(_shifted(x, axis))
         if axis is not None:
             e /= e.sum(axis, keepdims=True)
+    finally:
+        _loud(token)
     result = _finish(e, dt)
     if grad_state.enabled and input._rg:
         node = SoftmaxBackward0((input,), result)
@@ -668,10 +692,13 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """x - log(sum(exp(x))) along ``dim``, with one exponential pass."""
     input, x, dt, axis = _softmax_input(input, dim, dtype, "log_softmax")
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    token = _quiet()
+    try:
         shifted = _shifted(x, axis)
         if axis is not None:
             shifted -= np.log(np.exp(shifted).sum(axis, keepdims=True))
+    finally:
+        _loud(token)
     result = _finish(shifted, dt)
     if grad_state.enabled and input._rg:
         node = LogSoftmaxBackward0((input,), result)

@@ -367,36 +367,59 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
         if w.dtype != dt:
             raise RuntimeError(f"expected scalar type {_word(dt)} but found {_word(w.dtype)}")
     x = _compute(arr)
-    batched = x if x.ndim > 1 else x.reshape(1, classes)
-    labels = target._data.astype(np.int64, copy=False).reshape(
-        (1,) if x.ndim == 1 else target._data.shape)
-    valid = labels != ignore_index
-    bad = valid & ((labels < 0) | (labels >= classes))
-    if bad.any():
-        raise IndexError(f"Target {int(labels[bad].reshape(-1)[0])} is out of bounds.")
-    safe = np.where(valid, labels, 0)[:, None]
-    picked = np.take_along_axis(batched, safe, axis=1)[:, 0]
-    weights = valid.astype(x.dtype)
+    # Classes last and every other dim flattened into rows, so one fancy index gathers.
+    if x.ndim == 1:
+        rows_view = x.reshape(1, classes)
+    elif x.ndim == 2:
+        rows_view = x
+    else:
+        rows_view = np.moveaxis(x, 1, -1).reshape(-1, classes)
+    labels = target._data.reshape(-1)
+    if labels.dtype != _LONG:
+        labels = labels.astype(_LONG)
+    count = labels.shape[0]
+    in_range = count == 0 or (labels.min() >= 0 and labels.max() < classes)
+    valid = None  # None: every target counts
+    safe = labels
+    if not in_range or 0 <= ignore_index < classes:
+        valid = labels != ignore_index
+        if not in_range:
+            bad = valid & ((labels < 0) | (labels >= classes))
+            if bad.any():
+                raise IndexError(f"Target {int(labels[bad][0])} is out of bounds.")
+        safe = np.where(valid, labels, 0)
+    rows = np.arange(count)
+    picked = rows_view[rows, safe]
+    weights = None
     if weight is not None:
-        weights = weights * _compute(weight._data)[safe[:, 0]]
-    losses = -weights * picked
-    scale = weights
+        weights = _compute(weight._data)[safe]
+        if valid is not None:
+            weights = weights * valid
+    elif valid is not None:
+        weights = valid.astype(x.dtype)
+    losses = -picked if weights is None else -(weights * picked)
+    scale = 1 if weights is None else weights
     if reduction == NONE:
-        values = losses if x.ndim > 1 else losses.reshape(())
+        values = losses.reshape(target._data.shape) if x.ndim > 1 else losses.reshape(())
     elif reduction == SUM:
         values = losses.sum()
     else:
-        total = weights.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
+        total = count if weights is None else weights.sum()
+        if total:
             values = losses.sum() / total
-            scale = np.where(valid, weights / total, 0)
+            scale = scale / total
+        else:
+            values = np.array(np.nan, x.dtype)
+            scale = 0
     result = _finish(values, dt)
     if grad_state.enabled and input._rg:
-        coefficients = np.zeros(batched.shape, dtype=x.dtype)
-        np.put_along_axis(coefficients, safe, -scale[:, None].astype(x.dtype), axis=1)
+        coefficients = np.zeros(rows_view.shape, dtype=x.dtype)
+        coefficients[rows, safe] = -scale if weights is None else -np.asarray(scale)
+        if x.ndim > 2:
+            batch_shape = (x.shape[0],) + x.shape[2:]
+            coefficients = np.moveaxis(coefficients.reshape(batch_shape + (classes,)), -1, 1)
         node = node_cls((input, None, None), result)
-        node.coefficients = coefficients.reshape(arr.shape).astype(
-            dt if dt not in _HALF_TYPES else _F32, copy=False)
+        node.coefficients = coefficients.reshape(arr.shape)
         node.reduction = reduction
     return result
 
