@@ -171,9 +171,14 @@ def _activation(input: Tensor, values, np_dtype, node_cls, **attributes) -> Tens
     return result
 
 
-def _inplace(fn, name: str):
+def _inplace(fn, name: str, node_cls=None):
+    """The in-place form of ``fn``; ``node_cls`` renames its node where PyTorch's in-place
+    kernel has a grad_fn of its own (EluBackward1 for elu_, ...)."""
     def method(input: Tensor, *args, **kwargs) -> Tensor:
-        return apply_inplace(input, fn(input, *args, **kwargs))
+        result = fn(input, *args, **kwargs)
+        if node_cls is not None and result.grad_fn is not None:
+            result.grad_fn.__class__ = node_cls
+        return apply_inplace(input, result)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In-place version of :func:`{name[:-1]}`."
     return method
@@ -208,7 +213,11 @@ def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
     return _activation(input, values, arr.dtype, ThresholdBackward0, threshold=limit)
 
 
-threshold_ = _inplace(threshold, "threshold_")
+class ThresholdBackward1(ThresholdBackward0):
+    pass
+
+
+threshold_ = _inplace(threshold, "threshold_", ThresholdBackward1)
 
 
 class HardtanhBackward0(_Elementwise):
@@ -258,7 +267,11 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return _activation(input, values, dt, LeakyReluBackward0, negative_slope=negative_slope)
 
 
-leaky_relu_ = _inplace(leaky_relu, "leaky_relu_")
+class LeakyReluBackward1(LeakyReluBackward0):
+    pass
+
+
+leaky_relu_ = _inplace(leaky_relu, "leaky_relu_", LeakyReluBackward1)
 
 
 class PreluKernelBackward0(Node):
@@ -350,7 +363,11 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
                        negative_slope=(lower + upper) / 2)
 
 
-rrelu_ = _inplace(rrelu, "rrelu_")
+class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
+    pass
+
+
+rrelu_ = _inplace(rrelu, "rrelu_", RreluWithNoiseBackward1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -382,7 +399,15 @@ def elu(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: floa
     return _elu(input, alpha, scale, input_scale, EluBackward0, "elu")
 
 
-elu_ = _inplace(elu, "elu_")
+class EluBackward1(EluBackward0):
+    pass
+
+
+class CeluBackward1(CeluBackward0):
+    pass
+
+
+elu_ = _inplace(elu, "elu_", EluBackward1)
 
 
 def selu(input: Tensor) -> Tensor:
@@ -390,17 +415,21 @@ def selu(input: Tensor) -> Tensor:
     return _elu(input, SELU_ALPHA, SELU_SCALE, 1.0, EluBackward0, "selu")
 
 
-selu_ = _inplace(selu, "selu_")
+selu_ = _inplace(selu, "selu_", EluBackward1)
 
 
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _elu(input, alpha, 1.0, 1.0 / alpha, CeluBackward0, "celu")
+    result = _elu(input, alpha, 1.0, 1.0 / alpha, CeluBackward0, "celu")
+    if result.grad_fn is not None:
+        # PyTorch's CELU derivative takes 1 / alpha with alpha rounded to float32 first.
+        result.grad_fn.input_scale = 1.0 / float(np.float32(alpha))
+    return result
 
 
-celu_ = _inplace(celu, "celu_")
+celu_ = _inplace(celu, "celu_", CeluBackward1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -487,9 +516,13 @@ def log_sigmoid(input: Tensor) -> Tensor:
 # hardsigmoid, hardswish, hardshrink, softshrink, softplus
 # ----------------------------------------------------------------------------------------------
 
+# PyTorch's hard* backward kernels use 1/6 computed in float32, even for float64.
+_ONE_SIXTH = float(np.float32(1.0) / np.float32(6.0))
+
+
 class HardsigmoidBackward0(_Elementwise):
     def formula(self, grad, x, M):
-        return M.where((x > -3) & (x < 3), grad / 6, 0)
+        return M.where((x > -3) & (x < 3), grad * _ONE_SIXTH, 0)
 
 
 def hardsigmoid(input: Tensor) -> Tensor:
@@ -505,7 +538,7 @@ hardsigmoid_ = _inplace(hardsigmoid, "hardsigmoid_")
 class HardswishBackward0(_Elementwise):
     def formula(self, grad, x, M):
         middle = grad * (x / 3 + 0.5)
-        return M.where(x < -3, 0, M.where(x <= 3, middle, grad))
+        return M.where(x <= -3, 0, M.where(x < 3, middle, grad))
 
 
 def hardswish(input: Tensor) -> Tensor:

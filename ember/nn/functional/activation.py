@@ -30,7 +30,9 @@ def _maybe_inplace(input: Tensor, result: Tensor, inplace: bool) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """Replace values at or below ``threshold`` with ``value``."""
-    return _maybe_inplace(input, _act.threshold(input, threshold, value), inplace)
+    if inplace:
+        return _act.threshold_(input, threshold, value)
+    return _act.threshold(input, threshold, value)
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
@@ -53,7 +55,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """Clamp to [min_val, max_val]."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace(input, _act.hardtanh(input, min_val, max_val), inplace)
+    if inplace:
+        return _act.hardtanh_(input, min_val, max_val)
+    return _act.hardtanh(input, min_val, max_val)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -63,12 +67,12 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6)."""
-    return _maybe_inplace(input, _act.relu6(input), inplace)
+    return _act.relu6_(input) if inplace else _act.relu6(input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else alpha * (exp(x) - 1)."""
-    return _maybe_inplace(input, _act.elu(input, alpha), inplace)
+    return _act.elu_(input, alpha) if inplace else _act.elu(input, alpha)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -98,7 +102,9 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, else negative_slope * x."""
-    return _maybe_inplace(input, _act.leaky_relu(input, negative_slope), inplace)
+    if inplace:
+        return _act.leaky_relu_(input, negative_slope)
+    return _act.leaky_relu(input, negative_slope)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
