@@ -430,3 +430,18 @@ def test_module_defaults_repr_and_hardtanh_checks():
     assert isinstance(enn.ReLU6(), enn.Hardtanh)
     assert not isinstance(enn.Hardswish(), enn.Hardsigmoid)
     assert not isinstance(enn.CELU(), enn.ELU)
+
+
+def test_gumbel_softmax_draws_and_straight_through_gradient():
+    data = _inputs("float32", (4, 5))
+    for hard in (False, True):
+        ember.manual_seed(2)
+        torch.manual_seed(2)
+        e, t = ember.from_numpy(data.copy()).requires_grad_(), torch.from_numpy(data.copy()).requires_grad_()
+        eo = EF.gumbel_softmax(e, tau=0.5, hard=hard)
+        to = TF.gumbel_softmax(t, tau=0.5, hard=hard)
+        assert_same(eo, to)
+        weights = np.arange(20, dtype=np.float32).reshape(4, 5)
+        (eo * ember.from_numpy(weights)).sum().backward()
+        (to * torch.from_numpy(weights)).sum().backward()
+        assert_same(e.grad, t.grad)
