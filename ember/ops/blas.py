@@ -434,7 +434,12 @@ def _combine(self_arr, product, beta, alpha):
 def _expand_check(input: Tensor, shape) -> None:
     # Same message as expand() gives when the additive term cannot broadcast to the product.
     if input._data.shape != tuple(shape):
-        input.expand(shape)
+        try:
+            if np.broadcast_shapes(input._data.shape, tuple(shape)) == tuple(shape):
+                return
+        except ValueError:
+            pass
+        input.detach().expand(shape)
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -455,7 +460,14 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
                            f"{type_word(b)}")
     _refuse_bool(a, "addmm_impl_cpu_")
     _expand_check(input, (a.shape[0], b.shape[1]))
-    result = wrap(_combine(s, product_arrays(np.matmul, a, b), beta, alpha))
+    product = product_arrays(np.matmul, a, b)
+    if (beta == 1 and alpha == 1 and type(product) is np.ndarray and product.dtype.kind == "f"
+            and product.dtype == s.dtype):
+        # The linear-layer case: add the bias into the fresh product (one pass, no temporary).
+        np.add(product, s, out=product)
+        result = wrap(product)
+    else:
+        result = wrap(_combine(s, product, beta, alpha))
     if _recording(input, mat1, mat2):
         node = AddmmBackward0((input, mat1, mat2), result)
         node.save(mat1 if mat2._rg else None, mat2 if mat1._rg else None)
