@@ -698,7 +698,7 @@ def _shifted(x, axis):
         return x - x
     if x.size == 0:
         return x.copy()
-    peak = x.max(axis, keepdims=True)
+    peak = np.maximum.reduce(x, axis=axis, keepdims=True)
     if not np.isfinite(peak).all():
         peak = np.where(np.isfinite(peak), peak, 0)
     return x - peak
@@ -711,7 +711,7 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     try:
         e = np.exp(_shifted(x, axis))
         if axis is not None:
-            e /= e.sum(axis, keepdims=True)
+            e /= np.add.reduce(e, axis=axis, keepdims=True)
     finally:
         _loud(token)
     result = _finish(e, dt)
@@ -729,7 +729,7 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     try:
         shifted = _shifted(x, axis)
         if axis is not None:
-            shifted -= np.log(np.exp(shifted).sum(axis, keepdims=True))
+            shifted -= np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
     finally:
         _loud(token)
     result = _finish(shifted, dt)

@@ -18,6 +18,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import _type_word, binary_operands, shape_str
+from .activation import log_softmax
 
 _make = Tensor._make
 _F32 = np.dtype(np.float32)
@@ -378,7 +379,9 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
     if labels.dtype != _LONG:
         labels = labels.astype(_LONG)
     count = labels.shape[0]
-    in_range = count == 0 or (labels.min() >= 0 and labels.max() < classes)
+    # ufunc reductions directly: the ndarray methods add a Python layer per call.
+    in_range = count == 0 or (np.minimum.reduce(labels) >= 0
+                              and np.maximum.reduce(labels) < classes)
     valid = None  # None: every target counts
     safe = labels
     if not in_range or 0 <= ignore_index < classes:
@@ -402,11 +405,11 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
     if reduction == NONE:
         values = losses.reshape(target._data.shape) if x.ndim > 1 else losses.reshape(())
     elif reduction == SUM:
-        values = losses.sum()
+        values = np.add.reduce(losses)
     else:
-        total = count if weights is None else weights.sum()
+        total = count if weights is None else np.add.reduce(weights)
         if total:
-            values = losses.sum() / total
+            values = np.add.reduce(losses) / total
             scale = scale / total
         else:
             values = np.array(np.nan, x.dtype)
@@ -486,7 +489,6 @@ def cross_entropy_loss(input: Tensor, target: Tensor, weight: Tensor | None = No
                        label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over the class dim, then NLL (class indices) or the soft-label sum
     (class probabilities, when target has the input's shape), as PyTorch composes it."""
-    from .activation import log_softmax
     x, t = input._data, target._data
     class_dim = 0 if x.ndim == 1 else 1
     if x.shape == t.shape:
@@ -534,7 +536,6 @@ def _smoothed(nll: Tensor, log_probabilities: Tensor, target: Tensor, weight, re
 
 def _cross_entropy_probabilities(input: Tensor, target: Tensor, weight, reduction: int,
                                  label_smoothing: float, class_dim: int) -> Tensor:
-    from .activation import log_softmax
     classes = input._data.shape[class_dim]
     if weight is not None and (weight.ndim != 1 or weight.numel() != classes):
         raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
