@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -445,3 +446,18 @@ def test_gumbel_softmax_draws_and_straight_through_gradient():
         (eo * ember.from_numpy(weights)).sum().backward()
         (to * torch.from_numpy(weights)).sum().backward()
         assert_same(e.grad, t.grad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data(),
+       name=st.sampled_from(["softmax", "log_softmax", "softmin"]))
+def test_softmax_family_random_shapes_and_dims(shape, data, name):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    values = np.random.default_rng(len(shape)).standard_normal(shape) * 3
+    e, t = ember.from_numpy(values.copy()).requires_grad_(), torch.from_numpy(values.copy()).requires_grad_()
+    eo, to = getattr(EF, name)(e, dim), getattr(TF, name)(t, dim)
+    assert_same(eo, to)
+    upstream = np.random.default_rng(1).standard_normal(shape)
+    eo.backward(ember.from_numpy(upstream.copy()))
+    to.backward(torch.from_numpy(upstream.copy()))
+    assert_same(e.grad, t.grad)

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -545,3 +546,42 @@ def test_linear_cross_entropy_reference_path():
     assert list(e_mod.state_dict()) == list(t_mod.state_dict())
     assert_same(e_mod(ember.from_numpy(x), ember.from_numpy(CLASSES)),
                 t_mod(torch.from_numpy(x), torch.from_numpy(CLASSES)))
+
+
+@pytest.mark.parametrize("name,result_dtype", [("mse_loss", "float64"), ("l1_loss", "float64"),
+                                               ("smooth_l1_loss", "float64"),
+                                               ("huber_loss", "float32"),
+                                               ("soft_margin_loss", "float32")])
+def test_mixed_dtype_regression_losses(name, result_dtype):
+    x32, y64 = X.astype(np.float32), np.sign(Y)
+    eo = getattr(EF, name)(ember.from_numpy(x32), ember.from_numpy(y64))
+    to = getattr(TF, name)(torch.from_numpy(x32), torch.from_numpy(y64))
+    assert str(to.dtype) == f"torch.{result_dtype}"
+    assert_same(eo, to, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("name", ["cross_entropy", "mse_loss", "binary_cross_entropy_with_logits",
+                                  "huber_loss"])
+def test_half_precision_losses(name, dtype):
+    t = torch.from_numpy(X.astype(np.float32)).to(getattr(torch, dtype)).requires_grad_()
+    e = ember.from_numpy(X.astype(np.float32)).to(getattr(ember, dtype)).requires_grad_()
+    if name == "cross_entropy":
+        t_args, e_args = (t, torch.from_numpy(CLASSES)), (e, ember.from_numpy(CLASSES))
+    else:
+        t_args, e_args = (t, t.detach().sigmoid()), (e, e.detach().sigmoid())
+    to, eo = getattr(TF, name)(*t_args), getattr(EF, name)(*e_args)
+    assert_same(eo, to, rtol=2e-2, atol=2e-2)
+    to.backward()
+    eo.backward()
+    assert_same(e.grad, t.grad, rtol=2e-2, atol=2e-2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.integers(1, 4), classes=st.integers(1, 5),
+       extra=st.lists(st.integers(1, 3), max_size=3), reduction=st.sampled_from(REDUCTIONS),
+       seed=st.integers(0, 2**16))
+def test_cross_entropy_random_shapes(batch, classes, extra, reduction, seed):
+    shape = (batch, classes, *extra)
+    logits, target, _ = _ce_data(shape, (batch, *extra), seed=seed)
+    _compare("cross_entropy", (Grad(logits), target), {"reduction": reduction})
