@@ -151,6 +151,10 @@ def test_lazy_linear_becomes_linear():
     assert type(e_mod) is enn.Linear
     assert repr(e_mod) == repr(t_mod)
     assert e_mod.in_features == 6
+    loaded = enn.LazyLinear(5)
+    loaded.load_state_dict(e_mod.state_dict())
+    assert_same(loaded(ember.from_numpy(data.copy())), e_mod(ember.from_numpy(data.copy())))
+    assert repr(loaded) == repr(t_mod)
     lazy_nobias = enn.LazyLinear(2, bias=False)
     lazy_nobias(ember.ones(3, 4))
     assert lazy_nobias.bias is None and tuple(lazy_nobias.weight.shape) == (2, 4)
