@@ -153,7 +153,7 @@ def test_lazy_linear_becomes_linear():
     assert e_mod.in_features == 6
     loaded = enn.LazyLinear(5)
     loaded.load_state_dict(e_mod.state_dict())
-    assert_same(loaded(ember.from_numpy(data.copy())), e_mod(ember.from_numpy(data.copy())))
+    assert_same(loaded(ember.from_numpy(data.copy())), t_mod(torch.from_numpy(data.copy())))
     assert repr(loaded) == repr(t_mod)
     lazy_nobias = enn.LazyLinear(2, bias=False)
     lazy_nobias(ember.ones(3, 4))
