@@ -293,3 +293,15 @@ def test_half_precision_linear_and_distance():
     e = to_ember(t)
     assert_same(EF.normalize(e), TF.normalize(t), rtol=2e-2, atol=2e-2)
     assert_same(EF.pdist(e.float()), TF.pdist(t.float()), rtol=1e-5, atol=1e-5)
+
+
+def test_meta_tensors_carry_shapes_through_the_layers():
+    model = enn.Sequential(enn.Linear(4, 3, device="meta"), enn.GELU(), enn.Linear(3, 5,
+                                                                                    device="meta"))
+    x = ember.empty(2, 4, device="meta")
+    logits = model(x)
+    assert logits.device.type == "meta" and tuple(logits.shape) == (2, 5)
+    labels = ember.empty(2, dtype=ember.int64, device="meta")
+    loss = EF.cross_entropy(logits, labels, reduction="none")
+    assert loss.device.type == "meta" and tuple(loss.shape) == (2,)
+    assert tuple(EF.softmax(logits, 1).shape) == (2, 5)

@@ -130,7 +130,8 @@ def _floating(input, kernel: str, name: str):
 
 
 def _finish(values, np_dtype) -> Tensor:
-    values = np.asarray(values)
+    if not hasattr(values, "dtype") or isinstance(values, np.generic):
+        values = np.asarray(values)  # NumPy hands back scalars from 0-d math
     if values.dtype != np_dtype:
         values = values.astype(np_dtype)
     return _make(values)
@@ -458,6 +459,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
         inner = _GELU_BETA * (x + _GELU_KAPPA * x * x * x)
         values = 0.5 * x * (1 + np.tanh(inner))
+    elif type(x) is not np.ndarray:
+        values = x * 0.5  # meta arrays carry shapes only
     else:
         cdf = _special.erf(x.astype(np.float64) * _SQRT1_2)
         values = x * (0.5 * (1 + cdf)).astype(x.dtype, copy=False)
@@ -699,7 +702,7 @@ def _shifted(x, axis):
     if x.size == 0:
         return x.copy()
     peak = np.maximum.reduce(x, axis=axis, keepdims=True)
-    if not np.isfinite(peak).all():
+    if type(peak) is np.ndarray and not np.isfinite(peak).all():
         peak = np.where(np.isfinite(peak), peak, 0)
     return x - peak
 

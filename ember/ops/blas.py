@@ -461,10 +461,12 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
     _refuse_bool(a, "addmm_impl_cpu_")
     _expand_check(input, (a.shape[0], b.shape[1]))
     product = product_arrays(np.matmul, a, b)
-    if (beta == 1 and alpha == 1 and type(product) is np.ndarray and product.dtype.kind == "f"
-            and product.dtype == s.dtype):
+    if beta == 1 and alpha == 1 and product.dtype.kind == "f" and product.dtype == s.dtype:
         # The linear-layer case: add the bias into the fresh product (one pass, no temporary).
-        np.add(product, s, out=product)
+        if type(product) is np.ndarray:
+            np.add(product, s, out=product)
+        else:
+            product = product + s  # meta arrays: shapes only
         result = wrap(product)
     else:
         result = wrap(_combine(s, product, beta, alpha))

@@ -56,7 +56,8 @@ def _compute(arr):
 
 
 def _finish(values, np_dtype) -> Tensor:
-    values = np.asarray(values)
+    if not hasattr(values, "dtype") or isinstance(values, np.generic):
+        values = np.asarray(values)  # NumPy hands back scalars from 0-d math
     if values.dtype != np_dtype:
         values = values.astype(np_dtype)
     return _make(values)
@@ -367,6 +368,8 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
                                f"{shape_str(w.shape)}")
         if w.dtype != dt:
             raise RuntimeError(f"expected scalar type {_word(dt)} but found {_word(w.dtype)}")
+    if type(arr) is not np.ndarray or type(target._data) is not np.ndarray:
+        return _nll_meta(input, target, reduction)
     x = _compute(arr)
     # Classes last and every other dim flattened into rows, so one fancy index gathers.
     if x.ndim == 1:
@@ -425,6 +428,13 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
         node.coefficients = coefficients.reshape(arr.shape)
         node.reduction = reduction
     return result
+
+
+def _nll_meta(input: Tensor, target: Tensor, reduction: int) -> Tensor:
+    """NLL on meta tensors: the result's shape and dtype only."""
+    from ..backends.meta import MetaArray
+    shape = target._data.shape if reduction == NONE and input._data.ndim > 1 else ()
+    return _make(MetaArray(shape, input._data.dtype))
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: int = MEAN,
