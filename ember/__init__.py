@@ -27,6 +27,7 @@ linalg = _importlib.import_module(".linalg", __name__)
 random = _importlib.import_module(".random", __name__)
 from .random import *  # noqa: F401,F403
 from ._tensor_str import *  # noqa: F401,F403
+from . import nn  # noqa: E402
 from . import optim  # noqa: E402
 
 FloatTensor = _LEGACY_CLASSES["FloatTensor"]

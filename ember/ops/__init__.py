@@ -19,3 +19,9 @@ from .shape import *  # noqa: F401,F403
 from .shape import expand, view  # noqa: F401
 from .join import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403

@@ -1,0 +1,4 @@
+"""nn.functional: sparse (being written)."""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,4 @@
+"""Ops: normalization (being written)."""
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,4 @@
+"""Ops: pooling (being written)."""
+from __future__ import annotations
+
+__all__: list[str] = []
