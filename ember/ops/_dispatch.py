@@ -265,9 +265,13 @@ def _retarget_saved_output(node, result: Tensor, self: Tensor) -> None:
     saved = node._saved
     if not saved:
         return
-    for s in saved:
+    versions = list(node._versions)
+    for index, s in enumerate(saved):
         if type(s) is _SavedOutput and s.data is result._data:
             s.data, s.vc, s.version = self._data, self._vc, self._vc[0]
+            # saved_tensors checks node._versions: record the version this write produced.
+            versions[index] = self._vc[0]
+    node._versions = tuple(versions)
 
 
 def inplace_variant(fn, name: str):
