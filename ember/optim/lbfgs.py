@@ -8,10 +8,14 @@ tensor ops: its cost is dominated by the closure, not by the vector arithmetic.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .. import ops as _ops
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer, _check_lr_tensor, _to_scalar
+from .optimizer import Optimizer, _bump, _check_lr_tensor, _to_scalar
 
 __all__ = ["LBFGS", "lbfgs_direction"]
 
@@ -19,6 +23,66 @@ __all__ = ["LBFGS", "lbfgs_direction"]
 def _number(x):
     """A 0-dim tensor as a Python number (PyTorch turns a tensor ``alpha`` into a Scalar)."""
     return x.item() if isinstance(x, Tensor) else x
+
+
+_SPLITTER = 134217729.0  # 2**27 + 1: splits a float64 into two halves of 26 bits
+
+
+def _fused_multiply_add(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``alpha * x + y`` rounded once, as PyTorch's CPU ``add(alpha=)`` computes it with FMA.
+
+    L-BFGS's line search branches on comparisons, so a one-ulp difference in an update can
+    change its path.  NumPy has no FMA: float32 computes in float64; float64 splits the
+    product into its rounded value and exact error (Dekker) and adds the three terms with one
+    final rounding (``math.fsum`` for a few elements, Knuth's two-sum for arrays).
+    """
+    if y.dtype == np.float32:
+        wide = np.multiply(x, np.float64(np.float32(alpha)), dtype=np.float64)
+        return np.add(wide, y, out=wide).astype(np.float32)
+    alpha = float(alpha)
+    big = _SPLITTER * alpha
+    a_hi = big - (big - alpha)
+    a_lo = alpha - a_hi
+    if x.size <= _FEW:
+        return _fused_few(alpha, a_hi, a_lo, x, y)
+    product = alpha * x
+    x_big = _SPLITTER * x
+    x_hi = x_big - (x_big - x)
+    x_lo = x - x_hi
+    product_error = ((a_hi * x_hi - product) + a_hi * x_lo + a_lo * x_hi) + a_lo * x_lo
+    total = product + y
+    virtual = total - product
+    sum_error = (product - (total - virtual)) + (y - virtual)
+    return total + (sum_error + product_error)
+
+
+_FEW = 16
+
+
+def _fused_few(alpha: float, a_hi: float, a_lo: float, x: np.ndarray,
+               y: np.ndarray) -> np.ndarray:
+    out = np.empty(y.shape, np.float64)
+    flat = out.reshape(-1)
+    for index, (xv, yv) in enumerate(zip(x.reshape(-1).tolist(), y.reshape(-1).tolist())):
+        product = alpha * xv
+        big = _SPLITTER * xv
+        x_hi = big - (big - xv)
+        x_lo = xv - x_hi
+        error = ((a_hi * x_hi - product) + a_hi * x_lo + a_lo * x_hi) + a_lo * x_lo
+        flat[index] = math.fsum((product, error, yv))
+    return out
+
+
+def _axpy_(y: Tensor, x: Tensor, alpha) -> None:
+    """``y.add_(x, alpha=alpha)`` with PyTorch's single rounding where the data allows."""
+    alpha = _number(alpha)
+    target, source = y._data, x._data
+    if (type(target) is np.ndarray and type(source) is np.ndarray
+            and target.dtype in (np.float32, np.float64) and source.dtype == target.dtype):
+        target[...] = _fused_multiply_add(alpha, source, target)
+        _bump([y])
+    else:
+        y.add_(x, alpha=alpha)
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -137,6 +201,29 @@ def lbfgs_direction(flat_grad: Tensor, old_dirs: list, old_stps: list, ro: list,
 
     ``al`` is scratch storage for the a_i (kept in the optimizer state, as in PyTorch).
     """
+    if not all(type(t._data) is np.ndarray for t in [flat_grad, *old_dirs, *old_stps]):
+        return _direction_with_tensor_ops(flat_grad, old_dirs, old_stps, ro, H_diag, al)
+    # The same arithmetic on the arrays: the vectors are often tiny, so per-op overhead counts.
+    # Scalars are NumPy scalars of the vectors' dtype, rounding as PyTorch's 0-dim tensors do.
+    count = len(old_dirs)
+    rhos = [_scalar(r) for r in ro]
+    q = np.negative(flat_grad._data)
+    for i in range(count - 1, -1, -1):
+        a_i = np.dot(old_stps[i]._data, q) * rhos[i]
+        al[i] = Tensor._make(np.asarray(a_i))
+        q = _fused_multiply_add(-float(a_i), old_dirs[i]._data, q)
+    r = np.multiply(q, _scalar(H_diag))
+    for i in range(count):
+        be_i = np.dot(old_dirs[i]._data, r) * rhos[i]
+        r = _fused_multiply_add(float(al[i]._data - be_i), old_stps[i]._data, r)
+    return Tensor._make(r)
+
+
+def _scalar(x):
+    return x._data.reshape(())[()] if isinstance(x, Tensor) else x
+
+
+def _direction_with_tensor_ops(flat_grad, old_dirs, old_stps, ro, H_diag, al) -> Tensor:
     count = len(old_dirs)
     q = flat_grad.neg()
     for i in range(count - 1, -1, -1):
@@ -193,10 +280,9 @@ class LBFGS(Optimizer):
         alpha = _number(step_size)
         offset = 0
         for p in self._params:
-            if p.is_complex():
-                p = _ops.view_as_real(p)
-            count = p.numel()
-            p.add_(update[offset:offset + count].view_as(p), alpha=alpha)
+            view = _ops.view_as_real(p) if p.is_complex() else p
+            count = view.numel()
+            _axpy_(view, update[offset:offset + count].view_as(view), alpha)
             offset += count
         if offset != self._numel():
             raise AssertionError(f"Expected offset {offset} to equal {self._numel()}")
