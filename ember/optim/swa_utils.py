@@ -179,7 +179,10 @@ def __getattr__(name: str):
 def update_bn(loader, model, device=None) -> None:
     """Recompute the running statistics of every batch-norm layer of ``model`` with one pass
     over ``loader`` (an equal-weight average over the batches)."""
-    from ..nn.modules.batchnorm import _BatchNorm
+    try:
+        from ..nn.modules.batchnorm import _BatchNorm
+    except ImportError:  # an ember.nn without batch-norm layers: no model can hold one
+        return
     momenta = {}
     for module in model.modules():
         if isinstance(module, _BatchNorm):
