@@ -569,6 +569,7 @@ def test_large_parameters_use_threads_and_match(name, kwargs, monkeypatch):
     from ember.optim import optimizer as base
     monkeypatch.setattr(base, "PARALLEL_MIN_ELEMENTS", 1000)
     monkeypatch.setattr(base, "_CHUNK_MIN", 256)
+    monkeypatch.setattr(base._cpu, "get_num_threads", lambda: 3)  # threads even on one core
     rng = np.random.default_rng(5)
     starts = [rng.standard_normal(n).astype(np.float32) for n in (5000, 300, 2048)]
     grads = [[rng.standard_normal(s.size).astype(np.float32) for s in starts] for _ in range(4)]

@@ -211,9 +211,10 @@ def _numpy_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_ste
             np.sqrt(v, out=tmp)
         np.divide(tmp, _scalar_for(tmp, bias_correction2_sqrt), out=tmp)
         np.add(tmp, _scalar_for(tmp, eps), out=tmp)
-        np.divide(m, tmp, out=tmp)
-        np.multiply(tmp, _scalar_for(tmp, neg_step_size), out=tmp)
-        np.add(p, tmp, out=p)
+        # p.addcdiv_(m, denom, value=-step_size) computes (value * m) / denom.
+        update = np.multiply(m, _scalar_for(m, neg_step_size))
+        np.divide(update, tmp, out=update)
+        np.add(p, update, out=p)
 
     jobs = []
     for i, p in enumerate(params):
