@@ -732,8 +732,8 @@ def test_lbfgs_on_rosenbrock_follows_torch(kwargs):
     assert sorted(our_state) == sorted(their_state)
     assert our_state["func_evals"] == their_state["func_evals"]
     assert our_state["n_iter"] == their_state["n_iter"]
-    if kwargs.get("line_search_fn"):
-        np.testing.assert_allclose(our_path[-1], [1.0, 1.0], atol=1e-5)
+    if kwargs.get("line_search_fn") and "max_iter" not in kwargs:
+        np.testing.assert_allclose(our_path[-1], [1.0, 1.0], atol=1e-5)  # the minimum
 
 
 def test_lbfgs_on_mlp_follows_torch():
