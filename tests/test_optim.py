@@ -430,6 +430,11 @@ def _both_raise(build, exc_type):
     assert our_message == their_message
 
 
+def _step_with_grad(optimizer, grad):
+    optimizer.param_groups[0]["params"][0].grad = grad
+    optimizer.step()
+
+
 ERROR_CASES = {
     "empty": (lambda lib: lib.optim.SGD([], lr=0.1), ValueError),
     "tensor_not_iterable": (lambda lib: lib.optim.SGD(lib.ones(2, requires_grad=True)),
@@ -474,6 +479,8 @@ ERROR_CASES = {
                      ValueError),
     "group_not_dict": (lambda lib: lib.optim.SGD([lib.ones(2, requires_grad=True)],
                                                  lr=0.1).add_param_group([1]), TypeError),
+    "fused_integer_param": (lambda lib: _step_with_grad(lib.optim.Adam(
+        [lib.tensor([1, 2])], fused=True), lib.tensor([1, 1])), RuntimeError),
     "names_mixed": (lambda lib: lib.optim.SGD([("a", lib.ones(2, requires_grad=True)),
                                                lib.ones(2, requires_grad=True)]), ValueError),
 }

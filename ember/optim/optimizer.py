@@ -441,7 +441,8 @@ def _check_fused(params) -> None:
         if not (p.device.type in ("cpu", "cuda", "mps", "xpu") and p.is_floating_point()):
             raise RuntimeError("`fused=True` requires all the params to be floating point "
                                "Tensors of supported devices: ['mps', 'cuda', 'xpu', 'hpu', "
-                               f"'cpu', 'privateuseone'] but {p.dtype} and {p.device.type}")
+                               f"'cpu', 'mtia', 'privateuseone'] but {p.dtype} and "
+                               f"{p.device.type}")
 
 
 def _use_numpy(tensors, differentiable: bool) -> bool:
