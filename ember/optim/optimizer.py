@@ -503,6 +503,8 @@ def _workers(threads: int) -> ThreadPoolExecutor:
     global _pool, _pool_size
     with _pool_lock:
         if _pool is None or _pool_size != threads - 1 or getattr(_pool, "_pid", 0) != os.getpid():
+            if _pool is not None and getattr(_pool, "_pid", 0) == os.getpid():
+                _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="ember-optim")
             _pool._pid = os.getpid()
             _pool_size = threads - 1
