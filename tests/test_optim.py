@@ -492,6 +492,16 @@ def test_errors_match_torch(case):
     _both_raise(build, exc_type)
 
 
+@pytest.mark.parametrize("name", ["Adam", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad",
+                                  "Adadelta", "ASGD", "Rprop"])
+def test_foreach_differentiable_step_raises_like_torch(name):
+    def build(lib):
+        p = lib.ones(2, requires_grad=True).clone()
+        p.grad = lib.ones(2)
+        getattr(lib.optim, name)([p], foreach=True, differentiable=True).step()
+    _both_raise(build, AssertionError)
+
+
 @pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
                                   "Adadelta", "ASGD", "Rprop"])
 def test_capturable_step_on_cpu_raises_like_torch(name):

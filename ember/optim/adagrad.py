@@ -6,10 +6,10 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _as_real, _bump, _check_fused, _check_lr_tensor,
-                        _get_scalar_dtype, _get_value, _grad_for_numpy, _hyper, _scalar_for,
-                        _scalar_tensor, _to_scalar, _use_grad_for_differentiable, _use_numpy,
-                        foreach_apply)
+from .optimizer import (Optimizer, _as_real, _bump, _check_foreach, _check_fused, _check_lr_tensor,
+                        foreach_apply, _get_scalar_dtype, _get_value, _grad_for_numpy, _hyper,
+                        _scalar_for, _scalar_tensor, _to_scalar, _use_grad_for_differentiable,
+                        _use_numpy)
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -141,6 +141,7 @@ def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],
                                   "supported by ember's fused Adagrad")
     if not params:
         return
+    _check_foreach(foreach, differentiable)
     kwargs = dict(lr=lr, weight_decay=weight_decay, lr_decay=lr_decay, eps=eps,
                   maximize=maximize)
     if _use_numpy(params, differentiable):

@@ -5,9 +5,10 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _as_real, _bump, _check_capturable, _check_lr_tensor,
-                        _get_value, _grad_for_numpy, _hyper, _scalar_for, _scalar_tensor,
-                        _to_scalar, _use_grad_for_differentiable, _use_numpy, foreach_apply)
+from .optimizer import (Optimizer, _as_real, _bump, _check_capturable, _check_foreach,
+                        _check_lr_tensor, foreach_apply, _get_value, _grad_for_numpy, _hyper,
+                        _scalar_for, _scalar_tensor, _to_scalar, _use_grad_for_differentiable,
+                        _use_numpy)
 
 __all__ = ["ASGD", "asgd"]
 
@@ -107,6 +108,7 @@ def asgd(params: list[Tensor], grads: list[Tensor], axs: list[Tensor], mus: list
         _check_capturable(params, "params, mus, etas, and state_steps")
     if not params:
         return
+    _check_foreach(foreach, differentiable)
     kwargs = dict(lambd=lambd, lr=lr, t0=t0, alpha=alpha, weight_decay=weight_decay,
                   maximize=maximize)
     if _use_numpy(params, differentiable):

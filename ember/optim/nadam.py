@@ -5,10 +5,10 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _as_real, _bump, _check_capturable, _check_lr_tensor,
-                        _get_value, _grad_for_numpy, _hyper, _lerp_, _scalar_for,
-                        _scalar_tensor, _to_scalar, _use_grad_for_differentiable, _use_numpy,
-                        foreach_apply)
+from .optimizer import (Optimizer, _as_real, _bump, _check_capturable, _check_foreach,
+                        _check_lr_tensor, foreach_apply, _get_value, _grad_for_numpy, _hyper,
+                        _lerp_, _scalar_for, _scalar_tensor, _to_scalar,
+                        _use_grad_for_differentiable, _use_numpy)
 
 __all__ = ["NAdam", "nadam"]
 
@@ -137,6 +137,7 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         _check_capturable(params, "params, mu_products and state_steps")
     if not params:
         return
+    _check_foreach(foreach, differentiable)
     kwargs = dict(beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay,
                   momentum_decay=momentum_decay, eps=eps, maximize=maximize,
                   decoupled_weight_decay=decoupled_weight_decay)

@@ -436,6 +436,12 @@ def _check_capturable(params, message_names: str = "params and state_steps",
                                  f"devices: {devices}.")
 
 
+def _check_foreach(foreach, differentiable: bool) -> None:
+    """PyTorch's multi-tensor ("foreach") kernels cannot record a graph."""
+    if foreach and differentiable:
+        raise AssertionError("_foreach ops don't support autograd")
+
+
 def _check_fused(params) -> None:
     for p in params:
         if not (p.device.type in ("cpu", "cuda", "mps", "xpu") and p.is_floating_point()):

@@ -6,9 +6,9 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _as_real, _bump, _check_capturable, _check_lr_tensor,
-                        _scalar_for, _scalar_tensor, _to_scalar, _use_grad_for_differentiable,
-                        _use_numpy, foreach_apply)
+from .optimizer import (Optimizer, _as_real, _bump, _check_capturable, _check_foreach,
+                        _check_lr_tensor, foreach_apply, _scalar_for, _scalar_tensor, _to_scalar,
+                        _use_grad_for_differentiable, _use_numpy)
 
 __all__ = ["Rprop", "rprop"]
 
@@ -110,6 +110,7 @@ def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor],
         _check_capturable(params)
     if not params:
         return
+    _check_foreach(foreach, differentiable)
     kwargs = dict(step_size_min=step_size_min, step_size_max=step_size_max, etaminus=etaminus,
                   etaplus=etaplus, maximize=maximize)
     if _use_numpy(params, differentiable):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _bump, _check_fused, _check_lr_tensor, _grad_for_numpy,
-                        _hyper, _scalar_for, _to_scalar, _use_grad_for_differentiable,
-                        _use_numpy, foreach_apply)
+from .optimizer import (Optimizer, _bump, _check_fused, _check_lr_tensor, foreach_apply,
+                        _grad_for_numpy, _hyper, _scalar_for, _to_scalar,
+                        _use_grad_for_differentiable, _use_numpy)
 
 __all__ = ["SGD", "sgd"]
 
