@@ -160,7 +160,9 @@ def _build_averaged_model():
             for (device, _), (mine, other) in groups.items():
                 update(mine, other, self.n_averaged.to(device))
 
+    # Importable by name (pickle looks the class up as ember.optim.swa_utils.AveragedModel).
     AveragedModel.__module__ = __name__
+    AveragedModel.__qualname__ = "AveragedModel"
     return AveragedModel
 
 
