@@ -17,6 +17,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ember
 
@@ -809,3 +811,40 @@ def test_lbfgs_fused_multiply_add_rounds_once(size, dtype):
              for a, b in zip(x, y)]
     # One rounding of the exact value (float() of a Fraction rounds correctly).
     np.testing.assert_array_equal(got, np.array(exact, dtype=dtype))
+
+
+_HYPER_OPTIMIZERS = {
+    "SGD": lambda d: {"lr": d(st.floats(1e-3, 1.0)), "momentum": d(st.sampled_from([0, 0.5, 0.9])),
+                      "weight_decay": d(st.sampled_from([0, 1e-2])),
+                      "maximize": d(st.booleans())},
+    "Adam": lambda d: {"lr": d(st.floats(1e-4, 0.1)), "amsgrad": d(st.booleans()),
+                       "betas": (d(st.floats(0.0, 0.99)), d(st.floats(0.5, 0.999))),
+                       "weight_decay": d(st.sampled_from([0, 1e-2])),
+                       "decoupled_weight_decay": d(st.booleans())},
+    "RMSprop": lambda d: {"lr": d(st.floats(1e-4, 0.1)), "alpha": d(st.floats(0.5, 0.99)),
+                          "centered": d(st.booleans()),
+                          "momentum": d(st.sampled_from([0, 0.9]))},
+    "Adagrad": lambda d: {"lr": d(st.floats(1e-3, 0.5)), "lr_decay": d(st.floats(0, 0.1))},
+    "NAdam": lambda d: {"lr": d(st.floats(1e-4, 0.1)),
+                        "momentum_decay": d(st.floats(0, 0.01))},
+}
+
+
+@given(data=st.data(), name=st.sampled_from(sorted(_HYPER_OPTIMIZERS)),
+       shape=st.sampled_from([(), (0,), (5,), (3, 4), (2, 1, 3)]))
+def test_random_hyperparameters_and_shapes(data, name, shape):
+    kwargs = _HYPER_OPTIMIZERS[name](data.draw)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 16)))
+    start = rng.standard_normal(shape)
+    grads = [rng.standard_normal(shape) for _ in range(4)]
+
+    def run(lib):
+        p = lib.tensor(start, requires_grad=True)
+        opt = getattr(lib.optim, name)([p], **kwargs)
+        for g in grads:
+            p.grad = lib.tensor(g)
+            opt.step()
+        return p
+    ours, theirs = run(ember), run(torch)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(np_of(ours), np_of(theirs), rtol=1e-10, atol=1e-12)
