@@ -831,12 +831,16 @@ _HYPER_OPTIMIZERS = {
 
 
 @given(data=st.data(), name=st.sampled_from(sorted(_HYPER_OPTIMIZERS)),
-       shape=st.sampled_from([(), (0,), (5,), (3, 4), (2, 1, 3)]))
-def test_random_hyperparameters_and_shapes(data, name, shape):
+       shape=st.sampled_from([(), (0,), (5,), (3, 4), (2, 1, 3)]), complex_=st.booleans())
+def test_random_hyperparameters_and_shapes(data, name, shape, complex_):
     kwargs = _HYPER_OPTIMIZERS[name](data.draw)
     rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 16)))
-    start = rng.standard_normal(shape)
-    grads = [rng.standard_normal(shape) for _ in range(4)]
+
+    def draw():
+        values = rng.standard_normal(shape)
+        return values + 1j * rng.standard_normal(shape) if complex_ else values
+    start = draw()
+    grads = [draw() for _ in range(4)]
 
     def run(lib):
         p = lib.tensor(start, requires_grad=True)
@@ -847,4 +851,5 @@ def test_random_hyperparameters_and_shapes(data, name, shape):
         return p
     ours, theirs = run(ember), run(torch)
     assert tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(np_of(ours), np_of(theirs), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10,
+                               atol=1e-12)

@@ -165,7 +165,7 @@ def _numpy_adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, 
         np.add(total, tmp, out=total)
         np.sqrt(total, out=tmp)
         np.add(tmp, _scalar_for(tmp, eps), out=tmp)
-        scaled = np.multiply(g, _scalar_for(g, neg_clr))
+        scaled = np.multiply(g, _scalar_for(g, neg_clr), out=np.empty_like(tmp))
         np.divide(scaled, tmp, out=tmp)
         np.add(p, tmp, out=p)
 

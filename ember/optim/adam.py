@@ -213,7 +213,7 @@ def _numpy_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_ste
         np.divide(tmp, _scalar_for(tmp, bias_correction2_sqrt), out=tmp)
         np.add(tmp, _scalar_for(tmp, eps), out=tmp)
         # p.addcdiv_(m, denom, value=-step_size) computes (value * m) / denom.
-        update = np.multiply(m, _scalar_for(m, neg_step_size))
+        update = np.multiply(m, _scalar_for(m, neg_step_size), out=np.empty_like(m))
         np.divide(update, tmp, out=update)
         np.add(p, update, out=p)
 

@@ -478,6 +478,8 @@ def _as_real(arr: np.ndarray) -> np.ndarray:
     """A real view of a complex array (``view_as_real``); real arrays come back unchanged."""
     if arr.dtype.kind != "c":
         return arr
+    if arr.ndim == 0:
+        return _as_real(arr.reshape(1)).reshape(2)
     if arr.flags.c_contiguous:
         return arr.view(arr.real.dtype).reshape(arr.shape + (2,))
     real = arr.real

@@ -170,7 +170,7 @@ def _numpy_radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, beta1, be
         np.multiply(tmp, _scalar_for(tmp, lr), out=tmp)
         if rect is not None:
             # a = 1 / (sqrt(v) + eps) * sqrt(bias_correction2): PyTorch's number / tensor.
-            adaptive = np.sqrt(v)
+            adaptive = np.sqrt(v, out=np.empty_like(v))
             np.add(adaptive, _scalar_for(adaptive, eps), out=adaptive)
             np.reciprocal(adaptive, out=adaptive)
             np.multiply(adaptive, _scalar_for(adaptive, adaptive_scale), out=adaptive)

@@ -123,7 +123,7 @@ def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor],
 def _numpy_rprop(params, grads, prevs, step_sizes, state_steps, *, step_size_min, step_size_max,
                  etaminus, etaplus, maximize) -> None:
     def kernel(p, g, prev, step_size):
-        factor = np.multiply(g, prev)
+        factor = np.multiply(g, prev, out=np.empty_like(prev))
         if maximize:
             np.negative(factor, out=factor)
         flipped = factor < 0
