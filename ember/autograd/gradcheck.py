@@ -47,6 +47,7 @@ def _numerical_jacobian(func, inputs, index, outputs, eps):
 def _analytical_jacobian(outputs, inputs, index):
     """Rows of the Jacobian from one vector-Jacobian product per output element."""
     from . import grad
+    from .._layout import contiguous_format
     from ..ops.creation import zeros_like
     target = inputs[index]
     jacobians = []
@@ -54,7 +55,8 @@ def _analytical_jacobian(outputs, inputs, index):
         jac = np.zeros((out.numel(), target.numel()), dtype=np.float64)
         if out.requires_grad:
             for row in range(out.numel()):
-                probe = zeros_like(out)
+                # Contiguous, so the flat view below writes into the probe itself.
+                probe = zeros_like(out, memory_format=contiguous_format)
                 probe._data.reshape(-1)[row] = 1
                 (g,) = grad(out, target, probe, retain_graph=True, allow_unused=True)
                 if g is not None:
