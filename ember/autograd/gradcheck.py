@@ -47,14 +47,15 @@ def _numerical_jacobian(func, inputs, index, outputs, eps):
 def _analytical_jacobian(outputs, inputs, index):
     """Rows of the Jacobian from one vector-Jacobian product per output element."""
     from . import grad
-    from ..ops.creation import zeros_like
+    from ..ops.creation import zeros
     target = inputs[index]
     jacobians = []
     for out in outputs:
         jac = np.zeros((out.numel(), target.numel()), dtype=np.float64)
         if out.requires_grad:
             for row in range(out.numel()):
-                probe = zeros_like(out)
+                # A fresh contiguous probe: reshape(-1) of a strided one would write to a copy.
+                probe = zeros(out.shape, dtype=out.dtype)
                 probe._data.reshape(-1)[row] = 1
                 (g,) = grad(out, target, probe, retain_graph=True, allow_unused=True)
                 if g is not None:
