@@ -29,6 +29,7 @@ from ..autograd.node import Node
 from .arith import add, mul, sub
 from .blas import addmm, matmul
 from .creation import zeros
+from .index import index_put
 from .join import cat, stack
 from .shape import chunk, narrow, unbind
 from .unary import sigmoid, tanh
@@ -715,3 +716,66 @@ def _single_state(mode: str):
 gru = _single_state("GRU")
 rnn_tanh = _single_state("RNN_TANH")
 rnn_relu = _single_state("RNN_RELU")
+
+
+# ----------------------------------------------------------------------------------------------
+# packing (torch._pack_padded_sequence / torch._pad_packed_sequence)
+# ----------------------------------------------------------------------------------------------
+
+class PackPaddedSequenceBackward0(Node):
+    def backward(self, grad):
+        padded = zeros(self.time_major_shape, dtype=grad.dtype)
+        padded = index_put(padded, (self.mask,), grad)
+        return padded.transpose(0, 1) if self.batch_first else padded
+
+
+def _valid_steps(lengths: np.ndarray, steps: int) -> np.ndarray:
+    """(steps, batch) mask of the positions that hold data; True rows are packed in order."""
+    return np.arange(steps)[:, None] < lengths[None, :]
+
+
+def _pack_padded_sequence(input: Tensor, lengths: Tensor, batch_first: bool) -> tuple:
+    """The rows of a padded batch that hold data, step by step, and the batch size per step."""
+    from .creation import tensor
+    time_major = input.transpose(0, 1) if batch_first else input
+    arr = time_major._data
+    lens = np.asarray(lengths._data).reshape(-1).astype(np.int64)
+    if lens.shape[0] != arr.shape[1]:
+        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
+                           f"{lens.shape[0]} (batch_size={arr.shape[1]})")
+    if lens.size and lens[-1] <= 0:
+        raise RuntimeError("Length of all samples has to be greater than 0, but found an element "
+                           "in 'lengths' that is <= 0")
+    if np.any(lens[1:] > lens[:-1]):
+        raise RuntimeError("`lengths` array must be sorted in decreasing order when "
+                           "`enforce_sorted` is True. You can pass `enforce_sorted=False` to "
+                           "pack_padded_sequence and/or pack_sequence to sidestep this "
+                           "requirement if you do not need ONNX exportability.")
+    steps = int(lens[0]) if lens.size else 0
+    if steps > arr.shape[0]:
+        raise RuntimeError(f"Expected the longest sequence length ({steps}) to be at most the "
+                           f"padded length ({arr.shape[0]})")
+    mask = _valid_steps(lens, steps)
+    data = _make(np.ascontiguousarray(arr[:steps][mask]))
+    batch_sizes = tensor(mask.sum(1).astype(np.int64))
+    if grad_state.enabled and input._rg:
+        node = PackPaddedSequenceBackward0((input,), data)
+        node.time_major_shape = arr.shape
+        node.mask = tensor(np.pad(mask, ((0, arr.shape[0] - steps), (0, 0))))
+        node.batch_first = batch_first
+    return data, batch_sizes
+
+
+def _pad_packed_sequence(data: Tensor, batch_sizes: Tensor, batch_first: bool,
+                         padding_value: float, total_length: int) -> tuple:
+    """Packed rows back into a (T, B, *) (or (B, T, *)) batch filled with ``padding_value``."""
+    from .creation import full, tensor
+    sizes = np.asarray(batch_sizes._data).reshape(-1).astype(np.int64)
+    batch = int(sizes[0]) if sizes.size else 0
+    lengths = (np.arange(batch)[None, :] < sizes[:, None]).sum(0).astype(np.int64)
+    mask = _valid_steps(lengths, total_length)
+    padded = full((total_length, batch) + tuple(data.shape[1:]), padding_value, dtype=data.dtype)
+    padded = padded.index_put((tensor(mask),), data)
+    if batch_first:
+        padded = padded.transpose(0, 1)
+    return padded, tensor(lengths)
