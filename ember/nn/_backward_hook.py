@@ -8,6 +8,7 @@ of the inputs are known and the backward hooks run, as in PyTorch.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 from .._tensor import Tensor
 from ..autograd.function import Function
@@ -91,7 +92,12 @@ class BackwardHook:
                                        f"{n_outputs}")
                 grad_outputs = tuple(result)
             self.grad_outputs = grad_outputs
-            if self.input_indices is None:
+            if self.input_indices is None and self.backward_hooks:
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients. See "
+                              "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                              "#torch.nn.Module.register_full_backward_hook for more details.",
+                              stacklevel=2)
                 grad_inputs = (None,) * self.n_inputs
                 for hook in self.backward_hooks:
                     if hook(self.module, grad_inputs, grad_outputs) is not None:

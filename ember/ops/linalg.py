@@ -22,6 +22,7 @@ from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import no_grad as _no_grad
+from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import bind_methods, shape_str, write_out
 from .blas import _recording, broadcast_batch, conj, mH, mT, type_word
@@ -2012,6 +2013,9 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
     if k > n:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater "
                            "than or equal to tau.shape[-1]")
+    if grad_state.enabled and (A._rg or tau._rg):
+        return _finish(_householder_product_differentiable(A, tau), out,
+                       "linalg.householder_product")
     q = np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape[:-2] + (m, n)).copy()
     for i in range(k - 1, -1, -1):
         v = a[..., :, i].copy()
@@ -2020,6 +2024,22 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
         w = np.einsum("...i,...ij->...j", np.conj(v), q)
         q = q - t[..., i, None, None] * v[..., :, None] * w[..., None, :]
     return _finish(wrap(q), out, "linalg.householder_product")
+
+
+def _householder_product_differentiable(A: Tensor, tau: Tensor) -> Tensor:
+    # The same reflector products written with ember ops (one step per reflector), so that
+    # gradients reach A and tau through the ops' own backward rules.
+    from .binary import where
+    from .creation import arange, eye
+    m, n = A.shape[-2:]
+    rows = arange(m).unsqueeze(-1)
+    q = eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
+    for i in range(tau.shape[-1] - 1, -1, -1):
+        column = A[..., :, i:i + 1]
+        v = where(rows < i, 0.0, where(rows == i, 1.0, column)).to(A.dtype)
+        w = v.conj().transpose(-1, -2) @ q
+        q = q - tau[..., i, None, None] * v * w
+    return q
 
 
 def orgqr(input: Tensor, tau: Tensor) -> Tensor:

@@ -240,10 +240,20 @@ def _box_muller_blocks(u: np.ndarray, out: np.ndarray, mean: float, std: float) 
     cosine = radius * np.cos(theta)
     sine = radius * np.sin(theta)
     if std != 1 or mean != 0:
-        cosine = cosine * scale + shift
-        sine = sine * scale + shift
+        # PyTorch's kernels scale and shift with one fused multiply-add
+        cosine = _fused_scale(cosine, scale, shift)
+        sine = _fused_scale(sine, scale, shift)
     out[:, :8] = cosine
     out[:, 8:] = sine
+
+
+def _fused_scale(values: np.ndarray, scale, shift) -> np.ndarray:
+    """``values * scale + shift`` rounded once, in ``values``' precision."""
+    from .creation import _fma_to_odd, fma
+    if values.dtype == np.float64:
+        return fma(values, scale, shift)
+    wide = _fma_to_odd(values.astype(np.float64), np.float64(scale), np.float64(shift))
+    return wide.astype(values.dtype)
 
 
 def sample_normal(g: Generator, n: int, np_dtype, mean: float, std: float,

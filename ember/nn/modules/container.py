@@ -509,7 +509,7 @@ class ParameterDict(Module):
                 size = "x".join(str(s) for s in p.size())
                 kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
                 device = "" if p.device.type == "cpu" else f" ({p.device})"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}{device}]")
+                lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size}{device}]")
             else:
                 lines.append(f"  ({k}): Object of type: {type(p).__name__}")
         return "\n".join(lines)

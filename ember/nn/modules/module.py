@@ -561,10 +561,15 @@ class Module:
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
 
+        floating = {} if dtype is None else {"dtype": dtype}
+        if device is not None:
+            floating["device"] = device
+        other = {"device": device} if device is not None else {}
+
         def convert(t: Tensor) -> Tensor:
             if t.is_floating_point() or t.is_complex():
-                return t.to(device, dtype, non_blocking)
-            return t.to(device, non_blocking=non_blocking)
+                return t.to(non_blocking=non_blocking, **floating)
+            return t.to(non_blocking=non_blocking, **other)
         return self._apply(convert)
 
     def _cast_floating(self, dtype) -> Module:
