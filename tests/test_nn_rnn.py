@@ -113,6 +113,16 @@ def test_flat_weights_follow_reassignment_and_dtype_changes():
     assert [len(layer) for layer in lstm.all_weights] == [4, 4]
 
 
+def test_copies_and_pickles_rebind_the_flat_weights():
+    import copy
+    import pickle
+    lstm = ember.nn.LSTM(3, 4, num_layers=2)
+    x = ember.randn(2, 1, 3)
+    for clone in (copy.deepcopy(lstm), pickle.loads(pickle.dumps(lstm))):
+        assert clone._flat_weights[0] is clone.weight_ih_l0
+        assert_same(clone(x)[0], torch.from_numpy(lstm(x)[0].detach().numpy()))
+
+
 # -- forward / backward parity ------------------------------------------------------------------
 
 LAYER_CASES = [

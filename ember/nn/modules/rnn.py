@@ -186,12 +186,6 @@ class RNNBase(Module):
         """The parameters, one list per layer and direction."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
-    def _replicate_for_data_parallel(self):
-        replica = super()._replicate_for_data_parallel()
-        replica._flat_weights = replica._flat_weights[:]
-        replica._flat_weights_names = replica._flat_weights_names[:]
-        return replica
-
     # -- the shared forward ---------------------------------------------------------------------
 
     def _prepare(self, input, hx, name: str, states: int):
