@@ -126,3 +126,12 @@ def test_init_does_not_record_graph():
     einit.kaiming_uniform_(w)
     einit.trunc_normal_(w)
     assert w.grad_fn is None and w.is_leaf and w.requires_grad
+
+
+@pytest.mark.parametrize("name,args", [("kaiming_uniform_", ()), ("xavier_normal_", ()),
+                                       ("trunc_normal_", ()), ("orthogonal_", ()),
+                                       ("eye_", ()), ("sparse_", (0.5,)), ("zeros_", ())])
+def test_meta_tensors_are_left_alone(name, args):
+    w = ember.empty(4000, 5000, device="meta")
+    assert getattr(einit, name)(w, *args) is w
+    assert w.device.type == "meta" and w.shape == (4000, 5000)

@@ -137,6 +137,8 @@ def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D ``tensor`` with the identity (ones on the diagonal)."""
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if tensor.device.type == "meta":  # no data to fill
+        return tensor
     from ..ops.creation import eye
     with no_grad():
         tensor.copy_(eye(*tensor.shape, dtype=tensor.dtype))
@@ -152,6 +154,8 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     sizes = tensor.size()
     if sizes[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
+    if tensor.device.type == "meta":
+        return tensor
     out_per_group = sizes[0] // groups
     min_dim = min(out_per_group, sizes[1])
     with no_grad():
@@ -231,7 +235,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     a QR factorization of a Gaussian matrix, signs fixed by R's diagonal, times ``gain``."""
     if tensor.ndimension() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.numel() == 0:
+    if tensor.numel() == 0 or tensor.device.type == "meta":
         return tensor
     from .. import linalg
     rows = tensor.size(0)
@@ -254,6 +258,8 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     column at random rows."""
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
+    if tensor.device.type == "meta":
+        return tensor
     from ..ops.random import randperm
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))

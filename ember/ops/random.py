@@ -153,11 +153,17 @@ def sample_uniform(g: Generator, n: int, np_dtype, low: float, high: float) -> n
     # float32 and the half types draw float uniforms (24 bits) and compute in float.
     x = g.uniform_bits(n, 24)
     if low == 0 and high == 1:
-        return x if np_dtype == np.float32 else x.astype(np_dtype)
-    lo, hi = np.float32(low), np.float32(high)
-    # x * (to - from) + from, fused, in float.
-    values = _fma32(x, hi - lo, lo)
-    return values if np_dtype == np.float32 else values.astype(np_dtype)
+        values = x
+    else:
+        lo, hi = np.float32(low), np.float32(high)
+        # x * (to - from) + from, fused, in float.
+        values = _fma32(x, hi - lo, lo)
+    if np_dtype == np.float32:
+        return values
+    # Rounding to a half type can reach `to`; PyTorch keeps [from, to) by mapping it to `from`.
+    values = values.astype(np_dtype)
+    values[values == np_dtype.type(high)] = np_dtype.type(low)
+    return values
 
 
 def _box_muller_pairs(g: Generator, count: int):
@@ -188,7 +194,9 @@ def sample_normal_serial(g: Generator, n: int, mean: float, std: float) -> np.nd
         out[start:] = both[:remaining]
         if remaining % 2:
             g.keep_normal(builtins.float(second[-1]))
-    return out * std + mean
+    if std == 1 and mean == 0:
+        return out
+    return fma(out, std, mean)  # one rounding, as PyTorch's compiled kernel fuses it
 
 
 def _normal_fill(g: Generator, n: int, np_dtype, mean: float, std: float) -> np.ndarray:
@@ -757,6 +765,45 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     return _finish_like(result, requires_grad)
 
 
+def _fisher_yates(draws: np.ndarray, n: int) -> np.ndarray:
+    """The permutation PyTorch's CPU randperm makes from ``n - 1`` 32-bit draws, computed
+    without a sequential loop.
+
+    PyTorch shuffles 0..n-1 in place: step i swaps positions i and t_i = i + draw_i % (n - i).
+    Position i is final after step i, and a position p >= i can only have been written by an
+    earlier step k that swapped into it (t_k == p), which left there the value position k held
+    just before step k.  So with prev(k) the value at position k before step k:
+    result[i] = prev(last earlier step into t_i), or t_i if none; and prev(i) = prev(last
+    earlier step into i), or i if none.  Those chains are resolved by pointer jumping.
+    """
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    steps = np.arange(n - 1, dtype=np.uint32)
+    target = (steps + draws % (np.uint32(n) - steps)).astype(np.int64)
+    order = np.argsort(target * n + steps)  # steps grouped by target, in step order
+    grouped = target[order]
+    same = grouped[1:] == grouped[:-1]
+    earlier = np.full(n - 1, -1, dtype=np.int64)  # previous step into the same target
+    earlier[order[1:][same]] = order[:-1][same]
+    positions = np.arange(n, dtype=np.int64)
+    ends = np.searchsorted(grouped, positions, side="right")
+    tail = np.maximum(ends - 1, 0)
+    last_into = np.where((ends > 0) & (grouped[tail] == positions), order[tail], -1)
+    # a step that swapped position i with itself is not an earlier step for position i
+    itself = last_into == positions
+    last_into[itself] = earlier[positions[itself]]
+    origin = np.where(last_into >= 0, last_into, positions)
+    while True:
+        jumped = origin[origin]
+        if np.array_equal(jumped, origin):
+            break
+        origin = jumped
+    result = np.empty(n, dtype=np.int64)
+    result[:-1] = np.where(earlier >= 0, origin[np.maximum(earlier, 0)], target)
+    result[-1] = origin[-1]
+    return result
+
+
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64 unless ``dtype`` says otherwise)."""
@@ -777,9 +824,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if dev.type == "meta":
         data = MetaArray((n,), target.np)
     else:
-        # Sorting random 64-bit keys gives a uniform permutation without a sequential shuffle.
-        keys = g.random64(n)
-        data = np.argsort(keys, kind="stable").astype(target.np)
+        data = _fisher_yates(g.random32(max(n - 1, 0)), n).astype(target.np)
     result = finish(data, requires_grad)
     return result if out is None else write_factory_out(out, result)
 
@@ -944,8 +989,9 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     rows = probs.shape[0]
     if rows == 0:
         samples = np.empty((0, num_samples), np.int64)
-    elif replacement:
+    elif replacement and num_samples > 1:
         samples = _multinomial_with_replacement(g, probs, num_samples)
+    # PyTorch draws a single sample by the exponential race, with or without replacement.
     else:
         samples = _multinomial_without_replacement(g, probs, num_samples, input._data.dtype)
     result = wrap(samples.reshape(shape))
