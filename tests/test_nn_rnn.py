@@ -4,6 +4,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -206,6 +207,22 @@ def test_packed_sequences_match_torch(mode, bidirectional):
     assert isinstance(out_e, eru.PackedSequence)
     assert_same(out_e.batch_sizes, packed_t.batch_sizes)
     assert_same(out_e.unsorted_indices, packed_t.unsorted_indices)
+
+
+@given(lengths=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+       mode=st.sampled_from(MODES), bidirectional=st.booleans(), batch_first=st.booleans())
+@settings(max_examples=10, deadline=None)
+def test_packed_and_padded_random_lengths(lengths, mode, bidirectional, batch_first):
+    torch.manual_seed(len(lengths))
+    t_mod, e_mod = _twin(mode, 2, 3, dtype="float64", bidirectional=bidirectional,
+                         batch_first=batch_first)
+    longest = max(lengths)
+    shape = (len(lengths), longest, 2) if batch_first else (longest, len(lengths), 2)
+    x_t, x_e = _randn(*shape, dtype="float64")
+    packed_t = tru.pack_padded_sequence(x_t, lengths, batch_first, enforce_sorted=False)
+    packed_e = eru.pack_padded_sequence(x_e, lengths, batch_first, enforce_sorted=False)
+    _compare_layer(t_mod, e_mod, (packed_t,), (packed_e,), [x_t], [x_e], 1e-10)
+    _compare_layer(t_mod, e_mod, (x_t,), (x_e,), [x_t], [x_e], 1e-10)
 
 
 def test_packed_lstm_with_projection_float32():
