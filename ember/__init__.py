@@ -28,6 +28,10 @@ random = _importlib.import_module(".random", __name__)
 from .random import *  # noqa: F401,F403
 from ._tensor_str import *  # noqa: F401,F403
 from . import nn  # noqa: E402
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from . import optim  # noqa: E402
+from . import multiprocessing, utils  # noqa: E402,F401
 
 FloatTensor = _LEGACY_CLASSES["FloatTensor"]
 DoubleTensor = _LEGACY_CLASSES["DoubleTensor"]

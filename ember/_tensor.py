@@ -531,8 +531,8 @@ class Tensor:
     def to(self, *args, **kwargs) -> "Tensor":
         """Convert dtype and/or device: ``to(dtype)``, ``to(device, dtype)``, ``to(other)``."""
         target_device, target_dtype, copy = _parse_to(self, args, kwargs)
-        from .ops.cast import to_device_dtype
-        return to_device_dtype(self, target_device, target_dtype, copy)
+        # Through the bound ops module: an import statement here cost as much as the cast.
+        return _ops.cast.to_device_dtype(self, target_device, target_dtype, copy)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         """Without arguments the legacy type name (``'torch.FloatTensor'``); else a cast."""

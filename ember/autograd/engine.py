@@ -88,6 +88,23 @@ def _can_steal(grad) -> bool:
     return arr.base is None and sys.getrefcount(arr) <= 2 and sys.getrefcount(grad) <= 3
 
 
+def _same_layout(grad, variable) -> bool:
+    return grad._data.strides == variable._data.strides
+
+
+def _clone_like(grad, variable):
+    """A copy of ``grad`` laid out like ``variable`` (PyTorch's gradient layout contract: a
+    dense parameter gets a gradient with its own strides, e.g. a Linear weight's gradient is
+    row-major even though it is computed as a transposed product)."""
+    data, like = grad._data, variable._data
+    if type(data) is np.ndarray and type(like) is np.ndarray and data.shape == like.shape:
+        out = np.empty_like(like, dtype=data.dtype)
+        np.copyto(out, data)
+        from .._tensor import Tensor
+        return Tensor._make(out)
+    return grad.detach().clone()
+
+
 def _accumulate(variable, grad, create_graph: bool) -> None:
     hooks = variable.__dict__.get("_hooks")
     if hooks:
@@ -96,8 +113,8 @@ def _accumulate(variable, grad, create_graph: bool) -> None:
     if existing is None:
         if create_graph:
             variable._grad = grad
-        elif grad._rg or not _can_steal(grad):
-            variable._grad = grad.detach().clone()
+        elif grad._rg or not _can_steal(grad) or not _same_layout(grad, variable):
+            variable._grad = _clone_like(grad, variable)
         else:
             variable._grad = grad
     elif create_graph or existing._rg:

@@ -16,6 +16,7 @@ wrap = Tensor._make
 _BY_NP = D._BY_NP
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
 _F32 = np.dtype(np.float32)
+_F32_F64 = (_F32, np.dtype(np.float64))
 _SCALAR_TYPES = (bool, int, float, complex, np.number, np.bool_)
 
 
@@ -75,6 +76,10 @@ def binary_operands(a, b, op: str, int_to_float: bool = False):
             xb = b._data
             if xa.dtype == xb.dtype and not int_to_float and type(xa) is type(xb):
                 return xa, xb, xa.dtype
+        elif (type(b) is float or type(b) is int) and xa.dtype in _F32_F64:
+            # float32/float64 tensor with a Python number: the tensor's dtype wins and NumPy
+            # casts the (weak) scalar exactly as the general path below would.
+            return xa, b, xa.dtype
         else:
             check_operand(b, op)
             xb = b
@@ -265,9 +270,12 @@ def _retarget_saved_output(node, result: Tensor, self: Tensor) -> None:
     saved = node._saved
     if not saved:
         return
-    for s in saved:
+    versions = list(node._versions)
+    for i, s in enumerate(saved):
         if type(s) is _SavedOutput and s.data is result._data:
             s.data, s.vc, s.version = self._data, self._vc, self._vc[0]
+            versions[i] = self._vc[0]  # saved_tensors checks against this record
+    node._versions = tuple(versions)
 
 
 def inplace_variant(fn, name: str):

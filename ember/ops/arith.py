@@ -273,7 +273,26 @@ negative = neg
 # -- in-place forms -----------------------------------------------------------------------------
 
 def add_(self, other, *, alpha=1) -> Tensor:
+    if _plain_float_update(self, other, alpha):
+        # The optimizer-step case (p.add_(grad, alpha=-lr) with no graph): update the memory
+        # directly instead of building the sum out of place and copying it back.
+        target = self._data
+        np.add(target, other._data if alpha == 1 else other._data * alpha, out=target)
+        self._bump_version()
+        return self
     return apply_inplace(self, add(self, other, alpha=alpha))
+
+
+def _plain_float_update(self, other, alpha) -> bool:
+    """Whether ``self += alpha * other`` can be written straight into self's memory: same real
+    float dtype and shape, NumPy arrays, a real alpha and no autograd to record."""
+    if not isinstance(other, Tensor) or type(alpha) not in (int, float):
+        return False
+    a, b = self._data, other._data
+    return (type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype
+            and a.dtype.kind == "f" and a.dtype.itemsize >= 4 and a.shape == b.shape
+            and a.flags.writeable
+            and not (grad_state.enabled and (self._rg or other._rg)))
 
 
 def sub_(self, other, *, alpha=1) -> Tensor:

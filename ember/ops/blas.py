@@ -103,11 +103,34 @@ def _finish(result: Tensor, out, name: str) -> Tensor:
 
 # -- mm ------------------------------------------------------------------------------------------
 
+def _column_major(arr) -> bool:
+    """Whether a matrix is stored column by column (e.g. a transposed weight)."""
+    strides = arr.strides
+    return strides[0] == arr.itemsize and strides[1] == arr.itemsize * arr.shape[0]
+
+
+def _mat1_grad(grad: Tensor, mat2: Tensor, column_major: bool) -> Tensor:
+    # A column-major operand gets its gradient in column-major order too (as PyTorch's
+    # mm_mat1_backward does), computed as the transpose of a row-major product.
+    if column_major:
+        return conj(mat2).mm(grad.t()).t()
+    return grad.mm(mH(mat2))
+
+
+def _mat2_grad(grad: Tensor, mat1: Tensor, column_major: bool) -> Tensor:
+    # E.g. the weight.t() of F.linear: its gradient comes out row-major for the weight itself.
+    if column_major:
+        return grad.t().mm(conj(mat1)).t()
+    return mH(mat1).mm(grad)
+
+
 class MmBackward0(Node):
+    layouts = (False, False)  # whether each operand was column-major
+
     def backward(self, grad):
         a, b = self.saved_tensors
-        ga = grad.mm(mH(b)) if self._next[0] is not None else None
-        gb = mH(a).mm(grad) if self._next[1] is not None else None
+        ga = _mat1_grad(grad, b, self.layouts[0]) if self._next[0] is not None else None
+        gb = _mat2_grad(grad, a, self.layouts[1]) if self._next[1] is not None else None
         return ga, gb
 
 
@@ -129,6 +152,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     if _recording(input, mat2):
         node = MmBackward0((input, mat2), result)
         node.save(input if mat2._rg else None, mat2 if input._rg else None)
+        node.layouts = (_column_major(a), _column_major(b))
     return _finish(result, out, "mm")
 
 
@@ -382,11 +406,17 @@ def _batched_matmul(input: Tensor, other: Tensor) -> Tensor:
 # -- fused add-products ----------------------------------------------------------------------------
 
 class AddmmBackward0(Node):
+    layouts = (False, False)  # whether mat1 / mat2 were column-major
+
     def backward(self, grad):
         m1, m2 = self.saved_tensors
+        layouts = self.layouts
         g_self = _scale_grad(grad, self.beta) if self._next[0] is not None else None
-        g1 = _scale_grad(grad.mm(mH(m2)), self.alpha) if self._next[1] is not None else None
-        g2 = _scale_grad(mH(m1).mm(grad), self.alpha) if self._next[2] is not None else None
+        g1 = g2 = None
+        if self._next[1] is not None:
+            g1 = _scale_grad(_mat1_grad(grad, m2, layouts[0]), self.alpha)
+        if self._next[2] is not None:
+            g2 = _scale_grad(_mat2_grad(grad, m1, layouts[1]), self.alpha)
         return g_self, g1, g2
 
 
@@ -404,7 +434,12 @@ def _combine(self_arr, product, beta, alpha):
 def _expand_check(input: Tensor, shape) -> None:
     # Same message as expand() gives when the additive term cannot broadcast to the product.
     if input._data.shape != tuple(shape):
-        input.expand(shape)
+        try:
+            if np.broadcast_shapes(input._data.shape, tuple(shape)) == tuple(shape):
+                return
+        except ValueError:
+            pass
+        input.detach().expand(shape)
 
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
@@ -425,10 +460,20 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=Non
                            f"{type_word(b)}")
     _refuse_bool(a, "addmm_impl_cpu_")
     _expand_check(input, (a.shape[0], b.shape[1]))
-    result = wrap(_combine(s, product_arrays(np.matmul, a, b), beta, alpha))
+    product = product_arrays(np.matmul, a, b)
+    if beta == 1 and alpha == 1 and product.dtype.kind == "f" and product.dtype == s.dtype:
+        # The linear-layer case: add the bias into the fresh product (one pass, no temporary).
+        if type(product) is np.ndarray:
+            np.add(product, s, out=product)
+        else:
+            product = product + s  # meta arrays: shapes only
+        result = wrap(product)
+    else:
+        result = wrap(_combine(s, product, beta, alpha))
     if _recording(input, mat1, mat2):
         node = AddmmBackward0((input, mat1, mat2), result)
         node.save(mat1 if mat2._rg else None, mat2 if mat1._rg else None)
+        node.layouts = (_column_major(a), _column_major(b))
         node.beta, node.alpha = beta, alpha
     return _finish(result, out, "addmm")
 

@@ -824,7 +824,8 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if dev.type == "meta":
         data = MetaArray((n,), target.np)
     else:
-        data = _fisher_yates(g.random32(max(n - 1, 0)), n).astype(target.np)
+        draws = g.random32(n - 1) if n > 1 else np.zeros(0, np.uint32)
+        data = _fisher_yates(draws, n).astype(target.np)
     result = finish(data, requires_grad)
     return result if out is None else write_factory_out(out, result)
 

@@ -1,0 +1,2 @@
+"""``ember.utils``: data loading and other utilities (``torch.utils``)."""
+from . import data  # noqa: F401
