@@ -19,31 +19,16 @@ def build(lib):
     """The quickstart network in ``lib`` (ember or torch), seeded identically."""
     nn = lib.nn
     lib.manual_seed(0)
-    flatten = nn.Flatten() if hasattr(nn, "Flatten") else _Flatten(lib)
-    return nn.Sequential(flatten, nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512),
+    return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512),
                          nn.ReLU(), nn.Linear(512, 10))
 
 
-def _Flatten(lib):
-    # Stand-in until ember.nn.Flatten lands (same computation: x.flatten(1)).
-    class Flatten(lib.nn.Module):
-        def forward(self, x):
-            return x.flatten(1)
-    return Flatten()
-
-
-def train_step(lib, model, loss_fn, images, labels):
-    """Forward, loss, backward and a plain SGD update.
-
-    The update is written by hand (p -= lr * grad, grads reset to None) so this benchmark does
-    not depend on ember.optim; it is the same arithmetic optim.SGD performs without momentum.
-    """
+def train_step(model, loss_fn, optimizer, images, labels):
+    """Forward, loss, backward and an SGD step, as in PyTorch's quickstart."""
     loss = loss_fn(model(images), labels)
+    optimizer.zero_grad()
     loss.backward()
-    with lib.no_grad():
-        for p in model.parameters():
-            p.data.add_(p.grad, alpha=-LEARNING_RATE)
-            p.grad = None
+    optimizer.step()
     return loss
 
 
@@ -53,13 +38,15 @@ def main() -> None:
     labels = rng.integers(0, 10, BATCH)
     e_model, t_model = build(ember), build(torch)
     e_loss, t_loss = ember.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+    e_opt = ember.optim.SGD(e_model.parameters(), lr=LEARNING_RATE)
+    t_opt = torch.optim.SGD(t_model.parameters(), lr=LEARNING_RATE)
     ex, ey = ember.from_numpy(images), ember.from_numpy(labels)
     tx, ty = torch.from_numpy(images), torch.from_numpy(labels)
-    e_first = train_step(ember, e_model, e_loss, ex, ey).item()
-    t_first = train_step(torch, t_model, t_loss, tx, ty).item()
+    e_first = train_step(e_model, e_loss, e_opt, ex, ey).item()
+    t_first = train_step(t_model, t_loss, t_opt, tx, ty).item()
     assert abs(e_first - t_first) < 1e-4, (e_first, t_first)
-    e, t = interleaved(lambda: train_step(ember, e_model, e_loss, ex, ey),
-                       lambda: train_step(torch, t_model, t_loss, tx, ty),
+    e, t = interleaved(lambda: train_step(e_model, e_loss, e_opt, ex, ey),
+                       lambda: train_step(t_model, t_loss, t_opt, tx, ty),
                        repeats=15, inner=5)
     report("MLP train step (784-512-512-10, batch 64)", e, t, target=1.0)
 
