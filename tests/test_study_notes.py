@@ -144,23 +144,76 @@ SNIPPETS = {
         target = torch.zeros(10, dtype=torch.float).scatter_(dim=0, index=torch.tensor(y), value=1)
         print(target)
     """,
+    "build_model": """
+        from torch import nn
+        torch.manual_seed(0)
+        class NeuralNetwork(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.flatten = nn.Flatten()
+                self.linear_relu_stack = nn.Sequential(
+                    nn.Linear(28*28, 512),
+                    nn.ReLU(),
+                    nn.Linear(512, 512),
+                    nn.ReLU(),
+                    nn.Linear(512, 10),
+                )
+            def forward(self, x):
+                x = self.flatten(x)
+                logits = self.linear_relu_stack(x)
+                return logits
+        model = NeuralNetwork()
+        print(model)
+        X = torch.rand(1, 28, 28)
+        logits = model(X)
+        pred_probab = nn.Softmax(dim=1)(logits)
+        y_pred = pred_probab.argmax(1)
+        print(f"Predicted class: {y_pred}")
+        for name, param in model.named_parameters():
+            print(f"Layer: {name} | Size: {param.size()} | Values : {param[:2]}")
+    """,
+    "optimization_loop": """
+        from torch import nn
+        from torch.utils.data import DataLoader, TensorDataset
+        torch.manual_seed(0)
+        X = torch.randn(64, 4)
+        y = (X.sum(1) > 0).long()
+        loader = DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        for epoch in range(3):
+            for batch, (inputs, labels) in enumerate(loader):
+                pred = model(inputs)
+                loss = loss_fn(pred, labels)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+            print(f"epoch {epoch}: loss {loss.item():>7f}")
+        print(loss)
+    """,
 }
 
 
 def run_snippet(code: str, module) -> str:
     import sys
     saved = sys.modules.get("torch")
+    saved_modules: dict = {}
     buffer = io.StringIO()
     try:
         # `from torch.autograd import Variable` inside a snippet must see the same module.
         sys.modules["torch"] = module
         if module is ember:
-            sys.modules["torch.autograd"] = ember.autograd
+            # `from torch.x import y` inside a snippet must see ember's submodules.
+            for name in ("autograd", "nn", "optim", "utils", "utils.data"):
+                saved_modules[f"torch.{name}"] = sys.modules.get(f"torch.{name}")
+                sys.modules[f"torch.{name}"] = sys.modules[f"ember.{name}"]
         with contextlib.redirect_stdout(buffer):
             exec(textwrap.dedent(code), {"torch": module})
     finally:
         sys.modules["torch"] = saved
-        sys.modules["torch.autograd"] = real_torch.autograd
+        for name, previous in saved_modules.items():
+            sys.modules[name] = previous
     return buffer.getvalue()
 
 
