@@ -13,6 +13,7 @@ module-level function of its own file with two implementations:
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 import warnings
@@ -523,8 +524,8 @@ def foreach_apply(kernel: Callable, jobs: list) -> None:
     """Run ``kernel(*arrays, *scalars)`` for each ``(arrays, scalars)`` job, threaded when large.
 
     ``kernel`` must work elementwise on same-shaped arrays and write its results in place, so a
-    job whose arrays are all C-contiguous may be cut into flat slices processed on different
-    threads.
+    job whose arrays are all C-contiguous may be cut into flat slices.  Threads take the next
+    piece from a shared counter, so one thread slowed by a busy core does not hold up the rest.
     """
     threads = _cpu.get_num_threads()
     total = 0
@@ -534,36 +535,36 @@ def foreach_apply(kernel: Callable, jobs: list) -> None:
         for arrays, scalars in jobs:
             kernel(*arrays, *scalars)
         return
-    chunk = min(_CHUNK_MAX, max(_CHUNK_MIN, -(-total // (threads * 4))))
+    chunk = min(_CHUNK_MAX, max(_CHUNK_MIN, -(-total // (threads * 8))))
     pieces = []
     for arrays, scalars in jobs:
         first = arrays[0]
         size = first.size
         if size <= chunk or not all(a.flags.c_contiguous and a.shape == first.shape
                                     for a in arrays):
-            pieces.append((size, arrays, scalars))
+            pieces.append((arrays, scalars))
             continue
         flats = [a.reshape(-1) for a in arrays]
         count = -(-size // chunk)
         step = -(-size // count)
         for start in range(0, size, step):
-            stop = min(size, start + step)
-            pieces.append((stop - start, tuple(f[start:stop] for f in flats), scalars))
-    share = total / threads
-    runs: list[list] = [[] for _ in range(threads)]
-    done = 0
-    for size, arrays, scalars in pieces:
-        runs[min(threads - 1, int((done + size / 2) // share))].append((arrays, scalars))
-        done += size
+            pieces.append((tuple(f[start:start + step] for f in flats), scalars))
+    # next() on an itertools.count is atomic under the GIL: each piece is taken exactly once.
+    counter = itertools.count()
+    count = len(pieces)
 
-    def work(run):
-        for arrays, scalars in run:
+    def work():
+        while True:
+            index = next(counter)
+            if index >= count:
+                return
+            arrays, scalars = pieces[index]
             kernel(*arrays, *scalars)
 
     pool = _workers(threads)
-    futures = [pool.submit(work, run) for run in runs[1:] if run]
+    futures = [pool.submit(work) for _ in range(min(threads, count) - 1)]
     try:
-        work(runs[0])
+        work()
     finally:
         for future in futures:
             future.result()
