@@ -29,6 +29,7 @@ from ..autograd.node import Node
 from .arith import add, mul, sub
 from .blas import addmm, matmul
 from .creation import zeros
+from .dropout import dropout as dropout_op
 from .index import index_put
 from .join import cat, stack
 from .shape import chunk, narrow, unbind
@@ -597,15 +598,6 @@ def _projected_lstm_cell(step_in, h, c, weights):
 # multi-layer entry points (torch.lstm / torch.gru / torch.rnn_tanh / torch.rnn_relu)
 # ----------------------------------------------------------------------------------------------
 
-def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout between layers, drawing the mask as PyTorch's CPU kernel does."""
-    if p == 1:
-        return mul(x, zeros(x.shape, dtype=x.dtype))
-    noise = zeros(x.shape, dtype=x.dtype).bernoulli_(1 - p)
-    noise.div_(1 - p)
-    return mul(x, noise)
-
-
 def _run(mode: str, input: Tensor, batch_sizes, hx: Tensor, cx: Tensor | None, params,
          has_biases: bool, num_layers: int, dropout: float, train: bool, bidirectional: bool,
          batch_first: bool) -> tuple:
@@ -650,7 +642,7 @@ def _run(mode: str, input: Tensor, batch_sizes, hx: Tensor, cx: Tensor | None, p
             c_finals.append(c_n)
         layer_output = outputs[0] if num_directions == 1 else cat(outputs, -1)
         if dropout != 0 and train and layer < num_layers - 1:
-            layer_output = _dropout(layer_output, dropout)
+            layer_output = dropout_op(layer_output, dropout, True)
         layer_input = layer_output
     output = layer_input.transpose(0, 1) if batch_first and not packed else layer_input
     h_n = stack(h_finals, 0)

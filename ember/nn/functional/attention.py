@@ -20,6 +20,10 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import enable_grad
 from ...autograd.grad_mode import state as grad_state
 from ...autograd.node import Node
+from .activation import softmax
+from .dropout import dropout
+from .linear import linear
+from .padding import pad
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -282,36 +286,6 @@ def _attention_composite(query, key, value, float_mask, bool_mask, causal, noise
 # multi_head_attention_forward
 # ----------------------------------------------------------------------------------------------
 
-def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    linear = getattr(ops, "linear", None)
-    if linear is not None:
-        return linear(x, weight, bias)
-    out = ops.matmul(x, weight.t())
-    return out if bias is None else out + bias
-
-
-def _softmax(x: Tensor, dim: int) -> Tensor:
-    softmax = getattr(ops, "softmax", None)
-    if softmax is not None:
-        return softmax(x, dim)
-    shifted = x - x.detach().amax(dim, keepdim=True)
-    weights = shifted.exp()
-    return weights / weights.sum(dim, keepdim=True)
-
-
-def _dropout(x: Tensor, p: float) -> Tensor:
-    dropout = getattr(ops, "dropout", None)
-    if dropout is not None:
-        return dropout(x, p, True)
-    return x * _make(_draw_dropout_noise(x.shape, x._data.dtype, p))
-
-
-def _pad_last(x: Tensor) -> Tensor:
-    """``x`` with one zero column appended on the last dim (F.pad(x, (0, 1)))."""
-    zeros = ops.zeros(tuple(x.shape[:-1]) + (1,), dtype=x.dtype)
-    return ops.cat([x, zeros], -1)
-
-
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads: int) -> bool:
     """PyTorch's rank checks for multi-head attention; returns whether the input is batched."""
     if query.dim() == 3:
@@ -380,18 +354,18 @@ def _in_projection_packed(q, k, v, w, b=None) -> tuple:
     embed = q.size(-1)
     if k is v:
         if q is k:
-            proj = _linear(q, w, b)
+            proj = linear(q, w, b)
             proj = proj.unflatten(-1, (3, embed)).unsqueeze(0).transpose(0, -2).squeeze(-2)
             proj = proj.contiguous()
             return proj[0], proj[1], proj[2]
         w_q, w_kv = w.split([embed, embed * 2])
         b_q, b_kv = (None, None) if b is None else b.split([embed, embed * 2])
-        kv = _linear(k, w_kv, b_kv)
+        kv = linear(k, w_kv, b_kv)
         kv = kv.unflatten(-1, (2, embed)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
-        return _linear(q, w_q, b_q), kv[0], kv[1]
+        return linear(q, w_q, b_q), kv[0], kv[1]
     w_q, w_k, w_v = w.chunk(3)
     b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
-    return _linear(q, w_q, b_q), _linear(k, w_k, b_k), _linear(v, w_v, b_v)
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
 
 
 def _in_projection(q, k, v, w_q, w_k, w_v, b_q=None, b_k=None, b_v=None) -> tuple:
@@ -404,7 +378,7 @@ def _in_projection(q, k, v, w_q, w_k, w_v, b_q=None, b_k=None, b_v=None) -> tupl
     for name, b in (("query", b_q), ("key", b_k), ("value", b_v)):
         if b is not None and tuple(b.shape) != (e_q,):
             raise AssertionError(f"expecting {name} bias shape of {(e_q,)}, but got {b.shape}")
-    return _linear(q, w_q, b_q), _linear(k, w_k, b_k), _linear(v, w_v, b_v)
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
 
 
 def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
@@ -495,9 +469,9 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
         k = ops.cat([k, bias_k.repeat(1, bsz, 1)])
         v = ops.cat([v, bias_v.repeat(1, bsz, 1)])
         if attn_mask is not None:
-            attn_mask = _pad_last(attn_mask)
+            attn_mask = pad(attn_mask, (0, 1))
         if key_padding_mask is not None:
-            key_padding_mask = _pad_last(key_padding_mask)
+            key_padding_mask = pad(key_padding_mask, (0, 1))
     elif bias_k is not None:
         raise AssertionError("bias_k is set but bias_v is None")
     elif bias_v is not None:
@@ -512,9 +486,9 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
         k = ops.cat([k, ops.zeros(zero_shape, dtype=k.dtype, device=k.device)], 1)
         v = ops.cat([v, ops.zeros(zero_shape, dtype=v.dtype, device=v.device)], 1)
         if attn_mask is not None:
-            attn_mask = _pad_last(attn_mask)
+            attn_mask = pad(attn_mask, (0, 1))
         if key_padding_mask is not None:
-            key_padding_mask = _pad_last(key_padding_mask)
+            key_padding_mask = pad(key_padding_mask, (0, 1))
 
     src_len = k.size(1)
     if key_padding_mask is not None:
@@ -539,12 +513,12 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
             weights = ops.baddbmm(attn_mask, scaled_q, k.transpose(-2, -1))
         else:
             weights = ops.bmm(scaled_q, k.transpose(-2, -1))
-        weights = _softmax(weights, -1)
+        weights = softmax(weights, -1)
         if dropout_p > 0.0:
-            weights = _dropout(weights, dropout_p)
+            weights = dropout(weights, p=dropout_p)
         attn_output = ops.bmm(weights, v)
         attn_output = attn_output.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        attn_output = _linear(attn_output, out_proj_weight, out_proj_bias)
+        attn_output = linear(attn_output, out_proj_weight, out_proj_bias)
         attn_output = attn_output.view(tgt_len, bsz, attn_output.size(1))
         weights = weights.view(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
@@ -564,7 +538,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
     v = v.view(bsz, num_heads, src_len, head_dim)
     attn_output = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     attn_output = attn_output.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    attn_output = _linear(attn_output, out_proj_weight, out_proj_bias)
+    attn_output = linear(attn_output, out_proj_weight, out_proj_bias)
     attn_output = attn_output.view(tgt_len, bsz, attn_output.size(1))
     if not is_batched:
         attn_output = attn_output.squeeze(1)
