@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
+from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import _RemovableHandle as RemovableHandle
 from ..backends import cpu as _cpu
@@ -194,6 +195,14 @@ class Optimizer:
     def step(self, closure=None):
         """Update the parameters once (subclasses implement this)."""
         raise NotImplementedError
+
+    @staticmethod
+    def _run_closure(closure):
+        """The loss from ``closure()`` evaluated with gradients on (None without a closure)."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
 
     # -- gradients ----------------------------------------------------------------------------
 
