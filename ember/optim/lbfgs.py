@@ -57,8 +57,10 @@ def _fused_multiply_add(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarra
         x_lo = xv - x_hi
         error = ((a_hi * x_hi - product) + a_hi * x_lo + a_lo * x_hi) + a_lo * x_lo
         try:
+            if not math.isfinite(product):
+                raise OverflowError
             flat[index] = math.fsum((product, error, yv))
-        except (OverflowError, ValueError):  # inf - inf or overflow: IEEE's answer
+        except (OverflowError, ValueError):  # inf, nan or overflow: IEEE's answer
             flat[index] = product + yv
     return out
 
