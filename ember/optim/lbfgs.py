@@ -13,6 +13,8 @@ import math
 import numpy as np
 
 from .. import ops as _ops
+from ..ops.creation import _fma_to_odd
+from ..ops.creation import fma as _fma
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer, _bump, _check_lr_tensor, _to_scalar
@@ -26,50 +28,40 @@ def _number(x):
 
 
 _SPLITTER = 134217729.0  # 2**27 + 1: splits a float64 into two halves of 26 bits
+_FEW = 16
 
 
 def _fused_multiply_add(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``alpha * x + y`` rounded once, as PyTorch's CPU ``add(alpha=)`` computes it with FMA.
 
     L-BFGS's line search branches on comparisons, so a one-ulp difference in an update can
-    change its path.  NumPy has no FMA: float32 computes in float64; float64 splits the
-    product into its rounded value and exact error (Dekker) and adds the three terms with one
-    final rounding (``math.fsum`` for a few elements, Knuth's two-sum for arrays).
+    change its path.  NumPy has no FMA: arrays use the core's exact ``fma`` (float32 through
+    its round-to-odd double form); a few float64 elements, the usual size of a toy problem,
+    are summed exactly by ``math.fsum``, which is much cheaper per call.
     """
     if y.dtype == np.float32:
-        wide = np.multiply(x, np.float64(np.float32(alpha)), dtype=np.float64)
-        return np.add(wide, y, out=wide).astype(np.float32)
+        return _fma_to_odd(np.float32(alpha), x, y).astype(np.float32)
+    if x.size > _FEW:
+        return _fma(float(alpha), x, y)
     alpha = float(alpha)
     big = _SPLITTER * alpha
     a_hi = big - (big - alpha)
     a_lo = alpha - a_hi
-    if x.size <= _FEW:
-        return _fused_few(alpha, a_hi, a_lo, x, y)
-    product = alpha * x
-    x_big = _SPLITTER * x
-    x_hi = x_big - (x_big - x)
-    x_lo = x - x_hi
-    product_error = ((a_hi * x_hi - product) + a_hi * x_lo + a_lo * x_hi) + a_lo * x_lo
-    total = product + y
-    virtual = total - product
-    sum_error = (product - (total - virtual)) + (y - virtual)
-    return total + (sum_error + product_error)
-
-
-_FEW = 16
-
-
-def _fused_few(alpha: float, a_hi: float, a_lo: float, x: np.ndarray,
-               y: np.ndarray) -> np.ndarray:
     out = np.empty(y.shape, np.float64)
     flat = out.reshape(-1)
     for index, (xv, yv) in enumerate(zip(x.reshape(-1).tolist(), y.reshape(-1).tolist())):
+        # Dekker's exact product alpha * xv = product + error, then one correctly rounded sum.
         product = alpha * xv
         big = _SPLITTER * xv
         x_hi = big - (big - xv)
         x_lo = xv - x_hi
         error = ((a_hi * x_hi - product) + a_hi * x_lo + a_lo * x_hi) + a_lo * x_lo
-        flat[index] = math.fsum((product, error, yv))
+        try:
+            if not math.isfinite(product):
+                raise OverflowError
+            flat[index] = math.fsum((product, error, yv))
+        except (OverflowError, ValueError):  # inf, nan or overflow: IEEE's answer
+            flat[index] = product + yv
     return out
 
 
