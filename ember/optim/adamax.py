@@ -38,15 +38,8 @@ class Adamax(Optimizer):
 
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    p_state["step"] = _scalar_tensor(float(p_state["step"]))
+        self._restore_group_options({"foreach": None, "maximize": False, "differentiable": False,
+                                     "capturable": False})
 
     def _init_group(self, group, params, grads, exp_avgs, exp_infs, state_steps) -> bool:
         has_complex = False

@@ -33,17 +33,9 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0:
-                    for key in ("step", "eta", "mu"):
-                        if not isinstance(p_state[key], Tensor):
-                            p_state[key] = _scalar_tensor(float(p_state[key]))
+        self._restore_group_options({"foreach": None, "maximize": False, "differentiable": False,
+                                     "capturable": False},
+                                    scalar_keys=("step", "eta", "mu"))
 
     def _init_group(self, group, params, grads, mus, axs, etas, state_steps) -> bool:
         has_complex = False

@@ -43,19 +43,9 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0:
-                    if not isinstance(p_state["step"], Tensor):
-                        p_state["step"] = _scalar_tensor(float(p_state["step"]))
-                    if not isinstance(p_state["mu_product"], Tensor):
-                        p_state["mu_product"] = _scalar_tensor(float(p_state["mu_product"]))
+        self._restore_group_options({"maximize": False, "foreach": None, "capturable": False,
+                                     "differentiable": False, "decoupled_weight_decay": False},
+                                    scalar_keys=("step", "mu_product"))
 
     def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, mu_products,
                     state_steps) -> bool:

@@ -144,6 +144,20 @@ class Optimizer:
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
 
+    def _restore_group_options(self, defaults: dict, scalar_keys=("step",)) -> None:
+        """Give the groups of an older pickled optimizer the options they lack, and hold the
+        per-parameter scalars (``step`` ...) as the 0-dim tensors PyTorch keeps today."""
+        for group in self.param_groups:
+            for key, value in defaults.items():
+                group.setdefault(key, value)
+            for p in group["params"]:
+                p_state = self.state.get(p, [])
+                if len(p_state) == 0:
+                    continue
+                for key in scalar_keys:
+                    if not isinstance(p_state[key], Tensor):
+                        p_state[key] = _scalar_tensor(float(p_state[key]))
+
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
         for index, group in enumerate(self.param_groups):

@@ -39,17 +39,9 @@ class RMSprop(Optimizer):
 
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    p_state["step"] = _scalar_tensor(float(p_state["step"]))
+        self._restore_group_options({"momentum": 0, "centered": False, "foreach": None,
+                                     "maximize": False, "differentiable": False,
+                                     "capturable": False})
 
     def _init_group(self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs,
                     state_steps) -> bool:
