@@ -641,3 +641,47 @@ def test_grad_is_stolen_only_when_private():
     (x + y).sum().backward()
     x.grad.add_(1)
     assert float(y.grad) == 1.0
+
+
+# -- gradient buffers: kept when private, copied when anything else can see them ---------------------
+
+def scenario_linear_weight_grad_layout(lib):
+    """A Linear weight's gradient is computed through two transposes; it must come out with the
+    weight's own (row-major) strides, and a second backward accumulates into it."""
+    lib.manual_seed(0)
+    layer = lib.nn.Linear(5, 3)
+    x = lib.randn(4, 5)
+    layer(x).sum().backward()
+    first = layer.weight.grad.clone()
+    layer(x).pow(2).sum().backward()
+    return [first, layer.weight.grad, list(layer.weight.grad.stride()),
+            layer.weight.grad.is_contiguous(), layer.bias.grad]
+
+
+def test_linear_weight_grad_layout():
+    compare(scenario_linear_weight_grad_layout, rtol=1e-5)
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_grad_seen_by_a_hook_is_not_reused_as_dot_grad(lib):
+    # A hook that keeps the incoming gradient must not find it changed by a later accumulation.
+    w = lib.ones(3, requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: seen.append(g))
+    (w * 2).sum().backward()
+    (w * 3).sum().backward()
+    assert seen[0].tolist() == [2.0, 2.0, 2.0]
+    assert w.grad.tolist() == [5.0, 5.0, 5.0]
+
+
+@pytest.mark.parametrize("lib", [ember, torch], ids=["ember", "torch"])
+def test_weight_grad_buffer_is_private(lib):
+    # Changing what backward produced (here, the output of a transposed product) after the fact
+    # must not reach .grad, and vice versa.
+    lib.manual_seed(0)
+    layer = lib.nn.Linear(4, 2, bias=False)
+    x = lib.randn(3, 4)
+    grads = lib.autograd.grad(layer(x).sum(), layer.weight, retain_graph=True)
+    layer(x).sum().backward()
+    layer.weight.grad.mul_(0)
+    assert grads[0].abs().sum().item() > 0

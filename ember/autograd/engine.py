@@ -81,11 +81,27 @@ def _call_tensor_hooks(hooks, grad):
     return grad
 
 
-def _can_steal(grad) -> bool:
-    # Keep the gradient's buffer as .grad only when nothing else can see it: PyTorch's
-    # use_count() == 1 test, expressed with CPython reference counts.
+def _stealable(grad):
+    """``grad`` itself, or a plain tensor over the same buffer, when nothing else can see that
+    buffer (PyTorch's use_count() == 1 test, expressed with CPython reference counts); else None.
+    A view is kept when it spans a buffer only its base tensor holds, as the transpose of a
+    transposed weight-gradient product does."""
+    if sys.getrefcount(grad) > 4:  # the engine's, _accumulate's and our own reference
+        return None
     arr = grad._data
-    return arr.base is None and sys.getrefcount(arr) <= 2 and sys.getrefcount(grad) <= 3
+    if sys.getrefcount(arr) > 3:
+        return None
+    base = arr.base
+    owner = grad._view_of
+    if base is None:
+        return grad if owner is None else None
+    if (owner is None or owner._data is not base or type(base) is not np.ndarray
+            or base.base is not None or arr.size != base.size):
+        return None
+    if sys.getrefcount(owner) > 3 or sys.getrefcount(base) > 4:
+        return None
+    from .._tensor import Tensor
+    return Tensor._make(arr)
 
 
 def _same_layout(grad, variable) -> bool:
@@ -113,10 +129,9 @@ def _accumulate(variable, grad, create_graph: bool) -> None:
     if existing is None:
         if create_graph:
             variable._grad = grad
-        elif grad._rg or not _can_steal(grad) or not _same_layout(grad, variable):
-            variable._grad = _clone_like(grad, variable)
         else:
-            variable._grad = grad
+            kept = None if grad._rg or not _same_layout(grad, variable) else _stealable(grad)
+            variable._grad = _clone_like(grad, variable) if kept is None else kept
     elif create_graph or existing._rg:
         variable._grad = existing + grad
     else:
@@ -178,6 +193,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     continue
             if is_leaf_sink:
                 if accumulate and grad is not None:
+                    grads = g = data = None  # the previous node's references would block stealing
                     _accumulate(node.variable, grad, create_graph)
                 continue
             if grad is None:
@@ -261,7 +277,7 @@ def _add(prior, grad, create_graph):
         return prior + grad
     data = prior._data
     other = grad._data
-    # Reference counts as in _can_steal: the array is held only by `prior`, and `prior` only by
+    # Reference counts as in _stealable: the array is held only by `prior`, and `prior` only by
     # the buffer and the two call frames, so no one else can observe the in-place add.
     if (type(data) is np.ndarray and data.base is None and sys.getrefcount(data) <= 3
             and sys.getrefcount(prior) <= 4 and data.shape == other.shape

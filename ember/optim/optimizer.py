@@ -532,7 +532,7 @@ def _scalar_for(arr: np.ndarray, value):
 # ufunc loops, so handing disjoint slices of the work to one thread per core runs them in
 # parallel, as PyTorch's own CPU kernels are.  Small models stay on the calling thread.
 
-PARALLEL_MIN_ELEMENTS = 1 << 18
+PARALLEL_MIN_ELEMENTS = 1 << 21  # below this, hand-offs cost more than the second core gives
 _CHUNK_MIN = 1 << 16
 _CHUNK_MAX = 1 << 20
 _pool_lock = threading.Lock()
