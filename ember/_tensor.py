@@ -401,6 +401,14 @@ class Tensor:
             arr = arr.astype(dtype, copy=False)
         return arr
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # A NumPy ufunc applied to a tensor (np.sin(t), or t + ndarray after the operator
+        # defers) gives a tensor back, as in PyTorch, whose bool results come back as uint8.
+        array = np.asarray(array)
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return Tensor._make(array)
+
     def tolist(self):
         """The values as (nested) Python lists of numbers."""
         arr = self._host()
@@ -802,6 +810,26 @@ class Tensor:
 
 _COMPARABLE = (Tensor, builtins.int, builtins.float, builtins.complex, np.number, np.bool_,
                np.ndarray)
+
+
+def _defer_on_type_error(method):
+    """The operator ``method``, answering NotImplemented where the operand is of a type it does
+    not take: Python then tries the other operand's reflected operator, so ``t + ndarray`` is
+    computed by NumPy and wrapped back into a tensor, as PyTorch's operators behave."""
+    def operator_method(self, other):
+        try:
+            return method(self, other)
+        except TypeError:
+            return NotImplemented
+
+    operator_method.__name__ = operator_method.__qualname__ = method.__name__
+    return operator_method
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+              "lshift", "rshift"):
+    for _form in (f"__{_name}__", f"__r{_name}__", f"__i{_name}__"):
+        setattr(Tensor, _form, _defer_on_type_error(getattr(Tensor, _form)))
 
 
 def _device_of(arr) -> device:
