@@ -538,9 +538,16 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> "Tensor":
         """Convert dtype and/or device: ``to(dtype)``, ``to(device, dtype)``, ``to(other)``."""
+        memory_format = kwargs.pop("memory_format", None)
         target_device, target_dtype, copy = _parse_to(self, args, kwargs)
         # Through the bound ops module: an import statement here cost as much as the cast.
-        return _ops.cast.to_device_dtype(self, target_device, target_dtype, copy)
+        result = _ops.cast.to_device_dtype(self, target_device, target_dtype, copy)
+        if memory_format is None or memory_format.name == "preserve_format":
+            return result
+        from ._storage import suggest_memory_format
+        if result is self and suggest_memory_format(self._data) == memory_format.name:
+            return self
+        return _ops.clone(result, memory_format=memory_format)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         """Without arguments the legacy type name (``'torch.FloatTensor'``); else a cast."""
@@ -857,7 +864,6 @@ def _parse_to(tensor: Tensor, args, kwargs):
     target_dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
                         f"keyword {next(iter(kwargs))!r}")
