@@ -142,6 +142,73 @@ def test_interpolate_antialias(mode, size, align_corners):
     assert_same(xe.grad, xt.grad, rtol=1e-5, atol=1e-5)
 
 
+LANCZOS_SIZES = [(3, 4), (2, 9), (7, 2), (20, 21), (11, 13), (40, 5), (1, 1), (33, 3)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", LANCZOS_SIZES)
+def test_interpolate_lanczos(size, dtype):
+    xe, xt = _pair((2, 3, 11, 13), dtype, True)
+    ye = EF.interpolate(xe, size=size, mode="lanczos", antialias=True)
+    yt = TF.interpolate(xt, size=size, mode="lanczos", antialias=True)
+    tol = TOL[dtype]
+    assert_same(ye, yt, rtol=tol, atol=tol)
+    assert ye.grad_fn.name() == yt.grad_fn.name() == "UpsampleLanczos2DAaBackward0"
+    _backward(ye, yt)
+    assert_same(xe.grad, xt.grad, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("scale_factor", [0.5, 1.7, 0.33, (2.5, 0.6)])
+@pytest.mark.parametrize("recompute_scale_factor", [None, True])
+def test_interpolate_lanczos_scale_factor(scale_factor, recompute_scale_factor):
+    xe, xt = _pair((1, 2, 9, 10), "float64", True)
+    kwargs = {"scale_factor": scale_factor, "recompute_scale_factor": recompute_scale_factor,
+              "mode": "lanczos", "antialias": True}
+    ye, yt = EF.interpolate(xe, **kwargs), TF.interpolate(xt, **kwargs)
+    assert_same(ye, yt)
+    _backward(ye, yt)
+    assert_same(xe.grad, xt.grad)
+
+
+def test_interpolate_lanczos_same_size_noncontiguous_and_half():
+    xe, xt = _pair((2, 4, 6, 5), "float32")
+    # A size that is already right is left alone (even in half precision, which PyTorch
+    # refuses as soon as there are weights to compute).
+    for e, t in [(xe, xt), (xe.half(), xt.half())]:
+        assert_same(EF.interpolate(e, size=(6, 5), mode="lanczos", antialias=True),
+                    TF.interpolate(t, size=(6, 5), mode="lanczos", antialias=True))
+    assert_same(EF.interpolate(xe.transpose(2, 3), size=(8, 3), mode="lanczos", antialias=True),
+                TF.interpolate(xt.transpose(2, 3), size=(8, 3), mode="lanczos", antialias=True),
+                rtol=1e-5, atol=1e-5)
+    for mode in ["bilinear", "bicubic", "lanczos"]:
+        for e, t in [(xe.half(), xt.half()), (xe.bfloat16(), xt.bfloat16())]:
+            with pytest.raises(NotImplementedError) as t_err:
+                TF.interpolate(t, size=(3, 5), mode=mode, antialias=True)
+            with pytest.raises(NotImplementedError) as e_err:
+                EF.interpolate(e, size=(3, 5), mode=mode, antialias=True)
+            assert str(e_err.value) == str(t_err.value)
+
+
+@pytest.mark.parametrize("call,error", [
+    (lambda F, x: F.interpolate(x, size=(3, 4), mode="lanczos"), ValueError),
+    (lambda F, x: F.interpolate(x, size=(3, 4), mode="lanczos", antialias=True,
+                                align_corners=True), ValueError),
+    (lambda F, x: F.interpolate(x[0], size=3, mode="lanczos", antialias=True), ValueError),
+    (lambda F, x: F.interpolate(x[0], size=3, mode="lanczos"), NotImplementedError),
+    (lambda F, x: F.interpolate(x, size=(0, 4), mode="lanczos", antialias=True), RuntimeError),
+    (lambda F, x: F.interpolate(x.long(), size=(3, 4), mode="lanczos", antialias=True),
+     NotImplementedError),
+])
+def test_interpolate_lanczos_errors(call, error):
+    xe, xt = _pair((2, 3, 4, 5))
+    with pytest.raises(error) as t_err:
+        call(TF, xt)
+    with pytest.raises(error) as e_err:
+        call(EF, xe)
+    if error is not NotImplementedError or "Input Error" in str(t_err.value):
+        assert str(e_err.value) == str(t_err.value)
+
+
 def test_interpolate_noncontiguous_and_uint8():
     xe, xt = _pair((2, 5, 4, 3))
     assert_same(EF.interpolate(xe.transpose(1, 3), scale_factor=2, mode="bilinear"),
@@ -432,6 +499,7 @@ def _leaf(shape, seed=0, low=None, high=None):
     ("bilinear", (1, 1, 2, 3), {"size": (3, 2)}), ("bicubic", (1, 1, 3, 3), {"size": (4, 2)}),
     ("trilinear", (1, 1, 2, 2, 2), {"scale_factor": 1.5}),
     ("bilinear", (1, 1, 5, 4), {"size": (2, 3), "antialias": True}),
+    ("lanczos", (1, 1, 5, 4), {"size": (3, 7), "antialias": True}),
     ("area", (1, 1, 5, 4), {"size": (2, 3)})])
 def test_gradcheck_interpolate(mode, shape, kwargs):
     x = _leaf(shape)
@@ -475,7 +543,8 @@ def test_interpolate_double_backward_matches_torch():
 
 
 @pytest.mark.parametrize("mode,antialias", [("bilinear", False), ("bicubic", False),
-                                            ("bilinear", True), ("bicubic", True)])
+                                            ("bilinear", True), ("bicubic", True),
+                                            ("lanczos", True)])
 @pytest.mark.parametrize("size", [(9, 11), (30, 40)])
 def test_interpolate_uint8_images(mode, antialias, size):
     # PyTorch interpolates uint8 with 16-bit fixed-point weights; ember rounds float32 passes,
@@ -521,7 +590,7 @@ def test_meta_tensors_give_shapes(call):
 
 @pytest.mark.parametrize("in_hw,out_hw", [((2, 1), (3, 1)), ((5, 4), (3, 1)), ((3, 3), (7, 1)),
                                           ((2, 1), (3, 4)), ((4, 1), (4, 1))])
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
 def test_interpolate_antialias_unit_width(in_hw, out_hw, mode):
     # PyTorch's antialiased forward repeats output row 0 when the result is one pixel wide.
     xe, xt = _pair((2, 2) + in_hw, "float64", True)

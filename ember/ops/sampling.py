@@ -213,15 +213,38 @@ def _aa_cubic_filter(x):
                     np.where(x < 2, _cubic_conv2(x, a), 0)).astype(x.dtype)
 
 
+def _sinc(x):
+    """sin(pi x) / (pi x), 1 at 0, in the precision of ``x``."""
+    scaled = x * x.dtype.type(math.pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x == 0, x.dtype.type(1), np.sin(scaled) / scaled)
+
+
+def _aa_lanczos_filter(x):
+    # Lanczos-3 (as Pillow): sinc(x) sinc(x / 3) inside |x| < 3.  PyTorch evaluates the
+    # first factor in the weights' precision and the second, whose argument is x / 3.0, in
+    # double, rounding the product once.
+    x = np.abs(x)
+    wide = _sinc(x.astype(np.float64) / 3.0)
+    product = (_sinc(x).astype(np.float64) * wide).astype(x.dtype)
+    return np.where(x < 3, product, x.dtype.type(0))
+
+
+# The filter of each antialiased mode and its support (taps) at scale 1.
+_AA_FILTERS = {"bilinear": (_aa_linear_filter, 2), "bicubic": (_aa_cubic_filter, 4),
+               "lanczos": (_aa_lanczos_filter, 6)}
+
+
 def antialias_plan(in_size: int, out_size: int, align_corners: bool, scale, np_dtype,
-                   cubic: bool) -> Plan | None:
-    """Pillow-style antialiased resampling: when shrinking, the filter widens by the scale so
-    every input pixel contributes; weights normalized to sum to one.  None when the size is
-    unchanged (PyTorch leaves such a dim alone)."""
+                   mode: str) -> Plan | None:
+    """Pillow-style antialiased resampling with the filter of ``mode`` (bilinear, bicubic or
+    lanczos): when shrinking, the filter widens by the scale so every input pixel contributes;
+    weights normalized to sum to one.  None when the size is unchanged (PyTorch leaves such a
+    dim alone)."""
     if in_size == out_size:
         return None
+    filt, interp_size = _AA_FILTERS[mode]
     st = np.float64 if np_dtype == _F64 else np.float32
-    interp_size = 4 if cubic else 2
     s = _scale(in_size, out_size, align_corners, scale, st)
     support = st(interp_size * 0.5 * s) if s >= 1.0 else st(interp_size * 0.5)
     taps = int(math.ceil(support)) * 2 + 1
@@ -231,7 +254,6 @@ def antialias_plan(in_size: int, out_size: int, align_corners: bool, scale, np_d
     xmin = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
     xsize = np.trunc(center + support + 0.5).astype(np.int64)
     xsize = np.clip(np.minimum(xsize, in_size) - xmin, 0, taps)
-    filt = _aa_cubic_filter if cubic else _aa_linear_filter
     weights = np.zeros((taps, out_size), st)
     total = np.zeros(out_size, st)
     for j in range(taps):
@@ -362,7 +384,7 @@ _FORWARD_NODES, _TRANSPOSED_NODES = _node_classes(
     [f"UpsampleNearest{n}D" for n in (1, 2, 3)]
     + [f"UpsampleNearestExact{n}D" for n in (1, 2, 3)]
     + ["UpsampleLinear1D", "UpsampleBilinear2D", "UpsampleTrilinear3D", "UpsampleBicubic2D",
-       "UpsampleBilinear2DAa", "UpsampleBicubic2DAa"]
+       "UpsampleBilinear2DAa", "UpsampleBicubic2DAa", "UpsampleLanczos2DAa"]
     + [f"AdaptiveAvgPool{n}D" for n in (1, 2, 3)])
 globals().update({cls.__name__: cls for cls in _FORWARD_NODES.values()})
 globals().update({cls.__name__: cls for cls in _TRANSPOSED_NODES.values()})
