@@ -921,8 +921,9 @@ def _combine(sample: Tensor, std, mean):
             compute = np.promote_types(compute, np.float32)
         values = op(values.astype(compute), np.asarray(other).astype(compute))
         values = values.astype(np_dtype)
-    return np.ascontiguousarray(np.broadcast_to(values, np.broadcast_shapes(
-        data.shape, values.shape)))
+    shape = np.broadcast_shapes(data.shape, values.shape)
+    # ascontiguousarray makes 0-d arrays 1-d; the reshape keeps 0-d results 0-d.
+    return np.ascontiguousarray(np.broadcast_to(values, shape)).reshape(shape)
 
 
 # -- bernoulli, multinomial, poisson ------------------------------------------------------
