@@ -15,13 +15,15 @@ import ember
 from ember import Size
 
 from . import constraints
-from .utils import _Number, _sum_rightmost, broadcast_all, lazy_property
+from .utils import (_Number, _sum_rightmost, broadcast_all, lazy_property, tril_matrix_to_vec,
+                    vec_to_tril_matrix)
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform",
-           "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform",
-           "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform",
-           "ReshapeTransform", "SigmoidTransform", "SoftplusTransform", "TanhTransform",
-           "SoftmaxTransform", "StickBreakingTransform", "Transform", "identity_transform"]
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+           "CorrCholeskyTransform", "CumulativeDistributionTransform", "ExpTransform",
+           "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+           "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftplusTransform",
+           "TanhTransform", "SoftmaxTransform", "StackTransform", "StickBreakingTransform",
+           "Transform", "identity_transform"]
 
 
 def _softplus(x):
@@ -625,6 +627,62 @@ class AffineTransform(Transform):
                                       getattr(self.scale, "shape", ()))
 
 
+class CorrCholeskyTransform(Transform):
+    """Unconstrained vectors of length D (D - 1) / 2 to Cholesky factors of D x D correlation
+    matrices: tanh gives partial correlations in (-1, 1), filled below the diagonal, and each
+    row is completed to unit length by stick breaking."""
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def _call(self, x):
+        pad = ember.nn.functional.pad
+        x = ember.tanh(x)
+        eps = ember.finfo(x.dtype).eps
+        x = x.clamp(min=-1 + eps, max=1 - eps)
+        r = vec_to_tril_matrix(x, diag=-1)
+        # Each entry takes its share of what the earlier entries of its row left of the unit
+        # length: y_ij = r_ij * sqrt(prod_{k<j} (1 - r_ik^2)).
+        z = r ** 2
+        z1m_cumprod_sqrt = (1 - z).sqrt().cumprod(-1)
+        r = r + ember.eye(r.shape[-1], dtype=r.dtype, device=r.device)
+        return r * pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
+
+    def _inverse(self, y):
+        pad = ember.nn.functional.pad
+        y_cumsum = 1 - ember.cumsum(y * y, dim=-1)
+        y_cumsum_shifted = pad(y_cumsum[..., :-1], [1, 0], value=1)
+        y_vec = tril_matrix_to_vec(y, diag=-1)
+        y_cumsum_vec = tril_matrix_to_vec(y_cumsum_shifted, diag=-1)
+        t = y_vec / y_cumsum_vec.sqrt()
+        return (t.log1p() - t.neg().log1p()) / 2  # atanh
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        y1m_cumsum = 1 - (y * y).cumsum(dim=-1)
+        y1m_cumsum_tril = tril_matrix_to_vec(y1m_cumsum, diag=-2)
+        stick_breaking_logdet = 0.5 * y1m_cumsum_tril.log().sum(-1)
+        tanh_logdet = -2 * (x + _softplus(-2 * x) - math.log(2.0)).sum(dim=-1)
+        return stick_breaking_logdet + tanh_logdet
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        N = shape[-1]
+        D = round((0.25 + 2 * N) ** 0.5 + 0.5)
+        if D * (D - 1) // 2 != N:
+            raise ValueError("Input is not a flattened lower-diagonal number")
+        return shape[:-1] + (D, D)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        D = shape[-1]
+        return shape[:-2] + (D * (D - 1) // 2,)
+
+
 class SoftmaxTransform(Transform):
     """Softmax over the last dimension onto the simplex (not bijective; the inverse gives
     log-probabilities)."""
@@ -762,3 +820,161 @@ class CumulativeDistributionTransform(Transform):
         return CumulativeDistributionTransform(self.distribution, cache_size=cache_size)
 
 
+
+
+def _check_dim(dim: int, tensor, label: str) -> None:
+    if not -tensor.dim() <= dim < tensor.dim():
+        raise AssertionError(f"dim {dim} out of range for {label} with {tensor.dim()} "
+                             f"dimensions")
+
+
+class CatTransform(Transform):
+    """Transforms ``tseq`` applied to consecutive slices (of ``lengths``) along ``dim``, the
+    results joined as ``cat`` joins them."""
+
+    def __init__(self, tseq, dim: int = 0, lengths=None, cache_size: int = 0) -> None:
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        if lengths is None:
+            lengths = [1] * len(self.transforms)
+        self.lengths = list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms "
+                                 f"({len(self.transforms)})")
+        self.dim = dim
+
+    @lazy_property
+    def event_dim(self) -> int:
+        return max(t.event_dim for t in self.transforms)
+
+    @lazy_property
+    def length(self) -> int:
+        return sum(self.lengths)
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _check(self, value, label: str) -> None:
+        _check_dim(self.dim, value, "tensor" if label in "xy" else label)
+        if value.size(self.dim) != self.length:
+            raise AssertionError(f"{label}.size({self.dim}) = {value.size(self.dim)} must "
+                                 f"equal length {self.length}")
+
+    def _map(self, value, label: str, inverse: bool):
+        self._check(value, label)
+        pieces = []
+        start = 0
+        for transform, length in zip(self.transforms, self.lengths):
+            piece = value.narrow(self.dim, start, length)
+            pieces.append(transform.inv(piece) if inverse else transform(piece))
+            start = start + length
+        return ember.cat(pieces, dim=self.dim)
+
+    def _call(self, x):
+        return self._map(x, "x", inverse=False)
+
+    def _inverse(self, y):
+        return self._map(y, "y", inverse=True)
+
+    def log_abs_det_jacobian(self, x, y):
+        _check_dim(self.dim, x, "x")
+        if x.size(self.dim) != self.length:
+            raise AssertionError(f"x.size({self.dim}) = {x.size(self.dim)} must equal length "
+                                 f"{self.length}")
+        _check_dim(self.dim, y, "y")
+        if y.size(self.dim) != self.length:
+            raise AssertionError(f"y.size({self.dim}) = {y.size(self.dim)} must equal length "
+                                 f"{self.length}")
+        terms = []
+        start = 0
+        for transform, length in zip(self.transforms, self.lengths):
+            x_piece = x.narrow(self.dim, start, length)
+            y_piece = y.narrow(self.dim, start, length)
+            term = transform.log_abs_det_jacobian(x_piece, y_piece)
+            if transform.event_dim < self.event_dim:
+                term = _sum_rightmost(term, self.event_dim - transform.event_dim)
+            terms.append(term)
+            start = start + length
+        dim = self.dim
+        if dim >= 0:
+            dim = dim - x.dim()
+        dim = dim + self.event_dim
+        # Joined along dim when it is a batch dimension, summed when it is inside the event.
+        if dim < 0:
+            return ember.cat(terms, dim=dim)
+        return sum(terms)
+
+    @property
+    def bijective(self) -> bool:
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+
+class StackTransform(Transform):
+    """Transforms ``tseq`` applied to the slices along ``dim``, the results joined as
+    ``stack`` joins them."""
+
+    def __init__(self, tseq, dim: int = 0, cache_size: int = 0) -> None:
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    def with_cache(self, cache_size: int = 1) -> Transform:
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _slice(self, z):
+        return [z.select(self.dim, i) for i in range(z.size(self.dim))]
+
+    def _check(self, value, label: str, kind: str) -> None:
+        _check_dim(self.dim, value, kind)
+        if value.size(self.dim) != len(self.transforms):
+            raise AssertionError(f"{label}.size({self.dim}) = {value.size(self.dim)} must "
+                                 f"equal len(transforms) {len(self.transforms)}")
+
+    def _call(self, x):
+        self._check(x, "x", "tensor")
+        return ember.stack([t(piece) for piece, t in zip(self._slice(x), self.transforms)],
+                           dim=self.dim)
+
+    def _inverse(self, y):
+        self._check(y, "y", "tensor")
+        return ember.stack([t.inv(piece) for piece, t in zip(self._slice(y), self.transforms)],
+                           dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x, "x", "x")
+        self._check(y, "y", "y")
+        terms = [t.log_abs_det_jacobian(x_piece, y_piece) for x_piece, y_piece, t in
+                 zip(self._slice(x), self._slice(y), self.transforms)]
+        return ember.stack(terms, dim=self.dim)
+
+    @property
+    def bijective(self) -> bool:
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
