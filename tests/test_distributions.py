@@ -857,6 +857,33 @@ def test_constraint_registry():
         D.biject_to.register(int, lambda c: None)
 
 
+def _policy_step(m, seed):
+    """A tanh-squashed Gaussian policy step (SAC's actor loss) and a VAE's KL term."""
+    d = m.distributions
+    m.manual_seed(seed)
+    loc = m.from_numpy(_POLICY_LOC.copy()).requires_grad_()
+    log_std = m.from_numpy(_POLICY_LOG_STD.copy()).requires_grad_()
+    policy = d.TransformedDistribution(d.Normal(loc, log_std.exp()),
+                                       [d.transforms.TanhTransform(cache_size=1)])
+    action = policy.rsample()
+    log_prob = policy.log_prob(action).sum(-1)
+    prior = d.Independent(d.Normal(m.zeros_like(loc), m.ones_like(loc)), 1)
+    posterior = d.Independent(d.Normal(loc, log_std.exp()), 1)
+    kl = d.kl_divergence(posterior, prior)
+    loss = (0.2 * log_prob - action.pow(2).sum(-1)).mean() + kl.mean()
+    grads = (m.autograd.grad if m is ember else torch.autograd.grad)(loss, [loc, log_std])
+    return [action, log_prob, kl, loss, *grads]
+
+
+_POLICY_LOC, _POLICY_LOG_STD = _real(8, 2), 0.3 * _real(8, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_tanh_policy_and_vae_kl_match_torch(seed):
+    for e, t in zip(_policy_step(ember, seed), _policy_step(torch, seed)):
+        assert_same(e, t, rtol=1e-12, atol=1e-12)
+
+
 # ================================================================================================
 # Own samplers: gamma family, binomial, incomplete gamma
 # ================================================================================================

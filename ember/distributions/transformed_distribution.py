@@ -48,6 +48,9 @@ class TransformedDistribution(Distribution):
         self.base_dist = base_distribution
         change = transform.codomain.event_dim - transform.domain.event_dim
         event_dim = max(transform.codomain.event_dim, base_event_dim + change)
+        if len(forward_shape) < event_dim:
+            raise AssertionError(f"forward_shape length {len(forward_shape)} must be >= "
+                                 f"event_dim {event_dim}")
         cut = len(forward_shape) - event_dim
         super().__init__(forward_shape[:cut], forward_shape[cut:], validate_args=validate_args)
 
