@@ -26,3 +26,4 @@ from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .numeric import *  # noqa: F401,F403
+from .windows import *  # noqa: F401,F403
