@@ -409,3 +409,112 @@ def spherical_bessel_j0(x):
         out[rest] = np.sin(xr) / xr
     out[np.isinf(x)] = 0.0
     return out
+
+
+# -- table generation ----------------------------------------------------------------------------
+
+def _generate_tables() -> None:  # pragma: no cover - development tool, needs mpmath
+    """Print the Chebyshev tables above (mpmath at 50 digits, Chebyshev-node interpolation,
+    trimmed where the coefficients fall below 1e-17 of the largest)."""
+    import mpmath as mp
+    mp.mp.dps = 50
+
+    def cheb(f, n):
+        nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
+        values = [f(t) for t in nodes]
+        out = [2 * mp.fsum(values[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / n)
+                           for k in range(n)) / n for j in range(n)]
+        out[0] /= 2
+        return out
+
+    def trim(cs, tol):
+        scale = max(abs(c) for c in cs)
+        last = max(i for i, c in enumerate(cs) if abs(c) > tol * scale)
+        return cs[:last + 2]
+
+    j0_zeros = [mp.besseljzero(0, 1), mp.besseljzero(0, 2)]
+    j1_zeros = [mp.besseljzero(1, 1), mp.besseljzero(1, 2)]
+    two_over_pi = 2 / mp.pi
+    zeta_at_2 = mp.mpf(2) / 3 * mp.mpf(2) ** 1.5
+
+    def j0_small(t):
+        u = (t + 1) * 32
+        return mp.besselj(0, mp.sqrt(u)) / ((u - j0_zeros[0] ** 2) * (u - j0_zeros[1] ** 2))
+
+    def j1_small(t):
+        u = (t + 1) * 32
+        x = mp.sqrt(u)
+        if u == 0:
+            return mp.mpf(1) / 2 / (j1_zeros[0] ** 2 * j1_zeros[1] ** 2)
+        return mp.besselj(1, x) / (x * (u - j1_zeros[0] ** 2) * (u - j1_zeros[1] ** 2))
+
+    def y0_small(t):
+        u = (t + 1) * 32
+        x = mp.sqrt(u)
+        if u == 0:
+            return two_over_pi * (mp.euler - mp.log(2))
+        return mp.bessely(0, x) - two_over_pi * mp.log(x) * mp.besselj(0, x)
+
+    def y1_small(t):
+        u = (t + 1) * 32
+        x = mp.sqrt(u)
+        if u == 0:
+            return two_over_pi * (mp.euler - mp.log(2)) / 2 - 1 / (2 * mp.pi)
+        return (mp.bessely(1, x) - two_over_pi * (mp.besselj(1, x) * mp.log(x) - 1 / x)) / x
+
+    def hankel(nu, t):
+        x = 8 / mp.sqrt((t + 1) / 2)
+        chi = x - (2 * nu + 1) * mp.pi / 4
+        s = mp.sqrt(mp.pi * x / 2)
+        j, y = mp.besselj(nu, x), mp.bessely(nu, x)
+        return (s * (j * mp.cos(chi) + y * mp.sin(chi)),
+                s * (y * mp.cos(chi) - j * mp.sin(chi)) * x / 8)
+
+    def k_small(order, t):
+        u = (t + 1) * 2
+        x = mp.sqrt(u)
+        if order == 0:
+            return -mp.euler if u == 0 else mp.besselk(0, x) + mp.log(x / 2) * mp.besseli(0, x)
+        if u == 0:
+            return (2 * mp.euler - 1) / 4
+        return (mp.besselk(1, x) - mp.log(x / 2) * mp.besseli(1, x) - 1 / x) / x
+
+    def airy_tail(t, negative):
+        s = (t + 1) / 2
+        if s == 0:
+            return (1, 0) if negative else 1
+        zeta = zeta_at_2 / s
+        z = (1.5 * zeta) ** (mp.mpf(2) / 3)
+        if not negative:
+            return mp.exp(zeta) * 2 * mp.sqrt(mp.pi) * z ** (mp.mpf(1) / 4) * mp.airyai(z)
+        phi = zeta + mp.pi / 4
+        c = mp.sqrt(mp.pi) * z ** (mp.mpf(1) / 4)
+        a, b = mp.airyai(-z), mp.airybi(-z)
+        return c * (a * mp.sin(phi) + b * mp.cos(phi)), c * (b * mp.sin(phi) - a * mp.cos(phi)) / s
+
+    tables = [
+        ("J0_SMALL", j0_small, 40), ("J1_SMALL", j1_small, 40),
+        ("Y0_SMALL", y0_small, 40), ("Y1_SMALL", y1_small, 40),
+        ("P0_LARGE", lambda t: hankel(0, t)[0], 40), ("Q0_LARGE", lambda t: hankel(0, t)[1], 40),
+        ("P1_LARGE", lambda t: hankel(1, t)[0], 40), ("Q1_LARGE", lambda t: hankel(1, t)[1], 40),
+        ("I0E_SMALL", lambda t: mp.exp(-(t + 1) * 4) * mp.besseli(0, (t + 1) * 4), 50),
+        ("I0E_LARGE", lambda t: (mp.sqrt(16 / (t + 1)) * mp.exp(-16 / (t + 1))
+                                 * mp.besseli(0, 16 / (t + 1))), 50),
+        ("K0_SMALL", lambda t: k_small(0, t), 30), ("K1_SMALL", lambda t: k_small(1, t), 30),
+        ("K0_LARGE", lambda t: (mp.sqrt(4 / (t + 1)) * mp.exp(4 / (t + 1))
+                                * mp.besselk(0, 4 / (t + 1))), 50),
+        ("K1_LARGE", lambda t: (mp.sqrt(4 / (t + 1)) * mp.exp(4 / (t + 1))
+                                * mp.besselk(1, 4 / (t + 1))), 50),
+        ("AI_MID", lambda t: mp.airyai(2 * t), 40),
+        ("AI_POS", lambda t: airy_tail(t, False), 50),
+        ("AI_NEG_P", lambda t: airy_tail(t, True)[0], 50),
+        ("AI_NEG_Q", lambda t: airy_tail(t, True)[1], 50),
+    ]
+    for name, f, n in tables:
+        cs = trim(cheb(f, n), 1e-17)
+        rows = [", ".join(repr(float(c)) for c in cs[i:i + 3]) for i in range(0, len(cs), 3)]
+        print(f"{name} = (\n    " + ",\n    ".join(rows) + ",\n)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _generate_tables()
