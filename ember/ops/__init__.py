@@ -27,3 +27,4 @@ from .normalization import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .numeric import *  # noqa: F401,F403
 from .windows import *  # noqa: F401,F403
+from .special_functions import *  # noqa: F401,F403
