@@ -28,3 +28,4 @@ from .rnn import *  # noqa: F401,F403
 from .numeric import *  # noqa: F401,F403
 from .windows import *  # noqa: F401,F403
 from .special_functions import *  # noqa: F401,F403
+from .tensor_api import *  # noqa: F401,F403
