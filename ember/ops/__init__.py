@@ -29,3 +29,4 @@ from .numeric import *  # noqa: F401,F403
 from .windows import *  # noqa: F401,F403
 from .special_functions import *  # noqa: F401,F403
 from .tensor_api import *  # noqa: F401,F403
+from .view_copies import *  # noqa: F401,F403
