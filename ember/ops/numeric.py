@@ -671,7 +671,39 @@ def histogramdd(input: Tensor, bins, range=None, weight=None, density: bool = Fa
                                      tuple(wrap(e) for e in edges)))
 
 
+# ----------------------------------------------------------------------------------------------
+# deprecated norms kept for old scripts
+# ----------------------------------------------------------------------------------------------
+
+def frobenius_norm(input: Tensor, dim, keepdim: bool = False, *, out=None) -> Tensor:
+    """The 2-norm over at most two dims (deprecated in PyTorch for linalg.vector_norm)."""
+    from .linalg import norm
+    warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. "
+                  "It will be removed in a future PyTorch release. Please use "
+                  "`linalg.vector_norm(A, 2., dim, keepdim)` instead", UserWarning, stacklevel=2)
+    dims = [dim] if isinstance(dim, (int, np.integer)) else list(dim)
+    if len(dims) > 2:
+        raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
+                           "instead.")
+    result = renamed(norm(input, 2, dims, keepdim), "NormBackward1")
+    return result if out is None else write_out(out, result, "frobenius_norm")
+
+
+def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False, *, out=None) -> Tensor:
+    """The sum of singular values of the matrices in the last two dims (or in ``dim``);
+    deprecated in PyTorch for linalg.matrix_norm(A, 'nuc')."""
+    from ..linalg import matrix_norm
+    warnings.warn("at::nuclear_norm is deprecated and it is just left for JIT compatibility. It "
+                  "will be removed in a future PyTorch release. Please use "
+                  "`linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead", UserWarning,
+                  stacklevel=2)
+    if isinstance(dim, bool):
+        dim, keepdim = None, dim  # nuclear_norm(input, keepdim)
+    result = matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim)
+    return result if out is None else write_out(out, result, "nuclear_norm")
+
+
 bind_methods(["diff", "cov", "corrcoef"], globals())
 
 __all__ = ["isin", "diff", "gradient", "trapezoid", "trapz", "cumulative_trapezoid", "cov",
-           "corrcoef", "vander", "unravel_index", "histogramdd"]
+           "corrcoef", "vander", "unravel_index", "histogramdd", "frobenius_norm", "nuclear_norm"]
