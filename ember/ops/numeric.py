@@ -516,8 +516,8 @@ def vander(x: Tensor, N=None, increasing: bool = False) -> Tensor:
     if columns > 0:
         result[:, 0] = 1
         if columns > 1:
-            result[:, 1:].copy_(x.unsqueeze(1))
-            result[:, 1:].copy_(result[:, 1:].cumprod(1))
+            powers = x.unsqueeze(1).expand(x.shape[0], columns - 1).cumprod(1)
+            result[:, 1:].copy_(powers)
     return result if increasing else flip(result, 1)
 
 

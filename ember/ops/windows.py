@@ -24,6 +24,12 @@ _C_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "
             "uint8": "unsigned char", "bool": "bool"}
 
 
+def _cos(values):
+    """cos correctly rounded to the values' dtype (PyTorch's vectorized float32 cos is within
+    an ulp of it; NumPy's float32 cos is less accurate)."""
+    return np.cos(values.astype(np.float64)).astype(values.dtype)
+
+
 def _window(name: str, window_length, periodic: bool, dtype, device, requires_grad: bool,
             shape_fn) -> Tensor:
     """The common checks and special lengths, then ``shape_fn`` for the rest.
@@ -76,6 +82,16 @@ def _window(name: str, window_length, periodic: bool, dtype, device, requires_gr
     return result
 
 
+def _check_overload(name: str, window_length, values, names) -> None:
+    """PyTorch's overloads accept each optional parameter only with all the ones before it."""
+    for i in range(1, len(values)):
+        if values[i] is not None and values[i - 1] is None:
+            given = ", ".join(f"{n}={type(v).__name__}" for n, v in zip(names, values)
+                              if v is not None)
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({type(window_length).__name__}, {given})")
+
+
 def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
                 device=None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
     """The Hann window: sin(pi n / (N - 1))**2, computed as a Hamming window with 1/2, 1/2."""
@@ -83,10 +99,16 @@ def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout
                     requires_grad)
 
 
-def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
-                   beta: float = 0.46, *, dtype=None, layout=None, device=None,
-                   pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
-    """The generalized Hamming window alpha - beta cos(2 pi n / (N - 1))."""
+def hamming_window(window_length: int, periodic=None, alpha=None, beta=None, *, dtype=None,
+                   layout=None, device=None, pin_memory: bool = False,
+                   requires_grad: bool = False) -> Tensor:
+    """The generalized Hamming window alpha - beta cos(2 pi n / (N - 1)) (alpha 0.54 and beta
+    0.46 by default; PyTorch's overloads take beta only after alpha, alpha after periodic)."""
+    _check_overload("hamming_window", window_length, (periodic, alpha, beta),
+                    ("periodic", "alpha", "beta"))
+    periodic = True if periodic is None else periodic
+    alpha = 0.54 if alpha is None else alpha
+    beta = 0.46 if beta is None else beta
     return _hamming("hamming_window", window_length, periodic, alpha, beta, dtype, device,
                     requires_grad)
 
@@ -94,7 +116,7 @@ def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.5
 def _hamming(name, window_length, periodic, alpha, beta, dtype, device, requires_grad):
     def shape(n, full, scalar, rounded):
         w = rounded(n * scalar(np.pi * 2.0 / (full - 1)))
-        w = rounded(np.cos(w))
+        w = rounded(_cos(w))
         w = rounded(w * scalar(-beta))
         return rounded(w + scalar(alpha))
     return _window(name, window_length, periodic, dtype, device, requires_grad, shape)
@@ -117,17 +139,20 @@ def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, la
     """The Blackman window 0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))."""
     def shape(n, full, scalar, rounded):
         w = rounded(n * scalar(np.pi / (full - 1)))
-        fourth = rounded(rounded(np.cos(rounded(w * 4))) * scalar(0.08))
-        second = rounded(rounded(np.cos(rounded(w * 2))) * scalar(0.5))
+        fourth = rounded(rounded(_cos(rounded(w * 4))) * scalar(0.08))
+        second = rounded(rounded(_cos(rounded(w * 2))) * scalar(0.5))
         return rounded(rounded(fourth - second) + scalar(0.42))  # add rounds its number too
     return _window("blackman_window", window_length, periodic, dtype, device, requires_grad,
                    shape)
 
 
-def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *, dtype=None,
-                  layout=None, device=None, pin_memory: bool = False,
-                  requires_grad: bool = False) -> Tensor:
-    """The Kaiser window I0(beta sqrt(1 - ((n - a) / a)**2)) / I0(beta), a = (N - 1) / 2."""
+def kaiser_window(window_length: int, periodic=None, beta=None, *, dtype=None, layout=None,
+                  device=None, pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
+    """The Kaiser window I0(beta sqrt(1 - ((n - a) / a)**2)) / I0(beta), a = (N - 1) / 2
+    (beta 12 by default; PyTorch's overloads take beta only after periodic)."""
+    _check_overload("kaiser_window", window_length, (periodic, beta), ("periodic", "beta"))
+    periodic = True if periodic is None else periodic
+    beta = 12.0 if beta is None else beta
     def shape(n, full, scalar, rounded):
         center = (full - 1) / 2.0
         ratio = (n.astype(np.float64) - center) / center
