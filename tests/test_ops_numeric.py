@@ -328,7 +328,7 @@ def test_vander_grads_and_errors():
     # the graph PyTorch records.
     for kwargs in ({}, {"N": 3, "increasing": True}, {"N": 5}):
         x = ember.tensor(rng_array(4), requires_grad=True)
-        assert ember.autograd.gradcheck(lambda v: ember.vander(v, **kwargs), (x,))
+        assert ember.autograd.gradcheck(lambda v, kw=kwargs: ember.vander(v, **kw), (x,))
         e, t = pair(rng_array(4), requires_grad=True)
         grad_names(ember.vander(e, **kwargs), torch.vander(t, **kwargs))
     assert_both(lambda lib: lib.vander(lib.ones(2, 2)))
@@ -436,7 +436,7 @@ def test_windows_bitwise(name, length, periodic):
             tolerance = 1.2e-7 if name != "kaiser_window" else 1e-6
         elif dtype == "float64" and name == "kaiser_window":
             tolerance = 1e-12
-        e, t = both(lambda lib: getattr(lib, name)(length, periodic, dtype=getattr(lib, dtype)))
+        e, t = both(lambda lib, d=dtype: getattr(lib, name)(length, periodic, dtype=getattr(lib, d)))
         assert_same(e, t, rtol=0, atol=tolerance)
 
 
