@@ -145,9 +145,11 @@ class SpecialI0EBackward0(Node):
 class SpecialI1EBackward0(Node):
     def backward(self, grad):
         x, result = self.saved_tensors
-        # d/dx i1e = i0e - i1e (sgn(x) + 1/x), whose limit at 0 is 1/2.
-        slope = i0e(x) - result * (x.sgn() + x.reciprocal())
-        return (grad * slope.masked_fill(x == 0, 0.5),)
+        # d/dx i1e = i0e - i1e (sgn(x) + 1/x), whose limit at 0 is 1/2 (1/x is taken where x
+        # is not 0, so double backward sees no NaN there).
+        zero = x == 0
+        slope = i0e(x) - result * (x.sgn() + x.masked_fill(zero, 1).reciprocal())
+        return (grad * slope.masked_fill(zero, 0.5),)
 
 
 class SpecialLogNdtrBackward0(Node):
@@ -253,7 +255,8 @@ class SpecialXlog1PyBackward0(Node):
         y = self.y_number if y is None else y
         gx = gy = None
         if self._next[0] is not None:
-            gx = grad * xlog1py(x != 0, y)
+            # PyTorch's formula: log1p(y) even where x is 0, except where also y <= -1.
+            gx = xlog1py(grad, y).masked_fill((x == 0) & (y <= -1), 0)
         if self._next[1] is not None:
             gy = grad * x / (y + 1)
         return gx, gy
