@@ -252,6 +252,8 @@ def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
 def sum_to_size(self: Tensor, *size) -> Tensor:
     """Sum this tensor down to ``size``, a shape it could have been broadcast from."""
     from .shape import shape_args
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
     target = tuple(shape_args(size, "size"))
     current = self._data.shape
     leading = len(current) - len(target)
