@@ -10,10 +10,7 @@ precision, and it has no compiler, so ``compile`` hands the model back unchanged
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import platform
 import sys
 import warnings
 
@@ -159,6 +156,10 @@ _MXCSR_OFFSET = 28  # of the mxcsr field in glibc's x86-64 fenv_t (32 bytes)
 
 
 def _fenv():
+    """glibc's libm (for fegetenv/fesetenv) on x86-64 Linux; None elsewhere."""
+    import ctypes
+    import ctypes.util
+    import platform
     if not (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")):
         return None
     name = ctypes.util.find_library("m")
@@ -170,6 +171,7 @@ def _fenv():
 
 def set_flush_denormal(mode: bool) -> bool:
     """Treat subnormal floats as zero on this thread's CPU (x86-64); returns whether supported."""
+    import ctypes
     libm = _fenv()
     if libm is None:
         return False
