@@ -20,6 +20,8 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from .ops import *  # noqa: F401,F403
 from .ops import result_type
 from . import autograd, backends, cuda, return_types  # noqa: E402
+from . import special, testing  # noqa: E402,F401
+from ._settings import *  # noqa: E402,F401,F403
 # `from .ops import *` also binds the op submodules ember.ops.linalg / ember.ops.random as
 # ember.linalg / ember.random; import the namespace modules by full name to replace them.
 import importlib as _importlib  # noqa: E402

@@ -25,3 +25,8 @@ from .conv import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
+from .numeric import *  # noqa: F401,F403
+from .windows import *  # noqa: F401,F403
+from .special_functions import *  # noqa: F401,F403
+from .tensor_api import *  # noqa: F401,F403
+from .view_copies import *  # noqa: F401,F403

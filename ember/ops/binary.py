@@ -863,7 +863,10 @@ class XlogyBackward0(Node):
     # xlogy(tensor, tensor)
     def backward(self, grad):
         x, y = self.saved_tensors
-        gx = grad * xlogy(x != 0, y) if self._next[0] is not None else None
+        # PyTorch's formula: log(y) even where x is 0, except where x is 0 and y <= 0.
+        gx = None
+        if self._next[0] is not None:
+            gx = xlogy(grad, y).masked_fill((x == 0) & (y <= 0), 0)
         gy = grad * x / y if self._next[1] is not None else None
         return gx, gy
 
@@ -879,7 +882,8 @@ class XlogyBackward2(Node):
     # xlogy(tensor, number)
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return (grad * xlogy((x != 0).to(grad.dtype), self.scalar),)
+        gx = xlogy(grad, self.scalar)
+        return (gx.masked_fill(x == 0, 0) if self.scalar <= 0 else gx,)
 
 
 @checks_in_torch_order

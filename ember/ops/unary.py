@@ -489,7 +489,9 @@ i0 = _math_op("i0", _in_float64(_special.i0), I0Backward0, "input",
 class SpecialI1Backward0(Node):
     def backward(self, grad):
         (x, result) = self.saved_tensors
-        slope = _masked_fill(i0(x) - result / x, x._data == 0, 0.5)
+        zero = x._data == 0
+        # Divide by 1 where x is 0 so the masked value leaves no NaN for double backward.
+        slope = _masked_fill(i0(x) - result / _masked_fill(x, zero, 1), zero, 0.5)
         return (grad * slope,)
 
 
