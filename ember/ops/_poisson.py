@@ -70,6 +70,7 @@ _RUN_MIN = 64                       # rates >= 10 repeated this often are placed
 _SMALL_RUN_MIN = 256                # rates < 10 repeated this often follow a table
 _TIE = 1e-12                        # relative band around a PTRS test decided exactly
 _SPAN = 64                          # draws a small rate's element is first searched within
+_SMALL_BAND = 1e-9                  # log-sum distance from the threshold re-decided exactly
 _TWO_PI_HALF_LOG = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -381,7 +382,7 @@ def _first_wrong_small(stream: _Stream, G: np.ndarray, offset: int, lam: np.ndar
     base = G[s - offset]
     after = G[e - offset] - base - rate      # >= 0: the product fell to exp(-lam) here
     before = G[e - 1 - offset] - base - rate  # < 0, unless a single draw was taken
-    band = 1e-9 + 64 * np.finfo(np.float64).eps * (e - s + 1) * np.abs(G[e - offset])
+    band = _SMALL_BAND + 64 * np.finfo(np.float64).eps * (e - s + 1) * np.abs(G[e - offset])
     doubtful = ((np.abs(after) <= band) | ((e - 1 > s) & (np.abs(before) <= band))
                 | (e - s >= _SPAN))
     for j in np.flatnonzero(doubtful).tolist():

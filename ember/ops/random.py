@@ -1032,6 +1032,9 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
                         f"{type_name(input)}")
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(f"poisson(): argument 'generator' must be torch.Generator, not "
+                        f"{type_name(generator)}")
     dtype = input.dtype
     if not dtype.is_floating_point:
         raise _not_implemented("poisson_cpu", dtype)
@@ -1046,7 +1049,8 @@ def poisson(input: Tensor, generator=None) -> Tensor:
         samples = sample_poisson(g, np.ascontiguousarray(rates, dtype=np.float64).reshape(-1))
         if rates.dtype in _HALF_TYPES:
             samples = samples.astype(np.float32)
-        result = wrap(samples.astype(rates.dtype).reshape(rates.shape))
+        with np.errstate(over="ignore"):   # counts beyond the dtype's range become inf
+            result = wrap(samples.astype(rates.dtype).reshape(rates.shape))
     if grad_state.enabled and input._rg:
         PoissonBackward0((input,), result)
     return result
