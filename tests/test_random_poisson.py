@@ -40,6 +40,10 @@ def _rates(kind: str, size: int, seed: int) -> np.ndarray:
         return np.where(rng.random(size) < 0.7, 1e-3, rng.random(size) * 1e-6)
     if kind == "edges":   # the switch between the two methods, on both sides
         return rng.choice([10.0, np.nextafter(10.0, 0.0), 9.5, 10.5], size)
+    if kind == "two rates":
+        return rng.choice([3.0, 30.0], size)
+    if kind == "three rates":   # (zeros are not rates: they draw nothing)
+        return rng.choice([0.0, 0.5, 9.99, 1e6], size)
     if kind == "constant small":
         return np.full(size, 4.25)
     if kind == "constant large":
@@ -89,8 +93,8 @@ def test_rate_mixes(kind, size, seed):
 
 @pytest.mark.parametrize("seed", SEEDS[:3])
 @pytest.mark.parametrize("size", [1, 16, 17, 1001])
-@pytest.mark.parametrize("kind", ["huge", "tiny", "edges", "constant small", "constant large",
-                                  "runs"])
+@pytest.mark.parametrize("kind", ["huge", "tiny", "edges", "two rates", "three rates",
+                                  "constant small", "constant large", "runs"])
 def test_special_rates(kind, size, seed):
     _check(_rates(kind, size, seed), seed)
 
@@ -235,6 +239,7 @@ def test_every_small_end_decided_exactly(monkeypatch):
     for seed in SEEDS[:3]:
         _check(_rates("small", 500, seed), seed)
         _check(_rates("constant small", 600, seed), seed)
+        _check(_rates("two rates", 600, seed), seed)
 
 
 def test_wrong_placement_is_fixed(monkeypatch):
@@ -267,17 +272,21 @@ def test_stream_drawn_in_small_chunks(monkeypatch):
     # Under-estimating the draws forces many extensions and a rewind into a late chunk.
     monkeypatch.setattr(_poisson, "_expected_draws", lambda lam: 1.0)
     for seed in SEEDS[:2]:
-        for kind in ["small", "large", "mixed", "runs", "constant small", "constant large"]:
+        for kind in ["small", "large", "mixed", "runs", "constant small", "constant large",
+                     "two rates"]:
             _check(_rates(kind, 700, seed), seed)
 
 
-@pytest.mark.parametrize("run_min", [1, 10**9])
-def test_runs_walked_or_vectorized(monkeypatch, run_min):
-    # The same inputs placed by the vectorized run code (threshold 1) and by the walk alone.
-    monkeypatch.setattr(_poisson, "_RUN_MIN", run_min)
-    monkeypatch.setattr(_poisson, "_SMALL_RUN_MIN", run_min)
+@pytest.mark.parametrize("threshold", [1, 10**9])
+def test_tables_or_walk(monkeypatch, threshold):
+    # The same inputs placed by the table and run code (threshold 1: every run is long, any
+    # input with few rates follows tables) and by the walk alone (no run is long enough).
+    monkeypatch.setattr(_poisson, "_RUN_MIN", threshold)
+    monkeypatch.setattr(_poisson, "_SMALL_RUN_MIN", threshold)
+    monkeypatch.setattr(_poisson, "_FEW_RATES", 10 if threshold == 1 else 0)
     for seed in SEEDS[:3]:
-        for kind in ["runs", "constant small", "constant large", "edges", "zeros"]:
+        for kind in ["runs", "constant small", "constant large", "edges", "zeros", "two rates",
+                     "three rates"]:
             _check(_rates(kind, 500, seed), seed)
 
 
@@ -292,3 +301,11 @@ def test_more_draws_than_the_search_window():
             _check(_rates("runs", 600, seed), seed)
     finally:
         _poisson._SPAN = original
+
+
+def test_chunked_sampling(monkeypatch):
+    # Long inputs are sampled in chunks of elements, each with its own stream of draws.
+    monkeypatch.setattr(_poisson, "_CHUNK", 37)
+    for seed in SEEDS[:2]:
+        for kind in ["mixed", "runs", "zeros", "constant small"]:
+            _check(_rates(kind, 500, seed), seed)

@@ -59,6 +59,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import math
+import operator
 from array import array
 from itertools import islice
 
@@ -68,6 +69,7 @@ INT64_MIN = -(1 << 63)
 _TWO_63 = 9.223372036854775808e18   # 2**63 as a double
 _RUN_MIN = 64                       # rates >= 10 repeated this often are placed vectorized
 _SMALL_RUN_MIN = 256                # rates < 10 repeated this often follow a table
+_FEW_RATES = 3                      # inputs with this few distinct rates all follow tables
 _TIE = 1e-12                        # relative band around a PTRS test decided exactly
 _SPAN = 64                          # draws a small rate's element is first searched within
 _SMALL_BAND = 1e-9                  # log-sum distance from the threshold re-decided exactly
@@ -222,14 +224,14 @@ def _accepts(U: np.ndarray, V: np.ndarray, lam, b, a, invalpha, vr) -> np.ndarra
     if where.size:
         U, V, us, k = U[where], V[where], us[where], k[where]
         lam, b, a, invalpha = lam[where], b[where], a[where], invalpha[where]
-        with np.errstate(divide="ignore"):
+        with np.errstate(all="ignore"):   # huge rates overflow to inf/NaN as in PyTorch
             lhs = np.log(V) + np.log(invalpha) - np.log(a / (us * us) + b)
-        k_log = k * np.log(lam)
-        lg = _lgamma_of_integers(k + 1.0)
-        rhs = -lam + k_log - lg
-        passed = lhs <= rhs
-        near = np.abs(lhs - rhs) <= _TIE * (np.abs(lg) + np.abs(k_log) + lam + 8.0)
-        for j in np.flatnonzero(near).tolist():   # ties within 1e-12: rare
+            k_log = k * np.log(lam)
+            lg = _lgamma_of_integers(k + 1.0)
+            rhs = -lam + k_log - lg
+            passed = lhs <= rhs
+            near = ~(np.abs(lhs - rhs) > _TIE * (np.abs(lg) + np.abs(k_log) + lam + 8.0))
+        for j in np.flatnonzero(near).tolist():   # ties within 1e-12 (or NaN): rare
             passed[j] = _test_exact(float(U[j]), float(V[j]), float(us[j]), float(k[j]),
                                     float(lam[j]), float(a[j]), float(b[j]), float(invalpha[j]))
         accept[where[passed]] = True
@@ -264,39 +266,76 @@ def _large_run(stream: _Stream, lam: float, count: int, start: int, ends: np.nda
 def _next_starts(G: np.ndarray, lam: float) -> np.ndarray:
     """For every draw p of a window (log-sums ``G``, G[0] = 0, length m + 1): where an element
     of rate ``lam`` starting at p ends -- the first e > p with G[e] >= G[p] + lam (m + 1 when
-    the window is too short)."""
-    ends = np.searchsorted(G, G + lam)
-    # a rate too small to move G still takes one draw
-    return np.maximum(ends, np.arange(1, G.size + 1))
+    the window is too short).  ``np.interp`` does the search: with sorted queries it steps
+    from the previous answer, in linear time.  (A query a rounding away from a G value can
+    land one off; ``_first_wrong_small`` re-decides exactly those.)"""
+    ends = np.ceil(np.interp(G + lam, G, np.arange(G.size, dtype=np.float64),
+                             right=float(G.size))).astype(np.int64)
+    if lam < 1e-6:   # a rate too small to move G still takes one draw
+        np.maximum(ends, np.arange(1, G.size + 1), out=ends)
+    return ends
 
 
-def _small_run(stream: _Stream, lam: float, count: int, start: int, ends: np.ndarray) -> int:
-    """Place ``count`` consecutive elements of one rate < 10 from draw ``start`` (filling
-    ``ends``); returns where they end.  With one rate, where an element ends depends only on
-    where it starts: that map is computed for every draw of the window at once, and the
-    elements follow it with a chain of table lookups run by the interpreter's C loop."""
-    done = 0
-    while done < count:
-        left = count - done
-        expect = left * (lam + 1.0)
-        span = int(expect + 8.0 * math.sqrt(expect)) + 2 * _SPAN
-        stream.ensure(start + span, 1024)
-        with np.errstate(divide="ignore"):
-            steps = np.minimum(-np.log(stream.values[start:start + span]), 1e3)
-        G = np.zeros(span + 1)
-        np.cumsum(steps, out=G[1:])
-        table = array("q", _next_starts(G, lam).tobytes())
+def _next_accepted(window: np.ndarray, lam: float) -> np.ndarray:
+    """For every draw p of a window of draws: where an element of rate ``lam`` (>= 10)
+    starting at p ends -- two draws past its first accepted attempt at p, p + 2, ...
+    (``window.size + 1`` when none is accepted within the window)."""
+    b, a, invalpha, vr = (float(c) for c in _ptrs_constants(np.float64(lam)))
+    last = window.size - 1                        # an attempt needs draws p and p + 1
+    accepted = _accepts(window[:-1] - 0.5, window[1:], lam, b, a, invalpha, vr)
+    beyond = window.size + 1
+    ends = np.full(window.size, beyond, dtype=np.int64)
+    for parity in (0, 1):
+        where = np.arange(parity, last, 2)
+        hits = np.where(accepted[where], where, beyond)
+        following = np.minimum.accumulate(hits[::-1])[::-1]    # first accepted at or after
+        ends[where] = np.where(following < beyond, following + 2, beyond)
+    return ends
+
+
+def _follow_tables(stream: _Stream, lam: np.ndarray, start: int, ends: np.ndarray) -> int:
+    """Place consecutive elements whose rates take only a few values, from draw ``start``
+    (filling ``ends``); returns where they end.
+
+    For one rate, where an element ends depends only on where it starts: that map is computed
+    for every draw of a window at once (``_next_starts`` / ``_next_accepted``), one table per
+    rate, and the elements follow their tables with a chain of lookups that the interpreter
+    runs in C (a list extended from an iterator that reads the list itself)."""
+    values, classes = np.unique(lam, return_inverse=True)
+    small_values = values[values < 10.0]
+    done = span = 0
+    while done < lam.size:
+        left = lam.size - done
+        expect = _expected_draws(lam[done:])
+        span = max(span, int(expect + 8.0 * math.sqrt(expect)) + 2 * _SPAN)
+        stream.ensure(start + span + 1, 1024)
+        window = stream.values[start:start + span + 1]
+        G = None
+        if small_values.size:
+            with np.errstate(divide="ignore"):
+                steps = np.minimum(-np.log(window), 1e3)
+            G = np.zeros(window.size + 1)
+            np.cumsum(steps, out=G[1:])
+            G = G[:window.size]
+        getters = [array("q", (_next_starts(G, v) if v < 10.0 else _next_accepted(window, v))
+                         .tobytes()).__getitem__ for v in values.tolist()]
         path = [0]
         try:
-            path.extend(islice(map(table.__getitem__, path), left))
+            if len(getters) == 1:
+                path.extend(islice(map(getters[0], path), left))
+            else:
+                steps_of = np.array(getters, dtype=object)[classes[done:]].tolist()
+                path.extend(islice(map(operator.call, steps_of, path), left))
         except IndexError:   # the window was too short: a wider one
-            stream.draw(span)
+            span *= 2
             continue
         placed = ends[done:]
         placed[:] = path[1:]
         placed += start
+        if G is None:
+            return int(placed[-1])
         starts = np.concatenate(([start], placed[:-1]))
-        wrong, exact = _first_wrong_small(stream, G, start, np.full(left, lam), starts, placed)
+        wrong, exact = _first_wrong_small(stream, G, start, lam[done:], starts, placed)
         if wrong < 0:
             return int(placed[-1])
         # a near-tie went the other way: fix that element and go on from its true end
@@ -349,10 +388,11 @@ def _walk_mixed(G: array, u: array, fast: array, logv: array, lams: list, consta
                 lg = lgamma(k + 1.0) if k < 1e300 else _LGAMMA(k + 1.0)
                 k_log = k * log_lam
                 gap = logv[s - 2] + log_invalpha - log(a / (us * us) + b) - (-lam + k_log - lg)
-                if abs(gap) <= _TIE * (abs(lg) + abs(k_log) + lam + 8.0):
-                    if _test_exact(U, u[s - 1], us, k, lam, a, b, 1.1239 + 1.1328 / (b - 3.4)):
-                        break
-                elif gap <= 0.0:
+                tie = _TIE * (lg + k_log + lam + 8.0)   # lg, k_log >= 0 here
+                if gap < -tie:
+                    break
+                if not gap > tie and _test_exact(U, u[s - 1], us, k, lam, a, b,
+                                                 1.1239 + 1.1328 / (b - 3.4)):
                     break
         append(s)
 
@@ -399,8 +439,7 @@ def _walk_segment(stream: _Stream, lam: np.ndarray, ends: np.ndarray, first: int
     small = lam < 10.0
     large = ~small
     b, a, invalpha, vr = _ptrs_constants(lam[large])
-    constants = list(zip(vr.tolist(), b.tolist(), a.tolist(), np.log(invalpha).tolist(),
-                         np.log(lam[large]).tolist()))
+    columns = [c.tolist() for c in (vr, b, a, np.log(invalpha), np.log(lam[large]))]
     large_before = np.concatenate(([0], np.cumsum(large)))
     lams = lam.tolist()
     draws_after = np.concatenate((np.cumsum(np.where(small, lam + 1.0, 2.8)[::-1])[::-1], [0.0]))
@@ -417,7 +456,8 @@ def _walk_segment(stream: _Stream, lam: np.ndarray, ends: np.ndarray, first: int
                 else:
                     _walk_mixed(stream.view("logsum") if small[i:].any() else array("d"),
                                 stream.view("u"), stream.view("fast"), stream.view("logv"),
-                                lams[i:], iter(constants[int(large_before[i]):]), placed, s)
+                                lams[i:], zip(*(c[int(large_before[i]):] for c in columns)),
+                                placed, s)
             except IndexError:   # a large rate's attempts ran past the draws
                 pass
             # Elements ending past the draws ran out of them: draw more, go on from the first.
@@ -444,8 +484,11 @@ def _place(stream: _Stream, lam: np.ndarray) -> np.ndarray:
     """Where each element (rates ``lam``, all > 0, in order) ends in the stream."""
     n = lam.size
     ends = np.empty(n, dtype=np.int64)
-    # Long runs of one rate are placed without walking; everything else is walked.
     bounds = np.concatenate(([0], np.flatnonzero(lam[1:] != lam[:-1]) + 1, [n]))
+    if bounds.size > 2 and np.unique(lam).size <= _FEW_RATES:
+        _follow_tables(stream, lam, 0, ends)
+        return ends
+    # Long runs of one rate are placed without walking; everything else is walked.
     run_starts, run_ends = bounds[:-1], bounds[1:]
     run_large = lam[run_starts] >= 10.0
     long_runs = run_ends - run_starts >= np.where(run_large, _RUN_MIN, _SMALL_RUN_MIN)
@@ -456,7 +499,7 @@ def _place(stream: _Stream, lam: np.ndarray) -> np.ndarray:
         if lam[r0] >= 10.0:
             s = _large_run(stream, float(lam[r0]), r1 - r0, s, ends, r0)
         else:
-            s = _small_run(stream, float(lam[r0]), r1 - r0, s, ends[r0:r1])
+            s = _follow_tables(stream, lam[r0:r1], s, ends[r0:r1])
         cursor = r1
     if cursor < n:
         _walk_segment(stream, lam[cursor:], ends[cursor:], s)
@@ -464,13 +507,38 @@ def _place(stream: _Stream, lam: np.ndarray) -> np.ndarray:
 
 
 def _expected_draws(lam: np.ndarray) -> float:
+    """About how many draws the elements of rates ``lam`` (all > 0) take."""
     small = lam[lam < 10.0]
     return float(small.sum() + small.size + 2.8 * (lam.size - small.size))
+
+
+def _sample_chunk(generator, lam: np.ndarray) -> np.ndarray:
+    """The samples of consecutive elements with rates ``lam`` (all > 0), leaving the generator
+    just past their draws."""
+    stream = _Stream(generator)
+    expect = _expected_draws(lam)
+    # A little less than expected first: the tail comes in a second, small chunk, so the
+    # final rewind only redraws that chunk's used part.
+    stream.draw(max(int(expect - 3.0 * math.sqrt(expect)), 16))
+    ends = _place(stream, lam)
+    starts = np.concatenate(([0], ends[:-1]))
+    values = ends - starts - 1            # small rates: k + 1 draws for a sample k
+    large = lam >= 10.0
+    if large.any():                       # large rates: k of the accepted attempt
+        lam_large = lam[large]
+        b, a, _, _ = _ptrs_constants(lam_large)
+        U = stream.values[ends[large] - 2] - 0.5
+        values[large] = _to_int64(_attempt_floor(U, 0.5 - np.abs(U), lam_large, a, b))
+    stream.settle(int(ends[-1]))
+    return values
 
 
 # ------------------------------------------------------------------------------------------
 # Entry point
 # ------------------------------------------------------------------------------------------
+
+_CHUNK = 1 << 18   # elements sampled per stream, which bounds the memory of the draws
+
 
 def sample_poisson(generator, rates: np.ndarray) -> np.ndarray:
     """PyTorch's CPU Poisson samples (int64) for ``rates`` (1-D, float64, in PyTorch's
@@ -482,26 +550,10 @@ def sample_poisson(generator, rates: np.ndarray) -> np.ndarray:
     invalid_at = None if valid.all() else int(np.argmin(valid))
     usable = rates if invalid_at is None else rates[:invalid_at]
     samples = np.zeros(rates.size, dtype=np.int64)
-    active = np.flatnonzero(usable)
-    if active.size:
-        lam = usable[active]
-        stream = _Stream(generator)
-        expect = _expected_draws(lam)
-        # Draw a little less than expected: the tail comes in a second, small chunk, so the
-        # final rewind only has to redraw that chunk's used part.
-        stream.draw(max(int(expect - 3.0 * math.sqrt(expect)), 16))
-        ends = _place(stream, lam)
-        starts = np.concatenate(([0], ends[:-1]))
-        values = ends - starts - 1
-        large = lam >= 10.0
-        if large.any():
-            lam_large = lam[large]
-            b, a, _, _ = _ptrs_constants(lam_large)
-            accepted = ends[large] - 2
-            U = stream.values[accepted] - 0.5
-            values[large] = _to_int64(_attempt_floor(U, 0.5 - np.abs(U), lam_large, a, b))
-        samples[active] = values
-        stream.settle(int(ends[-1]))
+    active = np.flatnonzero(usable)          # a zero rate gives 0 and draws nothing
+    for first in range(0, active.size, _CHUNK):
+        chunk = active[first:first + _CHUNK]
+        samples[chunk] = _sample_chunk(generator, usable[chunk])
     if invalid_at is not None:
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     return samples
