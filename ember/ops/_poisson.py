@@ -2,57 +2,72 @@
 
 What is reproduced
 ------------------
-``torch.poisson`` on the CPU (``_s_poisson_cpu``) visits the rates serially, in the logical
-row-major order of the input (its output is a fresh contiguous tensor), and calls
-``sample_poisson(lambda, generator)`` for each one, in double precision.  Every uniform draw
-there is ``at::uniform_real_distribution<double>(0, 1)``: one 64-bit draw (two mt19937 words,
-the first as the high half) masked to 53 bits and scaled by 2**-53 -- ``Generator.uniform53``.
+``torch.poisson`` on the CPU (``_s_poisson_cpu`` in ATen's Distributions.cpp) visits the rates
+serially (``cpu_serial_kernel``), in row-major order of the input's logical shape (its output is
+a fresh contiguous tensor, whose strides set the order), and calls ``sample_poisson(lambda,
+generator)`` on each rate converted to double.  Every uniform draw there is
+``at::uniform_real_distribution<double>(0, 1)``: one 64-bit draw (two mt19937 words, the first
+as the high half) masked to 53 bits and scaled by 2**-53 -- ``Generator.uniform53``.
 
 - ``lambda == 0`` gives 0 and draws nothing.
 - ``0 < lambda < 10``: multiplication of uniforms.  ``prod`` starts at 1.0 and is multiplied by
   one draw at a time; the sample is the number of draws made while ``prod > exp(-lambda)``
   stayed true, so a sample ``k`` consumes ``k + 1`` draws.
-- ``lambda >= 10``: Hormann's transformed rejection (PTRS).  Each attempt takes two draws
-  ``U = u1 - 0.5`` and ``V = u2``, with ``us = 0.5 - |U|`` and
-  ``k = (int64) floor((2 a / us + b) U + lambda + 0.43)``; it accepts at once when
-  ``us >= 0.07 and V <= vr``, rejects when ``k < 0 or (us < 0.013 and V > us)``, and otherwise
-  accepts when ``log V + log(invalpha) - log(a / us^2 + b) <= -lambda + k log(lambda)
-  - lgamma(k + 1)``.  (The int64 conversion of an infinite, NaN or out-of-range value gives
-  INT64_MIN, as on x86-64, which is how an infinite rate ends up as -2**63.)
-- A rate that is negative or NaN raises -- when the loop reaches it, so the draws of the
-  elements before it are spent.
+- ``lambda >= 10``: Hormann's transformed rejection (PTRS), with b, a, invalpha, vr from
+  sqrt(lambda).  Each attempt takes two draws ``U = u1 - 0.5`` and ``V = u2``, with
+  ``us = 0.5 - |U|`` and ``k = (int64) floor((2 a / us + b) U + lambda + 0.43)``; it accepts
+  at once when ``us >= 0.07 and V <= vr``, rejects when ``k < 0 or (us < 0.013 and V > us)``,
+  and otherwise accepts when ``log V + log(invalpha) - log(a / us^2 + b) <= -lambda
+  + k log(lambda) - lgamma(k + 1)``.  The sample is the accepted attempt's k.
+- A negative or NaN rate raises -- when the loop reaches it, so the draws of the elements
+  before it are spent.
 
-Every comparison is reproduced on the same doubles: the arithmetic is IEEE double precision in
-torch's operation order, ``log``/``exp`` are the C library's (``math.log``/``math.exp``), and
-``lgamma`` is the C library's too (Python's ``math.lgamma`` is its own implementation and differs
-in the last bits, so it only serves as a fast estimate; a test within 1e-12 of a tie is decided
-again with the C library's ``lgamma``).  Vectorized tests computed with NumPy's ``log`` and an
-estimated ``lgamma`` are likewise re-decided exactly when they fall near a tie.
+Two details of the compiled code matter for huge rates (about 2**63 and up): the int64
+conversion of an out-of-range or NaN value gives INT64_MIN (x86-64's ``cvttsd2si``), which is
+the sample returned; but the compiler folds the conversion away where k is used as a double,
+so ``k < 0`` and the test see the double ``floor(...)`` itself -- an out-of-range k is tested,
+not rejected.  Both are reproduced (an infinite rate therefore samples -2**63).
+
+Every comparison is made on the same doubles: IEEE double arithmetic in PyTorch's operation
+order (no fused multiply-add); ``exp``/``log`` from the C library (``math.exp``/``math.log``
+call it); ``lgamma`` from the C library too, through ctypes -- Python's ``math.lgamma`` is its own
+code and differs in the last bits.  The fast paths compute the test with NumPy's ``log``,
+Python's ``lgamma`` or Stirling's series, all within a few units in the last place of the C
+library's, and re-decide with the C library's functions every test that lands within a
+relative 1e-12 of a tie.
 
 How it is computed
 ------------------
-Each element consumes a data-dependent number of draws, so where element i starts in the
-stream depends on every element before it.  That chain of start positions is inherently
-sequential when the rates vary: the consumption of an element is a function of both its start
-position and its rate, chains started from different positions only merge after a
-heavy-tailed number of elements, and a wrong guess anywhere shifts everything after it -- so
-no bounded number of vectorized passes can place the elements.  The work is therefore split:
+Each element consumes a data-dependent number of draws, so where element i starts depends on
+every element before it.  For varying rates that chain is inherently sequential: an element's
+consumption depends on both its start and its rate, so no table over positions alone can
+describe it; chains started from different positions merge only after a heavy-tailed number of
+elements (critical branching for the product loop, a random walk for PTRS), and any guess of
+a start is off by about sqrt(i) draws at element i -- so no fixed number of vectorized passes
+places the elements.  The work is split instead:
 
-1. Draws come from a ``_Stream``: uniforms drawn ahead in a few large chunks (the generator
-   state before each chunk is kept).  At the end the generator is reset to the start of the
-   chunk holding the last used draw and advanced by exactly the draws used there, so it is left
-   exactly where PyTorch leaves it, however far ahead we drew.
-2. Runs of equal rates >= 10 (a constant-rate tensor, or long stretches of one) are placed
-   without any sequential step: every attempt uses exactly two draws, so attempts sit at fixed
-   positions start, start + 2, ...; their acceptance is computed for all of them at once and the
-   j-th element of the run is the j-th accepted attempt.
-3. Everything else is walked once in a tight scalar loop (``_walk``) that only decides where
-   each element ends: the multiplication loop for small rates, and for large rates a
-   precomputed per-position fast-accept table, falling back to the full test only for the
+1. Draws come from a ``_Stream``: uniforms drawn ahead in a few large chunks, keeping the
+   generator state before each chunk.  Once the elements are placed, the generator is reset to
+   the chunk holding the last used draw and advanced by exactly the draws used there, so it is
+   left where PyTorch leaves it however far ahead we drew.  Long inputs are sampled in chunks
+   of ``_CHUNK`` elements, each with its own stream, to bound memory.
+2. For one rate the end of an element depends only on its start, so a table of ends for every
+   draw of a window is computed vectorized -- for a small rate from the log-sums of the draws
+   (a monotone merge done by ``np.interp``), for a large rate from the acceptance of an attempt
+   at every draw -- and the elements follow it with a chain of lookups that the interpreter
+   runs in C (``_follow_tables``).  Inputs with at most ``_FEW_RATES`` distinct rates follow one
+   table per rate this way; long runs of one rate in other inputs too.
+3. A run of one rate >= 10 needs no table: its attempts sit at fixed positions (every attempt
+   takes two draws), and the j-th element ends after the j-th accepted one (``_large_run``).
+4. Everything else is walked once in a tight scalar loop that only decides where each element
+   ends (``_walk_small``, ``_walk_mixed``): one binary search in the log-sums for a small rate;
+   for a large rate a precomputed per-draw fast-accept table, and the full test only for the
    attempts that need it.
-4. The samples are then computed vectorized from the placements: ``end - start - 1`` for small
-   rates, and ``k`` at the accepted attempt (the two draws before the element's end) for large
-   ones.
+5. Log-sums only approximate the products, so every small-rate end that lies within a rounding
+   band of its threshold is recomputed with PyTorch's exact product loop
+   (``_first_wrong_small``); if one differs (never seen in practice), placement resumes from it.
+6. The samples follow from the placements, vectorized: ``end - start - 1`` for small rates, and
+   the k of the accepted attempt (the two draws before the element's end) for large ones.
 """
 from __future__ import annotations
 
