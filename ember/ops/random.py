@@ -1031,6 +1031,19 @@ def _multinomial_without_replacement(g: Generator, probs: np.ndarray, k: int,
     return order[:, :k].astype(np.int64)
 
 
+_LOG_FACTORIALS = np.array([math.lgamma(k + 1.0) for k in range(64)])
+
+
+def _log_factorial(k: np.ndarray) -> np.ndarray:
+    """log(k!) for integer-valued float arrays (a table, then Stirling's series)."""
+    x = k + 1.0
+    series = ((x - 0.5) * np.log(x) - x + 0.5 * math.log(2 * math.pi) + 1.0 / (12.0 * x)
+              - 1.0 / (360.0 * x ** 3) + 1.0 / (1260.0 * x ** 5))
+    small = k < 64
+    table = _LOG_FACTORIALS[np.clip(k, 0, 63).astype(np.int64)]
+    return np.where(small, table, series)
+
+
 def poisson(input: Tensor, generator=None) -> Tensor:
     """Poisson draws with rates given elementwise by ``input``."""
     if not isinstance(input, Tensor):
