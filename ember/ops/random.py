@@ -25,6 +25,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..backends.meta import MetaArray
 from ._dispatch import _type_word, apply_inplace, bind_methods, check_inplace, write_out
+from ._poisson import sample_poisson
 from .creation import (_CPP_OPTION_NAMES, _fma32, _real_limits, check_shape, dense_order, factory_dtype,
                        finish, fma, like_array, parse_size, type_name,
                        write_factory_out)
@@ -1043,60 +1044,14 @@ def _log_factorial(k: np.ndarray) -> np.ndarray:
     return np.where(small, table, series)
 
 
-def sample_poisson(g: Generator, rates: np.ndarray) -> np.ndarray:
-    """Poisson draws for each rate: multiplication of uniforms below 10, Hörmann's transformed
-    rejection (PTRS) from 10 up.  Rejection loops run in rounds over the undecided elements."""
-    rates = rates.astype(np.float64)
-    out = np.zeros(rates.shape, dtype=np.float64)
-    small = np.nonzero((rates > 0) & (rates < 10))[0]
-    if small.size:
-        limit = np.exp(-rates[small])
-        product = np.ones(small.size)
-        count = np.zeros(small.size)
-        active = np.arange(small.size)
-        while active.size:
-            product[active] *= g.uniform53(active.size)
-            going = product[active] > limit[active]
-            count[active[going]] += 1
-            active = active[going]
-        out[small] = count
-    large = np.nonzero((rates >= 10) & np.isfinite(rates))[0]
-    if large.size:
-        lam = rates[large]
-        slam = np.sqrt(lam)
-        loglam = np.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2)
-        result = np.zeros(large.size)
-        active = np.arange(large.size)
-        while active.size:
-            u = g.uniform53(active.size) - 0.5
-            v = g.uniform53(active.size)
-            us = 0.5 - np.abs(u)
-            aa, bb, ll = a[active], b[active], lam[active]
-            k = np.floor((2 * aa / us + bb) * u + ll + 0.43)
-            accept = (us >= 0.07) & (v <= vr[active])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                test = (np.log(v) + np.log(inv_alpha[active]) - np.log(aa / (us * us) + bb)
-                        <= -ll + k * loglam[active] - _log_factorial(np.maximum(k, 0)))
-            reject = (k < 0) | ((us < 0.013) & (v > us))
-            done = accept | (~reject & test)
-            result[active[done]] = k[done]
-            active = active[~done]
-        out[large] = result
-    infinite = np.isinf(rates)
-    if infinite.any():
-        out[infinite] = -9.223372036854775808e18
-    return out
-
-
 def poisson(input: Tensor, generator=None) -> Tensor:
     """Poisson draws with rates given elementwise by ``input``."""
     if not isinstance(input, Tensor):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
                         f"{type_name(input)}")
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(f"poisson(): argument 'generator' must be torch.Generator, not "
+                        f"{type_name(generator)}")
     dtype = input.dtype
     if not dtype.is_floating_point:
         raise _not_implemented("poisson_cpu", dtype)
@@ -1104,12 +1059,15 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     if isinstance(arr, MetaArray):
         result = wrap(MetaArray(arr.shape, arr.dtype))
     else:
-        rates = input._host()
-        if rates.size and not (rates >= 0).all():
-            raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
         g = _generator(generator, "poisson")
-        values = sample_poisson(g, np.ascontiguousarray(rates).reshape(-1))
-        result = wrap(values.astype(rates.dtype).reshape(rates.shape))
+        rates = input._host()
+        # PyTorch walks the rates in row-major order of the (logical) shape and writes a
+        # contiguous result; each int64 sample is cast to the dtype (via float for half types).
+        samples = sample_poisson(g, np.ascontiguousarray(rates, dtype=np.float64).reshape(-1))
+        if rates.dtype in _HALF_TYPES:
+            samples = samples.astype(np.float32)
+        with np.errstate(over="ignore"):   # counts beyond the dtype's range become inf
+            result = wrap(samples.astype(rates.dtype).reshape(rates.shape))
     if grad_state.enabled and input._rg:
         PoissonBackward0((input,), result)
     return result
