@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -95,3 +96,73 @@ def apply_parallel(kernel, *arrays, out_dtype=None):
     for future in futures:
         future.result()
     return out
+
+
+# -- BLAS threads for small products --------------------------------------------------------------
+# OpenBLAS (NumPy's BLAS) hands any product above ~260k multiply-adds to its worker threads and
+# spins waiting for them.  For the small products of a recurrent step (16x128 @ 128x512, tens of
+# microseconds of work) the hand-off costs about as much as it saves, and when the other cores
+# are busy each call waits for a descheduled worker: ~300 us instead of ~40 us on a loaded 2-core
+# machine.  Code that issues many small products in a row (ember.ops.rnn) runs them inside
+# `single_threaded_blas`, which caps OpenBLAS at one thread and restores the previous count on
+# exit.  The cap is process-wide (OpenBLAS has no per-call setting), so a depth count under a
+# lock keeps nested or concurrent users from restoring it early; another thread's products run
+# single-threaded meanwhile, which changes their speed, never their results.  It is a no-op
+# when NumPy's BLAS is not an OpenBLAS that exports openblas_set_num_threads.
+
+_blas_lock = threading.Lock()
+_blas_depth = 0
+_blas_saved = 1
+_blas_api: tuple | bool | None = None
+
+
+def _find_openblas() -> tuple | None:
+    """(set_num_threads, get_num_threads) of the loaded OpenBLAS, NumPy's own first."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split(None, 5)[-1].strip() for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths, key=lambda p: "numpy" not in p):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is not None and getter is not None:
+                    setter.argtypes, setter.restype = [ctypes.c_int], None
+                    getter.argtypes, getter.restype = [], ctypes.c_int
+                    return setter, getter
+    return None
+
+
+class _SingleThreadedBlas:
+    """Context manager: OpenBLAS runs on the calling thread only while inside."""
+
+    def __enter__(self) -> None:
+        global _blas_api, _blas_depth, _blas_saved
+        if _blas_api is None:
+            _blas_api = _find_openblas() or False
+        if not _blas_api:
+            return
+        with _blas_lock:
+            if _blas_depth == 0:
+                _blas_saved = _blas_api[1]()
+                if _blas_saved != 1:
+                    _blas_api[0](1)
+            _blas_depth += 1
+
+    def __exit__(self, *exc) -> None:
+        global _blas_depth
+        if not _blas_api:
+            return
+        with _blas_lock:
+            _blas_depth -= 1
+            if _blas_depth == 0 and _blas_saved != 1:
+                _blas_api[0](_blas_saved)
+
+
+single_threaded_blas = _SingleThreadedBlas()

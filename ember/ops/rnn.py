@@ -26,6 +26,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends.cpu import single_threaded_blas
 from .arith import add, mul, sub
 from .blas import addmm, matmul
 from .creation import zeros
@@ -118,317 +119,391 @@ _CELLS = {"LSTM": lstm_cell, "GRU": gru_cell, "RNN_TANH": rnn_tanh_cell,
 # Each forward takes X (N, I) rows, the initial state(s) with B rows, the weights and `order`,
 # the (start, size) row blocks in the order the layer visits them; it returns the output rows
 # (N, H_out), the final state(s) and a cache for its backward (None when no grad is needed).
-# Sigmoid gates are computed as 1 / (1 + exp(u)) with u = -z: the weight rows of those gates
-# are negated once up front, which is exact, so each step spends no separate negation.
+#
+# Every state a layer computes is written in place into one history array (see _Plan), so the
+# time loop copies no state, and the backward reads all steps' previous states as one matrix
+# (a view when the batch is the same at every step) for its weight-gradient products.
+#
+# Sigmoid gates are computed as 1 / (1 + exp(-z)) and LSTM's tanh gate as 2 / (1 + exp(-2z)) - 1,
+# so one exp pass over each step's contiguous gate block squashes all four LSTM gates (NumPy's
+# float32 tanh costs about twice its exp).  The factors -1 and -2 are folded into the weight rows
+# and biases up front, which is exact (powers of two).  The loops run with OpenBLAS on one
+# thread: their products are small (see backends.cpu.single_threaded_blas).
 # ----------------------------------------------------------------------------------------------
+
+class _Plan:
+    """Where each step of a layer finds its previous state.
+
+    A layer's history array of a state has rows + batch rows: the initial state at rows
+    ``initial:initial + batch`` and the state after sequence row r at row ``offset + r``.  A
+    forward-running layer puts the initial state first, a reverse-running one last, so that the
+    previous state of every step is the block just before (after) its own.  ``steps`` lists
+    (start, end, source, split) in the order the steps run: the previous state of rows
+    start:end is history[source:source + end - start], except after the batch has grown (packed
+    input run in reverse), where only its first ``split`` rows come from there and the rest from
+    the initial state.  ``previous`` and ``final`` index the history (a slice when the batch is
+    the same at every step) for the previous state of every row, in row order, and the final
+    state.
+    """
+
+    __slots__ = ("steps", "batch", "initial", "offset", "previous", "final")
+
+    def __init__(self, order: list, batch: int, rows: int) -> None:
+        forward = not order or order[0][0] == 0
+        self.batch = batch
+        self.initial, self.offset = (0, batch) if forward else (rows, 0)
+        steps = []
+        source, last = self.initial, batch
+        for start, size in order:
+            steps.append((start, start + size, source, 0 if size <= last else last))
+            source, last = self.offset + start, size
+        self.steps = steps
+        if all(size == batch for _, size in order):
+            shift = 0 if forward else batch
+            self.previous = slice(shift, shift + rows)
+            end = self.offset + order[-1][0] if order else self.initial
+            self.final = slice(end, end + batch)
+            return
+        previous = np.empty(rows, np.intp)
+        final = np.arange(self.initial, self.initial + batch)
+        for start, end, source, split in steps:
+            size = end - start
+            previous[start:end] = np.arange(source, source + size)
+            if split:
+                previous[start + split:end] = np.arange(self.initial + split, self.initial + size)
+            final[:size] = np.arange(self.offset + start, self.offset + end)
+        self.previous, self.final = previous, final
+
+    def history(self, initial: np.ndarray, rows: int) -> np.ndarray:
+        """A history array for ``rows`` step states, holding the initial state."""
+        hist = np.empty((rows + self.batch, initial.shape[1]), initial.dtype)
+        hist[self.initial:self.initial + self.batch] = initial
+        return hist
+
+    def final_state(self, hist: np.ndarray) -> np.ndarray:
+        """The state each batch row ends in (a fresh array)."""
+        return hist[self.final].copy() if type(self.final) is slice else hist[self.final]
+
+    def gather(self, hist: np.ndarray, step: tuple, buffer: np.ndarray) -> np.ndarray:
+        """The previous state of a step whose batch has grown, collected into ``buffer``."""
+        start, end, source, split = step
+        size = end - start
+        out = buffer[:size]
+        out[:split] = hist[source:source + split]
+        out[split:] = hist[self.initial + split:self.initial + size]
+        return out
+
 
 def _lstm_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     hidden = w_hh.shape[0] // 4
-    h3 = 3 * hidden
-    # Gate rows reordered to (i, f, o, g) so the three sigmoids are one contiguous block.
-    perm = _lstm_perm(hidden)
-    w_ih_r = w_ih[perm]
-    w_hh_r = w_hh[perm]
-    w_in = w_ih_r.copy()
-    w_in[:h3] *= -1
-    w_rec_t = w_hh_r.T.copy()
-    w_rec_t[:, :h3] *= -1
-    gates = X @ w_in.T
-    if b_ih is not None:
-        bias = (b_ih + b_hh)[perm]
-        bias[:h3] *= -1
-        gates += bias
-    proj_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+    h2, h3 = 2 * hidden, 3 * hidden
     rows, batch = X.shape[0], h0.shape[0]
     dtype = X.dtype
-    h = h0.copy()
-    c = c0.copy()
-    out = np.empty((rows, h.shape[1]), dtype)
-    hprev = np.empty((rows, h.shape[1]), dtype) if need_cache else None
-    cprev = np.empty((rows, hidden), dtype) if need_cache else None
+    plan = _Plan(order, batch, rows)
+    # Pre-activations scaled by -1 (gates i, f, o) and -2 (cell gate g), see above.
+    scale = np.full((4 * hidden, 1), -1, dtype)
+    scale[h2:h3] = -2
+    w_rec_t = (w_hh * scale).T
+    proj_t = None if w_hr is None else w_hr.T
+    h_hist = plan.history(h0, rows)
+    c_hist = plan.history(c0, rows)
     tanh_c = np.empty((rows, hidden), dtype)
-    r_all = np.empty((rows, hidden), dtype) if w_hr is not None else None
-    tmp = np.empty((batch, 4 * hidden), dtype)
-    tmp_h = np.empty((batch, hidden), dtype)
-    f_sl, o_sl = slice(hidden, 2 * hidden), slice(2 * hidden, h3)
-    with np.errstate(all="ignore"):
-        for start, size in order:
-            end = start + size
+    r_all = None if w_hr is None else np.empty((rows, hidden), dtype)
+    step_buf = np.empty((batch, 4 * hidden), dtype)
+    tmp = np.empty((batch, hidden), dtype)
+    h_buf, c_buf = np.empty_like(h0), np.empty_like(c0)
+    offset = plan.offset
+    with np.errstate(all="ignore"), single_threaded_blas:
+        gates = X @ (w_ih * scale).T
+        if b_ih is not None:
+            gates += (b_ih + b_hh) * scale[:, 0]
+        for step in plan.steps:
+            start, end, source, split = step
+            size = end - start
+            if split:
+                h_prev, c_prev = plan.gather(h_hist, step, h_buf), plan.gather(c_hist, step, c_buf)
+            else:
+                h_prev, c_prev = h_hist[source:source + size], c_hist[source:source + size]
             g = gates[start:end]
-            hb = h[:size]
-            cb = c[:size]
-            if need_cache:
-                hprev[start:end] = hb
-                cprev[start:end] = cb
-            step = tmp[:size]
-            np.matmul(hb, w_rec_t, out=step)
-            g += step
-            sig = g[:, :h3]
-            np.exp(sig, out=sig)
-            sig += 1
-            np.reciprocal(sig, out=sig)
-            cell = g[:, h3:]
-            np.tanh(cell, out=cell)
-            np.multiply(cb, g[:, f_sl], out=cb)
-            t = tmp_h[:size]
+            recurrent = step_buf[:size]
+            np.matmul(h_prev, w_rec_t, out=recurrent)
+            g += recurrent
+            np.exp(g, out=g)
+            g += 1
+            np.divide(1, g, out=g)
+            cell = g[:, h2:h3]
+            cell *= 2
+            cell -= 1
+            c_new = c_hist[offset + start:offset + end]
+            np.multiply(g[:, hidden:h2], c_prev, out=c_new)
+            t = tmp[:size]
             np.multiply(g[:, :hidden], cell, out=t)
-            cb += t
+            c_new += t
             tc = tanh_c[start:end]
-            np.tanh(cb, out=tc)
+            np.tanh(c_new, out=tc)
+            h_new = h_hist[offset + start:offset + end]
             if proj_t is None:
-                np.multiply(g[:, o_sl], tc, out=out[start:end])
+                np.multiply(g[:, h3:], tc, out=h_new)
             else:
                 r = r_all[start:end]
-                np.multiply(g[:, o_sl], tc, out=r)
-                np.matmul(r, proj_t, out=out[start:end])
-            hb[...] = out[start:end]
-    cache = None
-    if need_cache:
-        cache = (gates, hprev, cprev, tanh_c, r_all, w_ih_r, w_hh_r, perm)
-    return out, h, c, cache
-
-
-def _lstm_perm(hidden: int) -> np.ndarray:
-    i = np.arange(hidden)
-    return np.concatenate([i, i + hidden, i + 3 * hidden, i + 2 * hidden])
+                np.multiply(g[:, h3:], tc, out=r)
+                np.matmul(r, proj_t, out=h_new)
+    out = h_hist[offset:offset + rows]
+    h_n, c_n = plan.final_state(h_hist), plan.final_state(c_hist)
+    if not need_cache:
+        return out, h_n, c_n, None
+    # The cache keeps the history; the output handed out is its own copy.
+    return out.copy(), h_n, c_n, (gates, h_hist, c_hist, tanh_c, r_all, plan)
 
 
 def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, hprev, cprev, tanh_c, r_all, w_ih_r, w_hh_r, perm = cache
-    w_hr = weights[4]
+    gates, h_hist, c_hist, tanh_c, r_all, plan = cache
+    w_ih, w_hh, w_hr = weights[0], weights[1], weights[4]
     rows, hidden = tanh_c.shape
-    h3 = 3 * hidden
+    h2, h3 = 2 * hidden, 3 * hidden
     dtype = gates.dtype
-    i_g, f_g = gates[:, :hidden], gates[:, hidden:2 * hidden]
-    o_g, c_g = gates[:, 2 * hidden:h3], gates[:, h3:]
-    with np.errstate(all="ignore"):
-        # Per-row factors of the gate gradients, for all steps at once: the loop then needs
-        # one multiply per block.  Block o holds d(o)/d(pre-activation) * tanh(c).
-        k = np.empty((rows, 4 * hidden), dtype)
-        np.multiply(i_g, 1 - i_g, out=k[:, :hidden])
-        k[:, :hidden] *= c_g
-        np.multiply(f_g, 1 - f_g, out=k[:, hidden:2 * hidden])
-        k[:, hidden:2 * hidden] *= cprev
-        np.multiply(o_g, 1 - o_g, out=k[:, 2 * hidden:h3])
-        k[:, 2 * hidden:h3] *= tanh_c
-        np.multiply(c_g, c_g, out=k[:, h3:])
-        np.subtract(1, k[:, h3:], out=k[:, h3:])
-        k[:, h3:] *= i_g
-        dc_from_h = o_g * (1 - tanh_c * tanh_c)
-    k3 = k.reshape(rows, 4, hidden)
-    dz = np.empty((rows, 4 * hidden), dtype)
-    dz3 = dz.reshape(rows, 4, hidden)
+    in_gate, forget_gate = gates[:, :hidden], gates[:, hidden:h2]
+    cell_gate, out_gate = gates[:, h2:h3], gates[:, h3:]
+    h_prev, c_prev = h_hist[plan.previous], c_hist[plan.previous]
     dh = grad_h.copy()
     dc = grad_c.copy()
     batch = dh.shape[0]
-    dh_all = np.empty((rows, dh.shape[1]), dtype) if w_hr is not None else None
-    tmp_h = np.empty((batch, hidden), dtype)
-    tmp_r = np.empty((batch, hidden), dtype) if w_hr is not None else None
-    for start, size in reversed(order):
-        end = start + size
-        dhb = dh[:size]
-        if grad_out is not None:
-            dhb += grad_out[start:end]
-        if w_hr is None:
-            dr = dhb
-        else:
-            dh_all[start:end] = dhb
-            dr = tmp_r[:size]
-            np.matmul(dhb, w_hr, out=dr)
-        dcb = dc[:size]
-        t = tmp_h[:size]
-        np.multiply(dr, dc_from_h[start:end], out=t)
-        dcb += t
-        block = dz3[start:end]
-        np.multiply(k3[start:end], dcb[:, None, :], out=block)
-        np.multiply(dr, k3[start:end, 2], out=block[:, 2])
-        dcb *= f_g[start:end]
-        np.matmul(dz[start:end], w_hh_r, out=dhb)
-    grads = [None] * 8
-    if needs[0]:
-        grads[0] = dz @ w_ih_r
-    grads[1], grads[2] = dh, dc
-    if needs[3]:
-        grads[3] = _unpermute(dz.T @ X, perm)
-    if needs[4]:
-        grads[4] = _unpermute(dz.T @ hprev, perm)
-    if needs[5] or needs[6]:
-        grads[5] = grads[6] = _unpermute(dz.sum(0), perm)
-    if needs[7]:
-        grads[7] = dh_all.T @ r_all
+    dz = np.empty((rows, 4 * hidden), dtype)
+    dz3 = dz.reshape(rows, 4, hidden)
+    dh_all = None if w_hr is None else np.empty((rows, dh.shape[1]), dtype)
+    tmp = np.empty((batch, hidden), dtype)
+    tmp_r = None if w_hr is None else np.empty((batch, hidden), dtype)
+    with np.errstate(all="ignore"), single_threaded_blas:
+        # Per-row factors of the gate gradients, for all steps at once, so that the loop needs
+        # one multiply for them: each gate's derivative times what it multiplies in
+        # c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc).
+        k = np.empty((rows, 4 * hidden), dtype)
+        for lo, hi in ((0, h2), (h3, 4 * hidden)):
+            np.subtract(1, gates[:, lo:hi], out=k[:, lo:hi])
+            k[:, lo:hi] *= gates[:, lo:hi]
+        k[:, :hidden] *= cell_gate
+        k[:, hidden:h2] *= c_prev
+        k[:, h3:] *= tanh_c
+        k_cell = k[:, h2:h3]
+        np.multiply(cell_gate, cell_gate, out=k_cell)
+        np.subtract(1, k_cell, out=k_cell)
+        k_cell *= in_gate
+        dc_from_h = np.multiply(tanh_c, tanh_c)
+        np.subtract(1, dc_from_h, out=dc_from_h)
+        dc_from_h *= out_gate
+        k3 = k.reshape(rows, 4, hidden)
+        for start, end, _, _ in reversed(plan.steps):
+            size = end - start
+            dhb = dh[:size]
+            if grad_out is not None:
+                dhb += grad_out[start:end]
+            if w_hr is None:
+                dr = dhb
+            else:
+                dh_all[start:end] = dhb
+                dr = tmp_r[:size]
+                np.matmul(dhb, w_hr, out=dr)
+            dcb = dc[:size]
+            t = tmp[:size]
+            np.multiply(dr, dc_from_h[start:end], out=t)
+            dcb += t
+            block = dz3[start:end]
+            np.multiply(k3[start:end, :3], dcb[:, None, :], out=block[:, :3])
+            np.multiply(dr, k3[start:end, 3], out=block[:, 3])
+            dcb *= forget_gate[start:end]
+            np.matmul(dz[start:end], w_hh, out=dhb)
+        grads = [None] * 8
+        if needs[0]:
+            grads[0] = dz @ w_ih
+        grads[1], grads[2] = dh, dc
+        if needs[3]:
+            grads[3] = dz.T @ X
+        if needs[4]:
+            grads[4] = dz.T @ h_prev
+        if needs[5] or needs[6]:
+            grads[5] = grads[6] = dz.sum(0)
+        if needs[7]:
+            grads[7] = dh_all.T @ r_all
     return grads
-
-
-def _unpermute(arr: np.ndarray, perm: np.ndarray) -> np.ndarray:
-    out = np.empty_like(arr)
-    out[perm] = arr
-    return out
 
 
 def _gru_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, _ = weights
     hidden = w_hh.shape[1]
     h2 = 2 * hidden
-    w_in = w_ih.copy()
-    w_in[:h2] *= -1
-    w_rec_t = w_hh.T.copy()
-    w_rec_t[:, :h2] *= -1
-    gates = X @ w_in.T
-    b_hn = None
-    if b_ih is not None:
-        bias = b_ih.copy()
-        bias[:h2] += b_hh[:h2]
-        bias[:h2] *= -1
-        gates += bias
-        b_hn = b_hh[h2:]
     rows, batch = X.shape[0], h0.shape[0]
     dtype = X.dtype
-    h = h0.copy()
-    out = np.empty((rows, hidden), dtype)
-    hprev = np.empty((rows, hidden), dtype) if need_cache else None
+    plan = _Plan(order, batch, rows)
+    # Pre-activations of the sigmoid gates r, z scaled by -1, see above.
+    scale = np.ones((3 * hidden, 1), dtype)
+    scale[:h2] = -1
+    w_rec_t = (w_hh * scale).T
+    h_hist = plan.history(h0, rows)
     hid_n = np.empty((rows, hidden), dtype)
-    tmp = np.empty((batch, 3 * hidden), dtype)
-    tmp_h = np.empty((batch, hidden), dtype)
-    with np.errstate(all="ignore"):
-        for start, size in order:
-            end = start + size
+    step_buf = np.empty((batch, 3 * hidden), dtype)
+    tmp = np.empty((batch, hidden), dtype)
+    h_buf = np.empty_like(h0)
+    offset = plan.offset
+    with np.errstate(all="ignore"), single_threaded_blas:
+        gates = X @ (w_ih * scale).T
+        b_hn = None
+        if b_ih is not None:
+            bias = b_ih.copy()
+            bias[:h2] += b_hh[:h2]
+            bias[:h2] *= -1
+            gates += bias
+            b_hn = b_hh[h2:]
+        for step in plan.steps:
+            start, end, source, split = step
+            size = end - start
+            h_prev = plan.gather(h_hist, step, h_buf) if split else h_hist[source:source + size]
             g = gates[start:end]
-            hb = h[:size]
-            if need_cache:
-                hprev[start:end] = hb
-            step = tmp[:size]
-            np.matmul(hb, w_rec_t, out=step)
+            recurrent = step_buf[:size]
+            np.matmul(h_prev, w_rec_t, out=recurrent)
             rz = g[:, :h2]
-            rz += step[:, :h2]
+            rz += recurrent[:, :h2]
             np.exp(rz, out=rz)
             rz += 1
-            np.reciprocal(rz, out=rz)
+            np.divide(1, rz, out=rz)
             hn = hid_n[start:end]
             if b_hn is None:
-                hn[...] = step[:, h2:]
+                hn[...] = recurrent[:, h2:]
             else:
-                np.add(step[:, h2:], b_hn, out=hn)
+                np.add(recurrent[:, h2:], b_hn, out=hn)
             n = g[:, h2:]
-            t = tmp_h[:size]
+            t = tmp[:size]
             np.multiply(hn, rz[:, :hidden], out=t)
             n += t
             np.tanh(n, out=n)
-            np.subtract(hb, n, out=t)
+            np.subtract(h_prev, n, out=t)
             t *= rz[:, hidden:]
-            np.add(t, n, out=out[start:end])
-            hb[...] = out[start:end]
-    cache = (gates, hprev, hid_n) if need_cache else None
-    return out, h, None, cache
+            np.add(t, n, out=h_hist[offset + start:offset + end])
+    out = h_hist[offset:offset + rows]
+    h_n = plan.final_state(h_hist)
+    if not need_cache:
+        return out, h_n, None, None
+    return out.copy(), h_n, None, (gates, h_hist, hid_n, plan)
 
 
 def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, hprev, hid_n = cache
+    gates, h_hist, hid_n, plan = cache
     w_ih, w_hh = weights[0], weights[1]
     rows, hidden = hid_n.shape
     h2 = 2 * hidden
     dtype = gates.dtype
     r_g, z_g, n_g = gates[:, :hidden], gates[:, hidden:h2], gates[:, h2:]
-    with np.errstate(all="ignore"):
-        k_n = (1 - z_g) * (1 - n_g * n_g)
-        k_r = hid_n * r_g * (1 - r_g)
-        k_z = (hprev - n_g) * z_g * (1 - z_g)
-    dx_gates = np.empty((rows, 3 * hidden), dtype)
-    dh_gates = np.empty((rows, 3 * hidden), dtype)
+    h_prev = h_hist[plan.previous]
     dh = grad_h.copy()
-    tmp_h = np.empty((dh.shape[0], hidden), dtype)
-    for start, size in reversed(order):
-        end = start + size
-        dhb = dh[:size]
-        if grad_out is not None:
-            dhb += grad_out[start:end]
-        dxg = dx_gates[start:end]
-        dn = dxg[:, h2:]
-        np.multiply(dhb, k_n[start:end], out=dn)
-        np.multiply(dn, k_r[start:end], out=dxg[:, :hidden])
-        np.multiply(dhb, k_z[start:end], out=dxg[:, hidden:h2])
-        dhg = dh_gates[start:end]
-        dhg[:, :h2] = dxg[:, :h2]
-        np.multiply(dn, r_g[start:end], out=dhg[:, h2:])
-        t = tmp_h[:size]
-        np.matmul(dhg, w_hh, out=t)
-        dhb *= z_g[start:end]
-        dhb += t
-    grads = [None] * 8
-    if needs[0]:
-        grads[0] = dx_gates @ w_ih
-    grads[1] = dh
-    if needs[3]:
-        grads[3] = dx_gates.T @ X
-    if needs[4]:
-        grads[4] = dh_gates.T @ hprev
-    if needs[5]:
-        grads[5] = dx_gates.sum(0)
-    if needs[6]:
-        grads[6] = dh_gates.sum(0)
+    dh_all = np.empty((rows, hidden), dtype)
+    dh_gates = np.empty((rows, 3 * hidden), dtype)
+    dh_gates3 = dh_gates.reshape(rows, 3, hidden)
+    tmp = np.empty((dh.shape[0], hidden), dtype)
+    with np.errstate(all="ignore"), single_threaded_blas:
+        # Per-row factors turning dh' into the gradients of the recurrent products' outputs
+        # (r, z, n blocks) for all steps at once: the loop then needs one multiply for them.
+        k_n = (1 - z_g) * (1 - n_g * n_g)
+        k = np.empty((rows, 3, hidden), dtype)
+        np.multiply(hid_n, k_n, out=k[:, 0])
+        k[:, 0] *= r_g
+        k[:, 0] *= 1 - r_g
+        np.subtract(h_prev, n_g, out=k[:, 1])
+        k[:, 1] *= z_g
+        k[:, 1] *= 1 - z_g
+        np.multiply(k_n, r_g, out=k[:, 2])
+        for start, end, _, _ in reversed(plan.steps):
+            size = end - start
+            dhb = dh[:size]
+            if grad_out is not None:
+                dhb += grad_out[start:end]
+            dh_all[start:end] = dhb
+            np.multiply(k[start:end], dhb[:, None, :], out=dh_gates3[start:end])
+            t = tmp[:size]
+            np.matmul(dh_gates[start:end], w_hh, out=t)
+            dhb *= z_g[start:end]
+            dhb += t
+        # The input products share the r, z gradients; their n block is dh' * k_n.
+        dx_gates = dh_gates.copy()
+        np.multiply(dh_all, k_n, out=dx_gates[:, h2:])
+        grads = [None] * 8
+        if needs[0]:
+            grads[0] = dx_gates @ w_ih
+        grads[1] = dh
+        if needs[3]:
+            grads[3] = dx_gates.T @ X
+        if needs[4]:
+            grads[4] = dh_gates.T @ h_prev
+        if needs[5]:
+            grads[5] = dx_gates.sum(0)
+        if needs[6]:
+            grads[6] = dh_gates.sum(0)
     return grads
 
 
 def _elman_forward(relu: bool):
     def forward(X, h0, c0, weights, order, need_cache):
         w_ih, w_hh, b_ih, b_hh, _ = weights
-        gates = X @ w_ih.T
-        if b_ih is not None:
-            gates += b_ih + b_hh
-        w_rec_t = np.ascontiguousarray(w_hh.T)
         rows, batch = X.shape[0], h0.shape[0]
-        h = h0.copy()
-        hprev = np.empty((rows, h.shape[1]), X.dtype) if need_cache else None
-        tmp = np.empty((batch, h.shape[1]), X.dtype)
-        with np.errstate(all="ignore"):
-            for start, size in order:
-                end = start + size
-                g = gates[start:end]
-                hb = h[:size]
-                if need_cache:
-                    hprev[start:end] = hb
-                step = tmp[:size]
-                np.matmul(hb, w_rec_t, out=step)
-                g += step
+        plan = _Plan(order, batch, rows)
+        w_rec_t = w_hh.T
+        h_hist = plan.history(h0, rows)
+        offset = plan.offset
+        out = h_hist[offset:offset + rows]
+        step_buf = np.empty((batch, h0.shape[1]), X.dtype)
+        h_buf = np.empty_like(h0)
+        with np.errstate(all="ignore"), single_threaded_blas:
+            np.matmul(X, w_ih.T, out=out)
+            if b_ih is not None:
+                out += b_ih + b_hh
+            for step in plan.steps:
+                start, end, source, split = step
+                size = end - start
+                h_prev = plan.gather(h_hist, step, h_buf) if split else h_hist[source:source + size]
+                recurrent = step_buf[:size]
+                np.matmul(h_prev, w_rec_t, out=recurrent)
+                g = h_hist[offset + start:offset + end]
+                g += recurrent
                 if relu:
                     np.maximum(g, 0, out=g)
                 else:
                     np.tanh(g, out=g)
-                hb[...] = g
-        # The output is handed out; the cache keeps its own copy, safe from in-place edits.
-        cache = (gates, hprev, relu) if need_cache else None
-        return gates.copy() if need_cache else gates, h, None, cache
+        h_n = plan.final_state(h_hist)
+        if not need_cache:
+            return out, h_n, None, None
+        return out.copy(), h_n, None, (h_hist, plan, relu)
     return forward
 
 
 def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, hprev, relu = cache
+    h_hist, plan, relu = cache
     w_ih, w_hh = weights[0], weights[1]
-    with np.errstate(all="ignore"):
+    rows = X.shape[0]
+    outputs = h_hist[plan.offset:plan.offset + rows]
+    with np.errstate(all="ignore"), single_threaded_blas:
         if relu:
-            slope = (gates > 0).astype(gates.dtype)
+            slope = (outputs > 0).astype(outputs.dtype)
         else:
-            slope = 1 - gates * gates
-    dz = np.empty_like(gates)
-    dh = grad_h.copy()
-    for start, size in reversed(order):
-        end = start + size
-        dhb = dh[:size]
-        if grad_out is not None:
-            dhb += grad_out[start:end]
-        d = dz[start:end]
-        np.multiply(dhb, slope[start:end], out=d)
-        np.matmul(d, w_hh, out=dhb)
-    grads = [None] * 8
-    if needs[0]:
-        grads[0] = dz @ w_ih
-    grads[1] = dh
-    if needs[3]:
-        grads[3] = dz.T @ X
-    if needs[4]:
-        grads[4] = dz.T @ hprev
-    if needs[5] or needs[6]:
-        grads[5] = grads[6] = dz.sum(0)
+            slope = np.multiply(outputs, outputs)
+            np.subtract(1, slope, out=slope)
+        dz = np.empty_like(outputs)
+        dh = grad_h.copy()
+        for start, end, _, _ in reversed(plan.steps):
+            dhb = dh[:end - start]
+            if grad_out is not None:
+                dhb += grad_out[start:end]
+            d = dz[start:end]
+            np.multiply(dhb, slope[start:end], out=d)
+            np.matmul(d, w_hh, out=dhb)
+        grads = [None] * 8
+        if needs[0]:
+            grads[0] = dz @ w_ih
+        grads[1] = dh
+        if needs[3]:
+            grads[3] = dz.T @ X
+        if needs[4]:
+            grads[4] = dz.T @ h_hist[plan.previous]
+        if needs[5] or needs[6]:
+            grads[5] = grads[6] = dz.sum(0)
     return grads
 
 
