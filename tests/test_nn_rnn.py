@@ -545,3 +545,99 @@ def test_packed_sequence_is_a_namedtuple_with_conversions():
     rebuilt = eru.PackedSequence(data, batch_sizes, ember.tensor([1, 0]))
     assert rebuilt.unsorted_indices.tolist() == [1, 0]
     assert repr(packed).startswith("PackedSequence(data=tensor(")
+
+
+# -- the chunked kernels (work overlapped on a pool thread) --------------------------------------
+
+CHUNKED_CASES = [
+    ("LSTM", {}),
+    ("LSTM", {"bidirectional": True, "proj_size": 2, "num_layers": 2}),
+    ("LSTM", {"bias": False}),
+    ("GRU", {"bidirectional": True}),
+    ("GRU", {"bias": False}),
+    ("RNN", {"nonlinearity": "relu"}),
+    ("RNN", {"bidirectional": True}),
+]
+
+
+@pytest.fixture
+def chunked(monkeypatch):
+    """Every layer runs in chunks, however small, so short sequences take the overlapped path."""
+    from ember.ops import rnn as ops_rnn
+    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0)
+    plan = ops_rnn._Plan([(3 * t, 3) for t in range(9)], 3, 27, 4)
+    assert len(plan.chunks) == ops_rnn._CHUNKS > 1
+    return ops_rnn
+
+
+@pytest.fixture(params=[1, 2], ids=["inline", "pool"])
+def threads(request):
+    from ember.backends import cpu
+    before = cpu.get_num_threads()
+    cpu.set_num_threads(request.param)
+    yield request.param
+    cpu.set_num_threads(before)
+
+
+@pytest.mark.parametrize("mode,kwargs", CHUNKED_CASES)
+def test_chunked_layers_match_torch(chunked, threads, mode, kwargs):
+    torch.manual_seed(11)
+    t_mod, e_mod = _twin(mode, 3, 4, dtype="float64", **kwargs)
+    x_t, x_e = _randn(9, 3, 3, dtype="float64")
+    _compare_layer(t_mod, e_mod, (x_t,), (x_e,), [x_t], [x_e], 1e-10)
+    lengths = [9, 7, 7, 4, 1]
+    x_t, x_e = _randn(9, 5, 3, dtype="float64")
+    packed_t = tru.pack_padded_sequence(x_t, lengths)
+    packed_e = eru.pack_padded_sequence(x_e, lengths)
+    _compare_layer(t_mod, e_mod, (packed_t,), (packed_e,), [x_t], [x_e], 1e-10)
+
+
+def test_chunked_lstm_float32_matches_one_chunk(chunked, threads):
+    torch.manual_seed(12)
+    _, e_mod = _twin("LSTM", 3, 8)
+    x = ember.randn(12, 2, 3, requires_grad=True)
+    results = []
+    for minimum in (0, 1 << 30):
+        chunked._OVERLAP_MIN = minimum
+        e_mod.zero_grad()
+        x.grad = None
+        out, (h, c) = e_mod(x)
+        (out.sum() + h.sum() + c.sum()).backward()
+        results.append([out, h, c, x.grad] + [p.grad for p in e_mod.parameters()])
+    assert_same(results[0], [to_torch_like(t) for t in results[1]], rtol=1e-6, atol=1e-6)
+
+
+def test_single_threaded_blas_nests_and_restores():
+    from ember.backends import cpu
+    with cpu.single_threaded_blas:
+        pass
+    if not cpu._blas_api:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS with openblas_set_num_threads")
+    get = cpu._blas_api[1]
+    before = get()
+    with cpu.single_threaded_blas:
+        assert get() == 1
+        with cpu.single_threaded_blas:
+            assert get() == 1
+        assert get() == 1
+    assert get() == before
+
+
+def test_submit_takes_back_work_no_pool_thread_started():
+    import threading
+    from ember.backends import cpu
+    before = cpu.get_num_threads()
+    cpu.set_num_threads(2)
+    try:
+        release = threading.Event()
+        # With the one pool thread busy, the next call waits in the queue: result() runs it
+        # on the caller's thread instead of waiting.
+        blocker = cpu.submit(release.wait, 10)
+        queued = cpu.submit(threading.get_ident)
+        assert queued.result() == threading.get_ident()
+        release.set()
+        assert blocker.result() is True
+        cpu.set_num_threads(1)
+        assert cpu.submit(threading.get_ident).result() == threading.get_ident()
+    finally:
+        cpu.set_num_threads(before)

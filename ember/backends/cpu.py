@@ -71,6 +71,52 @@ def get_num_threads() -> int:
     return _threads
 
 
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="ember-cpu")
+    return _pool
+
+
+class _Finished:
+    """What ``submit`` returns when it ran the call on the caller's thread."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _Task:
+    """What ``submit`` returns for a call handed to the pool."""
+
+    __slots__ = ("future", "fn", "args")
+
+    def __init__(self, future, fn, args) -> None:
+        self.future, self.fn, self.args = future, fn, args
+
+    def result(self):
+        """The call's result.  A call no pool thread has started yet (all busy, or not given a
+        core) is taken back and run here: waiting for it could only be slower."""
+        if self.future.cancel():
+            return self.fn(*self.args)
+        return self.future.result()
+
+
+def submit(fn, *args):
+    """Start ``fn(*args)`` on a pool thread, to overlap with the caller's own work; returns a
+    handle whose ``.result()`` waits for it.  With one thread allowed it runs at once, inline.
+
+    For work that releases the GIL (NumPy on large arrays) and that nothing else waits on
+    from the pool (pool threads must never wait for each other)."""
+    if _threads == 1:
+        return _Finished(fn(*args))
+    return _Task(_get_pool().submit(fn, *args), fn, args)
+
+
 def apply_parallel(kernel, *arrays, out_dtype=None):
     """``kernel(*arrays, out=...)`` computed in chunks across threads for large inputs.
 
@@ -81,16 +127,14 @@ def apply_parallel(kernel, *arrays, out_dtype=None):
     if (_threads == 1 or first.size < PARALLEL_MIN_ELEMENTS
             or not all(a.flags.c_contiguous and a.shape == first.shape for a in arrays)):
         return kernel(*arrays)
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="ember-cpu")
+    pool = _get_pool()
     if out_dtype is None:
         out_dtype = kernel(*(a.reshape(-1)[:1] for a in arrays)).dtype
     out = np.empty(first.shape, dtype=out_dtype)
     flat_out = out.reshape(-1)
     flats = [a.reshape(-1) for a in arrays]
     bounds = np.linspace(0, first.size, _threads + 1).astype(int)
-    futures = [_pool.submit(kernel, *(f[lo:hi] for f in flats), out=flat_out[lo:hi])
+    futures = [pool.submit(kernel, *(f[lo:hi] for f in flats), out=flat_out[lo:hi])
                for lo, hi in zip(bounds[1:-1], bounds[2:])]
     kernel(*(f[bounds[0]:bounds[1]] for f in flats), out=flat_out[bounds[0]:bounds[1]])
     for future in futures:

@@ -26,7 +26,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ..backends.cpu import single_threaded_blas
+from ..backends.cpu import single_threaded_blas, submit
 from .arith import add, mul, sub
 from .blas import addmm, matmul
 from .creation import zeros
@@ -127,12 +127,24 @@ _CELLS = {"LSTM": lstm_cell, "GRU": gru_cell, "RNN_TANH": rnn_tanh_cell,
 # Sigmoid gates are computed as 1 / (1 + exp(-z)) and LSTM's tanh gate as 2 / (1 + exp(-2z)) - 1,
 # so one exp pass over each step's contiguous gate block squashes all four LSTM gates (NumPy's
 # float32 tanh costs about twice its exp).  The factors -1 and -2 are folded into the weight rows
-# and biases up front, which is exact (powers of two).  The loops run with OpenBLAS on one
-# thread: their products are small (see backends.cpu.single_threaded_blas).
+# and biases up front, which is exact (powers of two).
+#
+# The time loop is inherently serial, and its products are small: it runs with OpenBLAS on one
+# thread (see backends.cpu.single_threaded_blas).  The large work that does not feed the next
+# step runs beside it on a pool thread, chunk by chunk of steps: the input projection of the
+# later steps, the backward's per-row gate factors of the finished ones (forward), and the
+# input and weight gradients of the finished ones (backward).  NumPy releases the GIL inside
+# that work, so on an idle core it costs the loop no time.
 # ----------------------------------------------------------------------------------------------
 
+# Below this many gate values (rows x gates x hidden) a layer runs as one chunk, all inline:
+# handing work to a pool thread costs tens of microseconds.
+_OVERLAP_MIN = 1 << 16
+_CHUNKS = 4
+
+
 class _Plan:
-    """Where each step of a layer finds its previous state.
+    """Where each step of a layer finds its previous state, and the chunks the steps run in.
 
     A layer's history array of a state has rows + batch rows: the initial state at rows
     ``initial:initial + batch`` and the state after sequence row r at row ``offset + r``.  A
@@ -143,12 +155,13 @@ class _Plan:
     input run in reverse), where only its first ``split`` rows come from there and the rest from
     the initial state.  ``previous`` and ``final`` index the history (a slice when the batch is
     the same at every step) for the previous state of every row, in row order, and the final
-    state.
+    state.  ``chunks`` splits ``steps`` into runs of consecutive steps, as (steps, lo, hi) with
+    lo:hi the rows they cover.
     """
 
-    __slots__ = ("steps", "batch", "initial", "offset", "previous", "final")
+    __slots__ = ("steps", "batch", "initial", "offset", "previous", "final", "chunks")
 
-    def __init__(self, order: list, batch: int, rows: int) -> None:
+    def __init__(self, order: list, batch: int, rows: int, width: int) -> None:
         forward = not order or order[0][0] == 0
         self.batch = batch
         self.initial, self.offset = (0, batch) if forward else (rows, 0)
@@ -158,6 +171,16 @@ class _Plan:
             steps.append((start, start + size, source, 0 if size <= last else last))
             source, last = self.offset + start, size
         self.steps = steps
+        count = _CHUNKS if rows * width >= _OVERLAP_MIN and len(steps) >= 2 * _CHUNKS else 1
+        # The first chunk is short: the loop starts once its input projection is done, and
+        # the backward ends with its gradient products.
+        first = max(1, len(steps) // (2 * count)) if count > 1 else len(steps)
+        rest = len(steps) - first
+        bounds = [0] + [first + round(i * rest / max(1, count - 1)) for i in range(count)]
+        self.chunks = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            run = steps[a:b]
+            self.chunks.append((run, min(run[0][0], run[-1][0]), max(run[0][1], run[-1][1])))
         if all(size == batch for _, size in order):
             shift = 0 if forward else batch
             self.previous = slice(shift, shift + rows)
@@ -180,6 +203,13 @@ class _Plan:
         hist[self.initial:self.initial + self.batch] = initial
         return hist
 
+    def previous_rows(self, hist: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """The previous states of sequence rows lo:hi (a view when the batch never changes)."""
+        prev = self.previous
+        if type(prev) is slice:
+            return hist[prev][lo:hi]
+        return hist[prev[lo:hi]]
+
     def final_state(self, hist: np.ndarray) -> np.ndarray:
         """The state each batch row ends in (a fresh array)."""
         return hist[self.final].copy() if type(self.final) is slice else hist[self.final]
@@ -193,6 +223,58 @@ class _Plan:
         out[split:] = hist[self.initial + split:self.initial + size]
         return out
 
+    def project(self, X: np.ndarray, w_t: np.ndarray, bias, out: np.ndarray) -> list:
+        """out = X @ w_t + bias, chunk by chunk: the first chunk's rows now, the others on a
+        pool thread; returns the handles, one per chunk (None for the first)."""
+        _, lo, hi = self.chunks[0]
+        _project(X, w_t, bias, out, lo, hi)
+        return [None] + [submit(_project, X, w_t, bias, out, lo, hi)
+                         for _, lo, hi in self.chunks[1:]]
+
+
+def _project(X, w_t, bias, out, lo, hi) -> None:
+    with np.errstate(all="ignore"):
+        np.matmul(X[lo:hi], w_t, out=out[lo:hi])
+        if bias is not None:
+            out[lo:hi] += bias
+
+
+def _gradient_products(d_in, d_rec, X, h_prev, w_ih, grad_x, needs, lo, hi, prepare=None):
+    """The input gradient rows lo:hi (written to ``grad_x``) and those rows' share of the
+    weight and bias gradients, from the gradients of the input products (``d_in``) and of the
+    recurrent products (``d_rec``; when that is ``d_in`` the two biases share one gradient,
+    returned as the first)."""
+    with np.errstate(all="ignore"):
+        if prepare is not None:
+            prepare(lo, hi)
+        d_x, d_h = d_in[lo:hi], d_rec[lo:hi]
+        if grad_x is not None:
+            np.matmul(d_x, w_ih, out=grad_x[lo:hi])
+        w_in = d_x.T @ X[lo:hi] if needs[3] else None
+        w_rec = d_h.T @ h_prev[lo:hi] if needs[4] else None
+        shared = d_rec is d_in
+        b_in = d_x.sum(0) if needs[5] or (shared and needs[6]) else None
+        b_rec = d_h.sum(0) if needs[6] and not shared else None
+        return w_in, w_rec, b_in, b_rec
+
+
+def _backward_chunks(plan, run_chunk, products):
+    """Run the backward loop chunk by chunk (``run_chunk(steps)``), each finished chunk's
+    gradient products (``products(lo, hi)``) beside the next; the last one inline.  Returns
+    the products summed over the chunks."""
+    pending = []
+    chunks = plan.chunks[::-1]
+    for i, (steps, lo, hi) in enumerate(chunks):
+        run_chunk(steps[::-1])
+        if i + 1 < len(chunks):
+            pending.append(submit(products, lo, hi))
+    total = list(products(lo, hi))
+    for future in pending:
+        for i, part in enumerate(future.result()):
+            if part is not None:
+                total[i] += part
+    return total
+
 
 def _lstm_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
@@ -200,72 +282,114 @@ def _lstm_forward(X, h0, c0, weights, order, need_cache):
     h2, h3 = 2 * hidden, 3 * hidden
     rows, batch = X.shape[0], h0.shape[0]
     dtype = X.dtype
-    plan = _Plan(order, batch, rows)
+    plan = _Plan(order, batch, rows, 4 * hidden)
     # Pre-activations scaled by -1 (gates i, f, o) and -2 (cell gate g), see above.
     scale = np.full((4 * hidden, 1), -1, dtype)
     scale[h2:h3] = -2
     w_rec_t = (w_hh * scale).T
+    bias = None if b_ih is None else (b_ih + b_hh) * scale[:, 0]
+    # 1 / (1 + e) for the sigmoid gates, 2 / (1 + e) for the cell gate (then minus 1).
+    numerators = np.ones(4 * hidden, dtype)
+    numerators[h2:h3] = 2
     proj_t = None if w_hr is None else w_hr.T
     h_hist = plan.history(h0, rows)
     c_hist = plan.history(c0, rows)
+    gates = np.empty((rows, 4 * hidden), dtype)
     tanh_c = np.empty((rows, hidden), dtype)
     r_all = None if w_hr is None else np.empty((rows, hidden), dtype)
+    factors = None
+    if need_cache:
+        factors = (np.empty((rows, 4 * hidden), dtype), np.empty((rows, hidden), dtype))
     step_buf = np.empty((batch, 4 * hidden), dtype)
     tmp = np.empty((batch, hidden), dtype)
     h_buf, c_buf = np.empty_like(h0), np.empty_like(c0)
     offset = plan.offset
+    pending = []
     with np.errstate(all="ignore"), single_threaded_blas:
-        gates = X @ (w_ih * scale).T
-        if b_ih is not None:
-            gates += (b_ih + b_hh) * scale[:, 0]
-        for step in plan.steps:
-            start, end, source, split = step
-            size = end - start
-            if split:
-                h_prev, c_prev = plan.gather(h_hist, step, h_buf), plan.gather(c_hist, step, c_buf)
-            else:
-                h_prev, c_prev = h_hist[source:source + size], c_hist[source:source + size]
-            g = gates[start:end]
-            recurrent = step_buf[:size]
-            np.matmul(h_prev, w_rec_t, out=recurrent)
-            g += recurrent
-            np.exp(g, out=g)
-            g += 1
-            np.divide(1, g, out=g)
-            cell = g[:, h2:h3]
-            cell *= 2
-            cell -= 1
-            c_new = c_hist[offset + start:offset + end]
-            np.multiply(g[:, hidden:h2], c_prev, out=c_new)
-            t = tmp[:size]
-            np.multiply(g[:, :hidden], cell, out=t)
-            c_new += t
-            tc = tanh_c[start:end]
-            np.tanh(c_new, out=tc)
-            h_new = h_hist[offset + start:offset + end]
-            if proj_t is None:
-                np.multiply(g[:, h3:], tc, out=h_new)
-            else:
-                r = r_all[start:end]
-                np.multiply(g[:, h3:], tc, out=r)
-                np.matmul(r, proj_t, out=h_new)
+        projections = plan.project(X, (w_ih * scale).T, bias, gates)
+        for i, (steps, lo, hi) in enumerate(plan.chunks):
+            if i:
+                projections[i].result()
+            for step in steps:
+                start, end, source, split = step
+                size = end - start
+                if split:
+                    h_prev = plan.gather(h_hist, step, h_buf)
+                    c_prev = plan.gather(c_hist, step, c_buf)
+                else:
+                    h_prev, c_prev = h_hist[source:source + size], c_hist[source:source + size]
+                g = gates[start:end]
+                recurrent = step_buf[:size]
+                np.matmul(h_prev, w_rec_t, out=recurrent)
+                g += recurrent
+                np.exp(g, out=g)
+                g += 1
+                np.divide(numerators, g, out=g)
+                cell = g[:, h2:h3]
+                cell -= 1
+                c_new = c_hist[offset + start:offset + end]
+                np.multiply(g[:, hidden:h2], c_prev, out=c_new)
+                t = tmp[:size]
+                np.multiply(g[:, :hidden], cell, out=t)
+                c_new += t
+                tc = tanh_c[start:end]
+                np.tanh(c_new, out=tc)
+                h_new = h_hist[offset + start:offset + end]
+                if proj_t is None:
+                    np.multiply(g[:, h3:], tc, out=h_new)
+                else:
+                    r = r_all[start:end]
+                    np.multiply(g[:, h3:], tc, out=r)
+                    np.matmul(r, proj_t, out=h_new)
+            if need_cache:
+                args = (gates, plan.previous_rows(c_hist, lo, hi), tanh_c, factors, lo, hi)
+                if i + 1 < len(plan.chunks):
+                    pending.append(submit(_lstm_factors, *args))
+                else:
+                    _lstm_factors(*args)
+        for future in pending:
+            future.result()
     out = h_hist[offset:offset + rows]
     h_n, c_n = plan.final_state(h_hist), plan.final_state(c_hist)
     if not need_cache:
         return out, h_n, c_n, None
     # The cache keeps the history; the output handed out is its own copy.
-    return out.copy(), h_n, c_n, (gates, h_hist, c_hist, tanh_c, r_all, plan)
+    return out.copy(), h_n, c_n, (gates, h_hist, r_all, factors, plan)
+
+
+def _lstm_factors(gates, c_prev, tanh_c, factors, lo, hi) -> None:
+    """Per-row factors of the gate gradients for rows lo:hi, so that the backward loop needs
+    one multiply for them: each gate's derivative times what it multiplies in
+    c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc); and the factor
+    o * (1 - tanh(c')^2) taking dh to dc."""
+    k_all, dc_all = factors
+    hidden = tanh_c.shape[1]
+    h2, h3 = 2 * hidden, 3 * hidden
+    g, k, tc = gates[lo:hi], k_all[lo:hi], tanh_c[lo:hi]
+    with np.errstate(all="ignore"):
+        for a, b in ((0, h2), (h3, 4 * hidden)):
+            np.subtract(1, g[:, a:b], out=k[:, a:b])
+            k[:, a:b] *= g[:, a:b]
+        k[:, :hidden] *= g[:, h2:h3]
+        k[:, hidden:h2] *= c_prev
+        k[:, h3:] *= tc
+        k_cell = k[:, h2:h3]
+        np.multiply(g[:, h2:h3], g[:, h2:h3], out=k_cell)
+        np.subtract(1, k_cell, out=k_cell)
+        k_cell *= g[:, :hidden]
+        dc = dc_all[lo:hi]
+        np.multiply(tc, tc, out=dc)
+        np.subtract(1, dc, out=dc)
+        dc *= g[:, h3:]
 
 
 def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, h_hist, c_hist, tanh_c, r_all, plan = cache
+    gates, h_hist, r_all, (k, dc_from_h), plan = cache
     w_ih, w_hh, w_hr = weights[0], weights[1], weights[4]
-    rows, hidden = tanh_c.shape
-    h2, h3 = 2 * hidden, 3 * hidden
+    rows, hidden = dc_from_h.shape
     dtype = gates.dtype
-    in_gate, forget_gate = gates[:, :hidden], gates[:, hidden:h2]
-    cell_gate, out_gate = gates[:, h2:h3], gates[:, h3:]
-    h_prev, c_prev = h_hist[plan.previous], c_hist[plan.previous]
+    forget_gate = gates[:, hidden:2 * hidden]
+    k3 = k.reshape(rows, 4, hidden)
     dh = grad_h.copy()
     dc = grad_c.copy()
     batch = dh.shape[0]
@@ -274,26 +398,9 @@ def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     dh_all = None if w_hr is None else np.empty((rows, dh.shape[1]), dtype)
     tmp = np.empty((batch, hidden), dtype)
     tmp_r = None if w_hr is None else np.empty((batch, hidden), dtype)
-    with np.errstate(all="ignore"), single_threaded_blas:
-        # Per-row factors of the gate gradients, for all steps at once, so that the loop needs
-        # one multiply for them: each gate's derivative times what it multiplies in
-        # c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc).
-        k = np.empty((rows, 4 * hidden), dtype)
-        for lo, hi in ((0, h2), (h3, 4 * hidden)):
-            np.subtract(1, gates[:, lo:hi], out=k[:, lo:hi])
-            k[:, lo:hi] *= gates[:, lo:hi]
-        k[:, :hidden] *= cell_gate
-        k[:, hidden:h2] *= c_prev
-        k[:, h3:] *= tanh_c
-        k_cell = k[:, h2:h3]
-        np.multiply(cell_gate, cell_gate, out=k_cell)
-        np.subtract(1, k_cell, out=k_cell)
-        k_cell *= in_gate
-        dc_from_h = np.multiply(tanh_c, tanh_c)
-        np.subtract(1, dc_from_h, out=dc_from_h)
-        dc_from_h *= out_gate
-        k3 = k.reshape(rows, 4, hidden)
-        for start, end, _, _ in reversed(plan.steps):
+
+    def run_chunk(steps):
+        for start, end, _, _ in steps:
             size = end - start
             dhb = dh[:size]
             if grad_out is not None:
@@ -313,19 +420,15 @@ def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
             np.multiply(dr, k3[start:end, 3], out=block[:, 3])
             dcb *= forget_gate[start:end]
             np.matmul(dz[start:end], w_hh, out=dhb)
-        grads = [None] * 8
-        if needs[0]:
-            grads[0] = dz @ w_ih
-        grads[1], grads[2] = dh, dc
-        if needs[3]:
-            grads[3] = dz.T @ X
-        if needs[4]:
-            grads[4] = dz.T @ h_prev
-        if needs[5] or needs[6]:
-            grads[5] = grads[6] = dz.sum(0)
-        if needs[7]:
-            grads[7] = dh_all.T @ r_all
-    return grads
+
+    grad_x = np.empty((rows, w_ih.shape[1]), dtype) if needs[0] else None
+    h_prev = plan.previous_rows(h_hist)
+    with np.errstate(all="ignore"), single_threaded_blas:
+        w_in, w_rec, b, _ = _backward_chunks(
+            plan, run_chunk,
+            lambda lo, hi: _gradient_products(dz, dz, X, h_prev, w_ih, grad_x, needs, lo, hi))
+        w_proj = dh_all.T @ r_all if needs[7] else None
+    return [grad_x, dh, dc, w_in, w_rec, b, b, w_proj]
 
 
 def _gru_forward(X, h0, c0, weights, order, need_cache):
@@ -334,84 +437,110 @@ def _gru_forward(X, h0, c0, weights, order, need_cache):
     h2 = 2 * hidden
     rows, batch = X.shape[0], h0.shape[0]
     dtype = X.dtype
-    plan = _Plan(order, batch, rows)
+    plan = _Plan(order, batch, rows, 3 * hidden)
     # Pre-activations of the sigmoid gates r, z scaled by -1, see above.
     scale = np.ones((3 * hidden, 1), dtype)
     scale[:h2] = -1
     w_rec_t = (w_hh * scale).T
+    bias = b_hn = None
+    if b_ih is not None:
+        bias = b_ih.copy()
+        bias[:h2] += b_hh[:h2]
+        bias[:h2] *= -1
+        b_hn = b_hh[h2:]
     h_hist = plan.history(h0, rows)
+    gates = np.empty((rows, 3 * hidden), dtype)
     hid_n = np.empty((rows, hidden), dtype)
+    factors = None
+    if need_cache:
+        factors = (np.empty((rows, 3, hidden), dtype), np.empty((rows, hidden), dtype))
     step_buf = np.empty((batch, 3 * hidden), dtype)
     tmp = np.empty((batch, hidden), dtype)
     h_buf = np.empty_like(h0)
     offset = plan.offset
+    pending = []
     with np.errstate(all="ignore"), single_threaded_blas:
-        gates = X @ (w_ih * scale).T
-        b_hn = None
-        if b_ih is not None:
-            bias = b_ih.copy()
-            bias[:h2] += b_hh[:h2]
-            bias[:h2] *= -1
-            gates += bias
-            b_hn = b_hh[h2:]
-        for step in plan.steps:
-            start, end, source, split = step
-            size = end - start
-            h_prev = plan.gather(h_hist, step, h_buf) if split else h_hist[source:source + size]
-            g = gates[start:end]
-            recurrent = step_buf[:size]
-            np.matmul(h_prev, w_rec_t, out=recurrent)
-            rz = g[:, :h2]
-            rz += recurrent[:, :h2]
-            np.exp(rz, out=rz)
-            rz += 1
-            np.divide(1, rz, out=rz)
-            hn = hid_n[start:end]
-            if b_hn is None:
-                hn[...] = recurrent[:, h2:]
-            else:
-                np.add(recurrent[:, h2:], b_hn, out=hn)
-            n = g[:, h2:]
-            t = tmp[:size]
-            np.multiply(hn, rz[:, :hidden], out=t)
-            n += t
-            np.tanh(n, out=n)
-            np.subtract(h_prev, n, out=t)
-            t *= rz[:, hidden:]
-            np.add(t, n, out=h_hist[offset + start:offset + end])
+        projections = plan.project(X, (w_ih * scale).T, bias, gates)
+        for i, (steps, lo, hi) in enumerate(plan.chunks):
+            if i:
+                projections[i].result()
+            for step in steps:
+                start, end, source, split = step
+                size = end - start
+                h_prev = (plan.gather(h_hist, step, h_buf) if split
+                          else h_hist[source:source + size])
+                g = gates[start:end]
+                recurrent = step_buf[:size]
+                np.matmul(h_prev, w_rec_t, out=recurrent)
+                rz = g[:, :h2]
+                rz += recurrent[:, :h2]
+                np.exp(rz, out=rz)
+                rz += 1
+                np.divide(1, rz, out=rz)
+                hn = hid_n[start:end]
+                if b_hn is None:
+                    hn[...] = recurrent[:, h2:]
+                else:
+                    np.add(recurrent[:, h2:], b_hn, out=hn)
+                n = g[:, h2:]
+                t = tmp[:size]
+                np.multiply(hn, rz[:, :hidden], out=t)
+                n += t
+                np.tanh(n, out=n)
+                np.subtract(h_prev, n, out=t)
+                t *= rz[:, hidden:]
+                np.add(t, n, out=h_hist[offset + start:offset + end])
+            if need_cache:
+                args = (gates, hid_n, plan.previous_rows(h_hist, lo, hi), factors, lo, hi)
+                if i + 1 < len(plan.chunks):
+                    pending.append(submit(_gru_factors, *args))
+                else:
+                    _gru_factors(*args)
+        for future in pending:
+            future.result()
     out = h_hist[offset:offset + rows]
     h_n = plan.final_state(h_hist)
     if not need_cache:
         return out, h_n, None, None
-    return out.copy(), h_n, None, (gates, h_hist, hid_n, plan)
+    return out.copy(), h_n, None, (gates, h_hist, factors, plan)
 
 
-def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, h_hist, hid_n, plan = cache
-    w_ih, w_hh = weights[0], weights[1]
-    rows, hidden = hid_n.shape
-    h2 = 2 * hidden
-    dtype = gates.dtype
-    r_g, z_g, n_g = gates[:, :hidden], gates[:, hidden:h2], gates[:, h2:]
-    h_prev = h_hist[plan.previous]
-    dh = grad_h.copy()
-    dh_all = np.empty((rows, hidden), dtype)
-    dh_gates = np.empty((rows, 3 * hidden), dtype)
-    dh_gates3 = dh_gates.reshape(rows, 3, hidden)
-    tmp = np.empty((dh.shape[0], hidden), dtype)
-    with np.errstate(all="ignore"), single_threaded_blas:
-        # Per-row factors turning dh' into the gradients of the recurrent products' outputs
-        # (r, z, n blocks) for all steps at once: the loop then needs one multiply for them.
-        k_n = (1 - z_g) * (1 - n_g * n_g)
-        k = np.empty((rows, 3, hidden), dtype)
-        np.multiply(hid_n, k_n, out=k[:, 0])
+def _gru_factors(gates, hid_n, h_prev, factors, lo, hi) -> None:
+    """Per-row factors for rows lo:hi taking dh' to the gradients of the recurrent products'
+    r, z, n blocks (``k``), and to the input product's n block (``k_n``)."""
+    k_all, k_n_all = factors
+    hidden = hid_n.shape[1]
+    g, k, k_n = gates[lo:hi], k_all[lo:hi], k_n_all[lo:hi]
+    r_g, z_g, n_g = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:]
+    with np.errstate(all="ignore"):
+        np.multiply(n_g, n_g, out=k_n)
+        np.subtract(1, k_n, out=k_n)
+        k_n *= 1 - z_g
+        np.multiply(hid_n[lo:hi], k_n, out=k[:, 0])
         k[:, 0] *= r_g
         k[:, 0] *= 1 - r_g
         np.subtract(h_prev, n_g, out=k[:, 1])
         k[:, 1] *= z_g
         k[:, 1] *= 1 - z_g
         np.multiply(k_n, r_g, out=k[:, 2])
-        for start, end, _, _ in reversed(plan.steps):
+
+
+def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
+    gates, h_hist, (k, k_n), plan = cache
+    w_ih, w_hh = weights[0], weights[1]
+    rows, hidden = k_n.shape
+    h2 = 2 * hidden
+    dtype = gates.dtype
+    z_g = gates[:, hidden:h2]
+    dh = grad_h.copy()
+    dh_all = np.empty((rows, hidden), dtype)
+    dh_gates = np.empty((rows, 3 * hidden), dtype)
+    dh_gates3 = dh_gates.reshape(rows, 3, hidden)
+    dx_gates = np.empty((rows, 3 * hidden), dtype)
+    tmp = np.empty((dh.shape[0], hidden), dtype)
+
+    def run_chunk(steps):
+        for start, end, _, _ in steps:
             size = end - start
             dhb = dh[:size]
             if grad_out is not None:
@@ -422,51 +551,52 @@ def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
             np.matmul(dh_gates[start:end], w_hh, out=t)
             dhb *= z_g[start:end]
             dhb += t
+
+    def input_gates(lo, hi):
         # The input products share the r, z gradients; their n block is dh' * k_n.
-        dx_gates = dh_gates.copy()
-        np.multiply(dh_all, k_n, out=dx_gates[:, h2:])
-        grads = [None] * 8
-        if needs[0]:
-            grads[0] = dx_gates @ w_ih
-        grads[1] = dh
-        if needs[3]:
-            grads[3] = dx_gates.T @ X
-        if needs[4]:
-            grads[4] = dh_gates.T @ h_prev
-        if needs[5]:
-            grads[5] = dx_gates.sum(0)
-        if needs[6]:
-            grads[6] = dh_gates.sum(0)
-    return grads
+        dx_gates[lo:hi, :h2] = dh_gates[lo:hi, :h2]
+        np.multiply(dh_all[lo:hi], k_n[lo:hi], out=dx_gates[lo:hi, h2:])
+
+    grad_x = np.empty((rows, w_ih.shape[1]), dtype) if needs[0] else None
+    h_prev = plan.previous_rows(h_hist)
+    with np.errstate(all="ignore"), single_threaded_blas:
+        w_in, w_rec, b_in, b_rec = _backward_chunks(
+            plan, run_chunk,
+            lambda lo, hi: _gradient_products(dx_gates, dh_gates, X, h_prev, w_ih, grad_x, needs,
+                                              lo, hi, input_gates))
+    return [grad_x, dh, None, w_in, w_rec, b_in, b_rec, None]
 
 
 def _elman_forward(relu: bool):
     def forward(X, h0, c0, weights, order, need_cache):
         w_ih, w_hh, b_ih, b_hh, _ = weights
         rows, batch = X.shape[0], h0.shape[0]
-        plan = _Plan(order, batch, rows)
+        plan = _Plan(order, batch, rows, h0.shape[1])
         w_rec_t = w_hh.T
         h_hist = plan.history(h0, rows)
         offset = plan.offset
         out = h_hist[offset:offset + rows]
         step_buf = np.empty((batch, h0.shape[1]), X.dtype)
         h_buf = np.empty_like(h0)
+        bias = None if b_ih is None else b_ih + b_hh
         with np.errstate(all="ignore"), single_threaded_blas:
-            np.matmul(X, w_ih.T, out=out)
-            if b_ih is not None:
-                out += b_ih + b_hh
-            for step in plan.steps:
-                start, end, source, split = step
-                size = end - start
-                h_prev = plan.gather(h_hist, step, h_buf) if split else h_hist[source:source + size]
-                recurrent = step_buf[:size]
-                np.matmul(h_prev, w_rec_t, out=recurrent)
-                g = h_hist[offset + start:offset + end]
-                g += recurrent
-                if relu:
-                    np.maximum(g, 0, out=g)
-                else:
-                    np.tanh(g, out=g)
+            projections = plan.project(X, w_ih.T, bias, out)
+            for i, (steps, _, _) in enumerate(plan.chunks):
+                if i:
+                    projections[i].result()
+                for step in steps:
+                    start, end, source, split = step
+                    size = end - start
+                    h_prev = (plan.gather(h_hist, step, h_buf) if split
+                              else h_hist[source:source + size])
+                    recurrent = step_buf[:size]
+                    np.matmul(h_prev, w_rec_t, out=recurrent)
+                    g = h_hist[offset + start:offset + end]
+                    g += recurrent
+                    if relu:
+                        np.maximum(g, 0, out=g)
+                    else:
+                        np.tanh(g, out=g)
         h_n = plan.final_state(h_hist)
         if not need_cache:
             return out, h_n, None, None
@@ -479,32 +609,30 @@ def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     w_ih, w_hh = weights[0], weights[1]
     rows = X.shape[0]
     outputs = h_hist[plan.offset:plan.offset + rows]
-    with np.errstate(all="ignore"), single_threaded_blas:
-        if relu:
-            slope = (outputs > 0).astype(outputs.dtype)
-        else:
-            slope = np.multiply(outputs, outputs)
-            np.subtract(1, slope, out=slope)
-        dz = np.empty_like(outputs)
-        dh = grad_h.copy()
-        for start, end, _, _ in reversed(plan.steps):
+    dz = np.empty_like(outputs)
+    dh = grad_h.copy()
+
+    def run_chunk(steps):
+        for start, end, _, _ in steps:
             dhb = dh[:end - start]
             if grad_out is not None:
                 dhb += grad_out[start:end]
             d = dz[start:end]
             np.multiply(dhb, slope[start:end], out=d)
             np.matmul(d, w_hh, out=dhb)
-        grads = [None] * 8
-        if needs[0]:
-            grads[0] = dz @ w_ih
-        grads[1] = dh
-        if needs[3]:
-            grads[3] = dz.T @ X
-        if needs[4]:
-            grads[4] = dz.T @ h_hist[plan.previous]
-        if needs[5] or needs[6]:
-            grads[5] = grads[6] = dz.sum(0)
-    return grads
+
+    grad_x = np.empty((rows, w_ih.shape[1]), X.dtype) if needs[0] else None
+    h_prev = plan.previous_rows(h_hist)
+    with np.errstate(all="ignore"), single_threaded_blas:
+        if relu:
+            slope = (outputs > 0).astype(outputs.dtype)
+        else:
+            slope = np.multiply(outputs, outputs)
+            np.subtract(1, slope, out=slope)
+        w_in, w_rec, b, _ = _backward_chunks(
+            plan, run_chunk,
+            lambda lo, hi: _gradient_products(dz, dz, X, h_prev, w_ih, grad_x, needs, lo, hi))
+    return [grad_x, dh, None, w_in, w_rec, b, b, None]
 
 
 _KERNELS = {"LSTM": (_lstm_forward, _lstm_backward),
