@@ -641,3 +641,25 @@ def test_submit_takes_back_work_no_pool_thread_started():
         assert cpu.submit(threading.get_ident).result() == threading.get_ident()
     finally:
         cpu.set_num_threads(before)
+
+
+@pytest.mark.parametrize("steps", [1, 4], ids=["one-chunk", "chunked"])
+def test_packed_dead_columns_never_reach_the_results(monkeypatch, steps):
+    # A relu layer whose recurrent weights blow up any nonzero state: the short sequence's
+    # columns overflow to inf/nan once it has ended (or before it starts, in reverse), while
+    # every live value stays finite; torch's results and gradients are finite.
+    from ember.ops import rnn as ops_rnn
+    monkeypatch.setattr(ops_rnn, "_CHUNKS", steps)
+    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0)
+    t_mod, e_mod = _twin("RNN", 1, 2, nonlinearity="relu", bidirectional=True)
+    with torch.no_grad():
+        for name, param in t_mod.named_parameters():
+            param.copy_({"weight_ih": -100.0, "weight_hh": 1e6, "bias_ih": 1.0,
+                         "bias_hh": 0.0}[name.split("_l0")[0]])
+            param.mul_(torch.eye(2) if name.startswith("weight_hh") else 1)
+    e_mod.load_state_dict({k: to_ember(v) for k, v in t_mod.state_dict().items()})
+    x_t = torch.ones(10, 2, 1, requires_grad=True)
+    x_e = to_ember(x_t.detach()).requires_grad_()
+    packed_t = tru.pack_padded_sequence(x_t, [10, 1])
+    packed_e = eru.pack_padded_sequence(x_e, [10, 1])
+    _compare_layer(t_mod, e_mod, (packed_t,), (packed_e,), [x_t], [x_e], 1e-5)

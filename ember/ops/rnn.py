@@ -116,25 +116,34 @@ _CELLS = {"LSTM": lstm_cell, "GRU": gru_cell, "RNN_TANH": rnn_tanh_cell,
 # ----------------------------------------------------------------------------------------------
 # fused layer kernels on NumPy arrays
 #
-# Each forward takes X (N, I) rows, the initial state(s) with B rows, the weights and `order`,
+# Each forward takes X (N, I) rows, the initial state(s) (B, width), the weights and `order`,
 # the (start, size) row blocks in the order the layer visits them; it returns the output rows
 # (N, H_out), the final state(s) and a cache for its backward (None when no grad is needed).
 #
-# Every state a layer computes is written in place into one history array (see _Plan), so the
-# time loop copies no state, and the backward reads all steps' previous states as one matrix
-# (a view when the batch is the same at every step) for its weight-gradient products.
+# Inside, a step's values are columns: a (T, width, B) array holds step t's (width, B) block,
+# one column per sequence.  The recurrent product is then W @ h (one BLAS call with the weights
+# on the left, faster for a thin h than h @ W.T) and every gate is a contiguous (H, B) block,
+# so the elementwise work of a step runs on contiguous memory.  Each state lives in a history
+# array of T + 1 blocks, written in place: the previous states of all steps are one view of it.
+#
+# Packed sequences keep all B columns at every step and compute the finished (or not yet
+# started) ones too, on values that stay finite and never mix with the live columns; only what
+# leaves the loop is taken from live columns.  Where the batch grows (from the point of view
+# of a loop: the forward of a reversed layer, the backward of a forward one) the columns that
+# start there are reset to their initial state, or initial gradient; where it shrinks in the
+# backward the finished columns' gradients are set aside.  The backward's per-step factors are
+# zero in dead columns, so dead columns add nothing to the weight gradients.
 #
 # Sigmoid gates are computed as 1 / (1 + exp(-z)) and LSTM's tanh gate as 2 / (1 + exp(-2z)) - 1,
-# so one exp pass over each step's contiguous gate block squashes all four LSTM gates (NumPy's
-# float32 tanh costs about twice its exp).  The factors -1 and -2 are folded into the weight rows
-# and biases up front, which is exact (powers of two).
+# so one exp pass covers all four LSTM gates (NumPy's float32 tanh costs about twice its exp).
+# The factors -1 and -2 are folded into the weight rows and biases up front, which is exact.
 #
-# The time loop is inherently serial, and its products are small: it runs with OpenBLAS on one
+# The time loop is inherently serial and its products are small: it runs with OpenBLAS on one
 # thread (see backends.cpu.single_threaded_blas).  The large work that does not feed the next
-# step runs beside it on a pool thread, chunk by chunk of steps: the input projection of the
-# later steps, the backward's per-row gate factors of the finished ones (forward), and the
-# input and weight gradients of the finished ones (backward).  NumPy releases the GIL inside
-# that work, so on an idle core it costs the loop no time.
+# step runs beside it on a pool thread, chunk by chunk of steps: the input projection of later
+# chunks, and per finished chunk the output rows and the backward's factors (forward) or the
+# input and weight gradients (backward).  NumPy releases the GIL inside that work, so on an
+# idle core it costs the loop no time (and a call no pool thread has started is run inline).
 # ----------------------------------------------------------------------------------------------
 
 # Below this many gate values (rows x gates x hidden) a layer runs as one chunk, all inline:
@@ -144,131 +153,183 @@ _CHUNKS = 4
 
 
 class _Plan:
-    """Where each step of a layer finds its previous state, and the chunks the steps run in.
+    """The steps of one layer direction, in the order they run, and the chunks they run in.
 
-    A layer's history array of a state has rows + batch rows: the initial state at rows
-    ``initial:initial + batch`` and the state after sequence row r at row ``offset + r``.  A
-    forward-running layer puts the initial state first, a reverse-running one last, so that the
-    previous state of every step is the block just before (after) its own.  ``steps`` lists
-    (start, end, source, split) in the order the steps run: the previous state of rows
-    start:end is history[source:source + end - start], except after the batch has grown (packed
-    input run in reverse), where only its first ``split`` rows come from there and the rest from
-    the initial state.  ``previous`` and ``final`` index the history (a slice when the batch is
-    the same at every step) for the previous state of every row, in row order, and the final
-    state.  ``chunks`` splits ``steps`` into runs of consecutive steps, as (steps, lo, hi) with
-    lo:hi the rows they cover.
+    ``steps[i]`` is (t, prev, cur, grow): the time index t, the history blocks holding the
+    previous and the new state, and, where the batch has grown since the previous step, the
+    (lo, hi) columns to reset to the initial state first.  ``back_fixes[i]`` tells the backward
+    what to do before step i (it runs the steps in reverse): ("grow", lo, hi) to start columns
+    from the final-state gradients, ("shrink", lo, hi) to set finished columns' gradients
+    aside, or None.  ``chunks`` splits the steps into runs (i0, i1, t0, t1): steps i0:i1 cover
+    time indices t0:t1.
     """
 
-    __slots__ = ("steps", "batch", "initial", "offset", "previous", "final", "chunks")
+    __slots__ = ("T", "batch", "rows", "forward", "sizes", "mask", "steps", "back_fixes",
+                 "chunks")
 
     def __init__(self, order: list, batch: int, rows: int, width: int) -> None:
-        forward = not order or order[0][0] == 0
-        self.batch = batch
-        self.initial, self.offset = (0, batch) if forward else (rows, 0)
-        steps = []
-        source, last = self.initial, batch
-        for start, size in order:
-            steps.append((start, start + size, source, 0 if size <= last else last))
-            source, last = self.offset + start, size
-        self.steps = steps
-        count = _CHUNKS if rows * width >= _OVERLAP_MIN and len(steps) >= 2 * _CHUNKS else 1
+        T = len(order)
+        self.T, self.batch, self.rows = T, batch, rows
+        self.forward = forward = T < 2 or order[0][0] < order[-1][0]
+        sizes = [size for _, size in (order if forward else order[::-1])]
+        self.sizes = sizes
+        self.mask = None
+        if any(size != batch for size in sizes):
+            self.mask = np.arange(batch)[None, :] < np.asarray(sizes)[:, None]
+        times = range(T) if forward else range(T - 1, -1, -1)
+        steps, back_fixes = [], []
+        last = batch
+        for t in times:
+            size = sizes[t]
+            prev, cur = (t, t + 1) if forward else (t + 1, t)
+            steps.append((t, prev, cur, (last, size) if size > last else None))
+            last = size
+        for i, (t, _, _, _) in enumerate(steps):
+            size = sizes[t]
+            before = sizes[steps[i + 1][0]] if i + 1 < T else size
+            fix = None
+            if size > before:
+                fix = ("grow", before, size)
+            elif size < before:
+                fix = ("shrink", size, before)
+            back_fixes.append(fix)
+        self.steps, self.back_fixes = steps, back_fixes
+        count = _CHUNKS if rows * width >= _OVERLAP_MIN and T >= 2 * _CHUNKS else 1
         # The first chunk is short: the loop starts once its input projection is done, and
         # the backward ends with its gradient products.
-        first = max(1, len(steps) // (2 * count)) if count > 1 else len(steps)
-        rest = len(steps) - first
-        bounds = [0] + [first + round(i * rest / max(1, count - 1)) for i in range(count)]
+        first = max(1, T // (2 * count)) if count > 1 else T
+        bounds = [0] + [first + round(i * (T - first) / max(1, count - 1)) for i in range(count)]
         self.chunks = []
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            run = steps[a:b]
-            self.chunks.append((run, min(run[0][0], run[-1][0]), max(run[0][1], run[-1][1])))
-        if all(size == batch for _, size in order):
-            shift = 0 if forward else batch
-            self.previous = slice(shift, shift + rows)
-            end = self.offset + order[-1][0] if order else self.initial
-            self.final = slice(end, end + batch)
-            return
-        previous = np.empty(rows, np.intp)
-        final = np.arange(self.initial, self.initial + batch)
-        for start, end, source, split in steps:
-            size = end - start
-            previous[start:end] = np.arange(source, source + size)
-            if split:
-                previous[start + split:end] = np.arange(self.initial + split, self.initial + size)
-            final[:size] = np.arange(self.offset + start, self.offset + end)
-        self.previous, self.final = previous, final
+        for i0, i1 in zip(bounds[:-1], bounds[1:]):
+            t_a, t_b = steps[i0][0], steps[i1 - 1][0]
+            self.chunks.append((i0, i1, min(t_a, t_b), max(t_a, t_b) + 1))
 
-    def history(self, initial: np.ndarray, rows: int) -> np.ndarray:
-        """A history array for ``rows`` step states, holding the initial state."""
-        hist = np.empty((rows + self.batch, initial.shape[1]), initial.dtype)
-        hist[self.initial:self.initial + self.batch] = initial
-        return hist
+    # -- moving between rows and step blocks --------------------------------------------------
 
-    def previous_rows(self, hist: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
-        """The previous states of sequence rows lo:hi (a view when the batch never changes)."""
-        prev = self.previous
-        if type(prev) is slice:
-            return hist[prev][lo:hi]
-        return hist[prev[lo:hi]]
-
-    def final_state(self, hist: np.ndarray) -> np.ndarray:
-        """The state each batch row ends in (a fresh array)."""
-        return hist[self.final].copy() if type(self.final) is slice else hist[self.final]
-
-    def gather(self, hist: np.ndarray, step: tuple, buffer: np.ndarray) -> np.ndarray:
-        """The previous state of a step whose batch has grown, collected into ``buffer``."""
-        start, end, source, split = step
-        size = end - start
-        out = buffer[:size]
-        out[:split] = hist[source:source + split]
-        out[split:] = hist[self.initial + split:self.initial + size]
+    def steps_of_rows(self, arr: np.ndarray) -> np.ndarray:
+        """(N, F) rows as (T, B, F) per-step rows, dead rows zero."""
+        if self.mask is None:
+            return arr.reshape(self.T, self.batch, arr.shape[1])
+        out = np.zeros((self.T, self.batch, arr.shape[1]), arr.dtype)
+        out[self.mask] = arr
         return out
 
-    def project(self, X: np.ndarray, w_t: np.ndarray, bias, out: np.ndarray) -> list:
-        """out = X @ w_t + bias, chunk by chunk: the first chunk's rows now, the others on a
+    def rows_of_steps(self, arr: np.ndarray) -> np.ndarray:
+        """(T, B, F) per-step rows back to the (N, F) live rows."""
+        if self.mask is None:
+            return arr.reshape(self.rows, arr.shape[2])
+        return arr[self.mask]
+
+    def columns_of_rows(self, arr: np.ndarray) -> np.ndarray:
+        """(N, F) rows as (T, F, B) step blocks, dead columns zero."""
+        out = np.zeros((self.T, arr.shape[1], self.batch), arr.dtype)
+        out.transpose(0, 2, 1)[...] = self.steps_of_rows(arr)
+        return out
+
+    def history(self, initial: np.ndarray) -> np.ndarray:
+        """A (T + 1, width, B) history of a state, holding the initial state (B, width)."""
+        hist = np.empty((self.T + 1, initial.shape[1], self.batch), initial.dtype)
+        hist[0 if self.forward else self.T] = initial.T
+        return hist
+
+    def previous(self, hist: np.ndarray) -> np.ndarray:
+        """The (T, width, B) previous states of all steps: a view of the history."""
+        return hist[:self.T] if self.forward else hist[1:]
+
+    def outputs(self, hist: np.ndarray) -> np.ndarray:
+        """The (T, width, B) new states of all steps: a view of the history."""
+        return hist[1:] if self.forward else hist[:self.T]
+
+    def final_state(self, hist: np.ndarray) -> np.ndarray:
+        """The (B, width) state each sequence ends in (a fresh array)."""
+        if self.mask is None or not self.forward:
+            return hist[self.T if self.forward else 0].T.copy()
+        ends = self.mask.sum(0)
+        return hist[ends, :, np.arange(self.batch)]
+
+    def kill_dead(self, arr: np.ndarray, t0: int, t1: int) -> None:
+        """Zero the dead columns of steps t0:t1 of a (T, ..., B) array."""
+        if self.mask is not None:
+            for t in range(t0, t1):
+                if self.sizes[t] < self.batch:
+                    arr[t, ..., self.sizes[t]:] = 0
+
+    def project(self, X3: np.ndarray, w: np.ndarray, bias, out: np.ndarray) -> list:
+        """out[t] = w @ X3[t].T + bias, chunk by chunk: the first chunk now, the others on a
         pool thread; returns the handles, one per chunk (None for the first)."""
-        _, lo, hi = self.chunks[0]
-        _project(X, w_t, bias, out, lo, hi)
-        return [None] + [submit(_project, X, w_t, bias, out, lo, hi)
-                         for _, lo, hi in self.chunks[1:]]
+        _project(X3, w, bias, out, *self.chunks[0][2:])
+        return [None] + [submit(_project, X3, w, bias, out, t0, t1)
+                         for _, _, t0, t1 in self.chunks[1:]]
+
+    def ahead(self, fn, *args) -> list:
+        """``fn(*args, t0, t1)`` for each chunk the backward meets: the first now, the others
+        on a pool thread; returns the handles in the forward's chunk order."""
+        *rest, (_, _, t0, t1) = self.chunks
+        fn(*args, t0, t1)
+        return [submit(fn, *args, t0, t1) for _, _, t0, t1 in rest] + [None]
 
 
-def _project(X, w_t, bias, out, lo, hi) -> None:
+def _project(X3, w, bias, out, t0, t1) -> None:
     with np.errstate(all="ignore"):
-        np.matmul(X[lo:hi], w_t, out=out[lo:hi])
+        np.matmul(w, X3[t0:t1].transpose(0, 2, 1), out=out[t0:t1])
         if bias is not None:
-            out[lo:hi] += bias
+            out[t0:t1] += bias[:, None]
 
 
-def _gradient_products(d_in, d_rec, X, h_prev, w_ih, grad_x, needs, lo, hi, prepare=None):
-    """The input gradient rows lo:hi (written to ``grad_x``) and those rows' share of the
-    weight and bias gradients, from the gradients of the input products (``d_in``) and of the
-    recurrent products (``d_rec``; when that is ``d_in`` the two biases share one gradient,
-    returned as the first)."""
+def _columns(arr3: np.ndarray) -> np.ndarray:
+    """(n, F, B) step blocks as one (F, n * B) matrix (a copy)."""
+    n, width, batch = arr3.shape
+    out = np.empty((width, n, batch), arr3.dtype)
+    np.copyto(out, arr3.transpose(1, 0, 2))
+    return out.reshape(width, n * batch)
+
+
+def _live_columns(plan, arr3: np.ndarray, t0: int, t1: int) -> np.ndarray:
+    """Steps t0:t1 of a (T, F, B) array as one (F, n * B) matrix, dead columns zero: they hold
+    finite but meaningless values (a relu layer's may even overflow)."""
+    out = _columns(arr3[t0:t1])
+    if plan.mask is not None:
+        out.reshape(out.shape[0], t1 - t0, -1)[:, ~plan.mask[t0:t1]] = 0
+    return out
+
+
+def _transpose_rows(src3, dst3, t0, t1) -> None:
+    """dst3[t0:t1] = src3[t0:t1] with its last two axes swapped."""
+    np.copyto(dst3[t0:t1], src3[t0:t1].transpose(0, 2, 1))
+
+
+def _gradient_products(plan, d_in, d_rec, X3, h_prev, w_ih, grad_x, needs, t0, t1,
+                       prepare=None):
+    """The input gradient rows of steps t0:t1 (into ``grad_x``, (T, B, I)) and those steps'
+    share of the weight and bias gradients, from the (T, G, B) gradients of the input products
+    (``d_in``) and of the recurrent products (``d_rec``; when that is ``d_in`` the two biases
+    share one gradient, returned as the first)."""
     with np.errstate(all="ignore"):
         if prepare is not None:
-            prepare(lo, hi)
-        d_x, d_h = d_in[lo:hi], d_rec[lo:hi]
-        if grad_x is not None:
-            np.matmul(d_x, w_ih, out=grad_x[lo:hi])
-        w_in = d_x.T @ X[lo:hi] if needs[3] else None
-        w_rec = d_h.T @ h_prev[lo:hi] if needs[4] else None
+            prepare(t0, t1)
+        a_in = _columns(d_in[t0:t1])
         shared = d_rec is d_in
-        b_in = d_x.sum(0) if needs[5] or (shared and needs[6]) else None
-        b_rec = d_h.sum(0) if needs[6] and not shared else None
+        a_rec = a_in if shared else _columns(d_rec[t0:t1])
+        if grad_x is not None:
+            np.matmul(a_in.T, w_ih, out=grad_x[t0:t1].reshape(-1, w_ih.shape[1]))
+        w_in = a_in @ X3[t0:t1].reshape(-1, X3.shape[2]) if needs[3] else None
+        w_rec = a_rec @ _live_columns(plan, h_prev, t0, t1).T if needs[4] else None
+        b_in = a_in.sum(1) if needs[5] or (shared and needs[6]) else None
+        b_rec = a_rec.sum(1) if needs[6] and not shared else None
         return w_in, w_rec, b_in, b_rec
 
 
 def _backward_chunks(plan, run_chunk, products):
-    """Run the backward loop chunk by chunk (``run_chunk(steps)``), each finished chunk's
-    gradient products (``products(lo, hi)``) beside the next; the last one inline.  Returns
-    the products summed over the chunks."""
+    """Run the backward loop chunk by chunk (``run_chunk(i0, i1)`` runs steps i1-1 down to
+    i0), each finished chunk's gradient products (``products(t0, t1)``) beside the next, the
+    last inline.  Returns the products summed over the chunks."""
     pending = []
     chunks = plan.chunks[::-1]
-    for i, (steps, lo, hi) in enumerate(chunks):
-        run_chunk(steps[::-1])
-        if i + 1 < len(chunks):
-            pending.append(submit(products, lo, hi))
-    total = list(products(lo, hi))
+    for n, (i0, i1, t0, t1) in enumerate(chunks):
+        run_chunk(n, i0, i1)
+        if n + 1 < len(chunks):
+            pending.append(submit(products, t0, t1))
+    total = list(products(t0, t1))
     for future in pending:
         for i, part in enumerate(future.result()):
             if part is not None:
@@ -276,363 +337,430 @@ def _backward_chunks(plan, run_chunk, products):
     return total
 
 
+def _start_columns(plan, grad):
+    """The backward's column state from a (B, width) gradient, and the array collecting the
+    gradients of columns that finish early (or None)."""
+    state = grad.T.copy()
+    return state, (np.empty_like(state) if plan.mask is not None else None)
+
+
+def _apply_fix(fix, state, grad, finished) -> None:
+    """Before a backward step: start columns from their final-state gradient, or set the
+    gradients of columns that are finished aside."""
+    kind, lo, hi = fix
+    if kind == "grow":
+        state[:, lo:hi] = grad.T[:, lo:hi]
+    else:
+        finished[:, lo:hi] = state[:, lo:hi]
+
+
+def _finish_columns(plan, state, finished) -> np.ndarray:
+    """The (B, width) gradients of the initial state."""
+    if finished is not None and plan.sizes[plan.steps[0][0]] < plan.batch:
+        live = plan.sizes[plan.steps[0][0]]
+        state[:, live:] = finished[:, live:]
+    return state.T.copy()
+
+
 def _lstm_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     hidden = w_hh.shape[0] // 4
     h2, h3 = 2 * hidden, 3 * hidden
-    rows, batch = X.shape[0], h0.shape[0]
+    batch, width = h0.shape
     dtype = X.dtype
-    plan = _Plan(order, batch, rows, 4 * hidden)
+    plan = _Plan(order, batch, X.shape[0], 4 * hidden)
+    T = plan.T
     # Pre-activations scaled by -1 (gates i, f, o) and -2 (cell gate g), see above.
     scale = np.full((4 * hidden, 1), -1, dtype)
     scale[h2:h3] = -2
-    w_rec_t = (w_hh * scale).T
+    w_rec = w_hh * scale
     bias = None if b_ih is None else (b_ih + b_hh) * scale[:, 0]
     # 1 / (1 + e) for the sigmoid gates, 2 / (1 + e) for the cell gate (then minus 1).
-    numerators = np.ones(4 * hidden, dtype)
+    numerators = np.ones((4 * hidden, 1), dtype)
     numerators[h2:h3] = 2
-    proj_t = None if w_hr is None else w_hr.T
-    h_hist = plan.history(h0, rows)
-    c_hist = plan.history(c0, rows)
-    gates = np.empty((rows, 4 * hidden), dtype)
-    tanh_c = np.empty((rows, hidden), dtype)
-    r_all = None if w_hr is None else np.empty((rows, hidden), dtype)
+    X3 = plan.steps_of_rows(X)
+    h_hist, c_hist = plan.history(h0), plan.history(c0)
+    h0_t, c0_t = h0.T, c0.T
+    gates = np.empty((T, 4 * hidden, batch), dtype)
+    tanh_c = np.empty((T, hidden, batch), dtype)
+    r_all = None if w_hr is None else np.empty((T, hidden, batch), dtype)
+    out_rows = np.empty((T, batch, width), dtype)
     factors = None
     if need_cache:
-        factors = (np.empty((rows, 4 * hidden), dtype), np.empty((rows, hidden), dtype))
-    step_buf = np.empty((batch, 4 * hidden), dtype)
-    tmp = np.empty((batch, hidden), dtype)
-    h_buf, c_buf = np.empty_like(h0), np.empty_like(c0)
-    offset = plan.offset
+        factors = (np.empty((T, 4, hidden, batch), dtype), np.empty((T, hidden, batch), dtype))
+    recurrent = np.empty((4 * hidden, batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    steps = plan.steps
+    outputs = plan.outputs(h_hist)
     pending = []
     with np.errstate(all="ignore"), single_threaded_blas:
-        projections = plan.project(X, (w_ih * scale).T, bias, gates)
-        for i, (steps, lo, hi) in enumerate(plan.chunks):
-            if i:
-                projections[i].result()
-            for step in steps:
-                start, end, source, split = step
-                size = end - start
-                if split:
-                    h_prev = plan.gather(h_hist, step, h_buf)
-                    c_prev = plan.gather(c_hist, step, c_buf)
-                else:
-                    h_prev, c_prev = h_hist[source:source + size], c_hist[source:source + size]
-                g = gates[start:end]
-                recurrent = step_buf[:size]
-                np.matmul(h_prev, w_rec_t, out=recurrent)
+        projections = plan.project(X3, w_ih * scale, bias, gates)
+        for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
+            if n:
+                projections[n].result()
+            for t, prev, cur, grow in steps[i0:i1]:
+                h_prev, c_prev = h_hist[prev], c_hist[prev]
+                if grow is not None:
+                    h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                    c_prev[:, grow[0]:grow[1]] = c0_t[:, grow[0]:grow[1]]
+                g = gates[t]
+                np.matmul(w_rec, h_prev, out=recurrent)
                 g += recurrent
                 np.exp(g, out=g)
                 g += 1
                 np.divide(numerators, g, out=g)
-                cell = g[:, h2:h3]
+                cell = g[h2:h3]
                 cell -= 1
-                c_new = c_hist[offset + start:offset + end]
-                np.multiply(g[:, hidden:h2], c_prev, out=c_new)
-                t = tmp[:size]
-                np.multiply(g[:, :hidden], cell, out=t)
-                c_new += t
-                tc = tanh_c[start:end]
+                c_new = c_hist[cur]
+                np.multiply(g[hidden:h2], c_prev, out=c_new)
+                np.multiply(g[:hidden], cell, out=tmp)
+                c_new += tmp
+                tc = tanh_c[t]
                 np.tanh(c_new, out=tc)
-                h_new = h_hist[offset + start:offset + end]
-                if proj_t is None:
-                    np.multiply(g[:, h3:], tc, out=h_new)
+                if w_hr is None:
+                    np.multiply(g[h3:], tc, out=h_hist[cur])
                 else:
-                    r = r_all[start:end]
-                    np.multiply(g[:, h3:], tc, out=r)
-                    np.matmul(r, proj_t, out=h_new)
+                    r = r_all[t]
+                    np.multiply(g[h3:], tc, out=r)
+                    np.matmul(w_hr, r, out=h_hist[cur])
+            args = (outputs, out_rows, t0, t1)
             if need_cache:
-                args = (gates, plan.previous_rows(c_hist, lo, hi), tanh_c, factors, lo, hi)
-                if i + 1 < len(plan.chunks):
-                    pending.append(submit(_lstm_factors, *args))
-                else:
-                    _lstm_factors(*args)
+                args = (plan, gates, plan.previous(c_hist), tanh_c, factors) + args
+            task = _lstm_factors if need_cache else _transpose_rows
+            if n + 1 < len(plan.chunks):
+                pending.append(submit(task, *args))
+            else:
+                task(*args)
         for future in pending:
             future.result()
-    out = h_hist[offset:offset + rows]
     h_n, c_n = plan.final_state(h_hist), plan.final_state(c_hist)
-    if not need_cache:
-        return out, h_n, c_n, None
-    # The cache keeps the history; the output handed out is its own copy.
-    return out.copy(), h_n, c_n, (gates, h_hist, r_all, factors, plan)
+    out = plan.rows_of_steps(out_rows)
+    cache = (gates, h_hist, r_all, factors, plan) if need_cache else None
+    return out, h_n, c_n, cache
 
 
-def _lstm_factors(gates, c_prev, tanh_c, factors, lo, hi) -> None:
-    """Per-row factors of the gate gradients for rows lo:hi, so that the backward loop needs
-    one multiply for them: each gate's derivative times what it multiplies in
-    c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc); and the factor
-    o * (1 - tanh(c')^2) taking dh to dc."""
+def _lstm_factors(plan, gates, c_prev, tanh_c, factors, outputs, out_rows, t0, t1) -> None:
+    """For steps t0:t1: the output rows, and per-column factors of the gate gradients, so that
+    the backward loop needs one multiply for them: each gate's derivative times what it
+    multiplies in c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc);
+    and o * (1 - tanh(c')^2), taking dh to dc.  Zero in dead columns."""
+    _transpose_rows(outputs, out_rows, t0, t1)
     k_all, dc_all = factors
     hidden = tanh_c.shape[1]
-    h2, h3 = 2 * hidden, 3 * hidden
-    g, k, tc = gates[lo:hi], k_all[lo:hi], tanh_c[lo:hi]
+    g = gates[t0:t1].reshape(t1 - t0, 4, hidden, -1)
+    i_g, c_g, o_g = g[:, 0], g[:, 2], g[:, 3]
+    k, tc = k_all[t0:t1], tanh_c[t0:t1]
     with np.errstate(all="ignore"):
-        for a, b in ((0, h2), (h3, 4 * hidden)):
-            np.subtract(1, g[:, a:b], out=k[:, a:b])
-            k[:, a:b] *= g[:, a:b]
-        k[:, :hidden] *= g[:, h2:h3]
-        k[:, hidden:h2] *= c_prev
-        k[:, h3:] *= tc
-        k_cell = k[:, h2:h3]
-        np.multiply(g[:, h2:h3], g[:, h2:h3], out=k_cell)
-        np.subtract(1, k_cell, out=k_cell)
-        k_cell *= g[:, :hidden]
-        dc = dc_all[lo:hi]
+        for j in (0, 1, 3):
+            np.subtract(1, g[:, j], out=k[:, j])
+            k[:, j] *= g[:, j]
+        k[:, 0] *= c_g
+        k[:, 1] *= c_prev[t0:t1]
+        k[:, 3] *= tc
+        np.multiply(c_g, c_g, out=k[:, 2])
+        np.subtract(1, k[:, 2], out=k[:, 2])
+        k[:, 2] *= i_g
+        dc = dc_all[t0:t1]
         np.multiply(tc, tc, out=dc)
         np.subtract(1, dc, out=dc)
-        dc *= g[:, h3:]
+        dc *= o_g
+    plan.kill_dead(k_all, t0, t1)
+    plan.kill_dead(dc_all, t0, t1)
 
 
 def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     gates, h_hist, r_all, (k, dc_from_h), plan = cache
     w_ih, w_hh, w_hr = weights[0], weights[1], weights[4]
-    rows, hidden = dc_from_h.shape
+    T, hidden, batch = dc_from_h.shape
     dtype = gates.dtype
-    forget_gate = gates[:, hidden:2 * hidden]
-    k3 = k.reshape(rows, 4, hidden)
-    dh = grad_h.copy()
-    dc = grad_c.copy()
-    batch = dh.shape[0]
-    dz = np.empty((rows, 4 * hidden), dtype)
-    dz3 = dz.reshape(rows, 4, hidden)
-    dh_all = None if w_hr is None else np.empty((rows, dh.shape[1]), dtype)
-    tmp = np.empty((batch, hidden), dtype)
-    tmp_r = None if w_hr is None else np.empty((batch, hidden), dtype)
-
-    def run_chunk(steps):
-        for start, end, _, _ in steps:
-            size = end - start
-            dhb = dh[:size]
-            if grad_out is not None:
-                dhb += grad_out[start:end]
-            if w_hr is None:
-                dr = dhb
-            else:
-                dh_all[start:end] = dhb
-                dr = tmp_r[:size]
-                np.matmul(dhb, w_hr, out=dr)
-            dcb = dc[:size]
-            t = tmp[:size]
-            np.multiply(dr, dc_from_h[start:end], out=t)
-            dcb += t
-            block = dz3[start:end]
-            np.multiply(k3[start:end, :3], dcb[:, None, :], out=block[:, :3])
-            np.multiply(dr, k3[start:end, 3], out=block[:, 3])
-            dcb *= forget_gate[start:end]
-            np.matmul(dz[start:end], w_hh, out=dhb)
-
-    grad_x = np.empty((rows, w_ih.shape[1]), dtype) if needs[0] else None
-    h_prev = plan.previous_rows(h_hist)
+    w_hh_t = w_hh.T
+    w_hr_t = None if w_hr is None else w_hr.T
+    dh, dh_done = _start_columns(plan, grad_h)
+    dc, dc_done = _start_columns(plan, grad_c)
+    dz = np.empty((T, 4 * hidden, batch), dtype)
+    dz4 = dz.reshape(T, 4, hidden, batch)
+    dh_all = None if w_hr is None else np.empty((T, dh.shape[0], batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    dr = dh if w_hr is None else np.empty((hidden, batch), dtype)
+    steps, fixes = plan.steps, plan.back_fixes
+    X3 = plan.steps_of_rows(X)
+    h_prev = plan.previous(h_hist)
+    grad_x = np.empty_like(X3) if needs[0] else None
     with np.errstate(all="ignore"), single_threaded_blas:
+        g_out = ready = None
+        if grad_out is not None:
+            if plan.mask is None:
+                g_out = np.empty((T, dh.shape[0], batch), dtype)
+                ready = plan.ahead(_transpose_rows, grad_out.reshape(T, batch, -1), g_out)
+            else:
+                g_out, ready = plan.columns_of_rows(grad_out), None
+
+        def run_chunk(n, i0, i1):
+            if ready is not None and n:
+                ready[len(plan.chunks) - 1 - n].result()
+            for i in range(i1 - 1, i0 - 1, -1):
+                t = steps[i][0]
+                fix = fixes[i]
+                if fix is not None:
+                    _apply_fix(fix, dh, grad_h, dh_done)
+                    _apply_fix(fix, dc, grad_c, dc_done)
+                # (In place throughout: dh and dc belong to the enclosing function.)
+                if g_out is not None:
+                    np.add(dh, g_out[t], out=dh)
+                if w_hr is not None:
+                    dh_all[t] = dh
+                    np.matmul(w_hr_t, dh, out=dr)
+                np.multiply(dr, dc_from_h[t], out=tmp)
+                np.add(dc, tmp, out=dc)
+                block = dz4[t]
+                np.multiply(k[t, :3], dc, out=block[:3])
+                np.multiply(dr, k[t, 3], out=block[3])
+                np.multiply(dc, gates[t, hidden:2 * hidden], out=dc)
+                np.matmul(w_hh_t, dz[t], out=dh)
+
         w_in, w_rec, b, _ = _backward_chunks(
             plan, run_chunk,
-            lambda lo, hi: _gradient_products(dz, dz, X, h_prev, w_ih, grad_x, needs, lo, hi))
-        w_proj = dh_all.T @ r_all if needs[7] else None
-    return [grad_x, dh, dc, w_in, w_rec, b, b, w_proj]
+            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs, t0, t1))
+        w_proj = None
+        if needs[7]:
+            w_proj = _live_columns(plan, dh_all, 0, T) @ _live_columns(plan, r_all, 0, T).T
+    grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
+    return [grad_x, _finish_columns(plan, dh, dh_done), _finish_columns(plan, dc, dc_done),
+            w_in, w_rec, b, b, w_proj]
 
 
 def _gru_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, _ = weights
     hidden = w_hh.shape[1]
     h2 = 2 * hidden
-    rows, batch = X.shape[0], h0.shape[0]
+    batch = h0.shape[0]
     dtype = X.dtype
-    plan = _Plan(order, batch, rows, 3 * hidden)
+    plan = _Plan(order, batch, X.shape[0], 3 * hidden)
+    T = plan.T
     # Pre-activations of the sigmoid gates r, z scaled by -1, see above.
     scale = np.ones((3 * hidden, 1), dtype)
     scale[:h2] = -1
-    w_rec_t = (w_hh * scale).T
+    w_rec = w_hh * scale
     bias = b_hn = None
     if b_ih is not None:
         bias = b_ih.copy()
         bias[:h2] += b_hh[:h2]
         bias[:h2] *= -1
-        b_hn = b_hh[h2:]
-    h_hist = plan.history(h0, rows)
-    gates = np.empty((rows, 3 * hidden), dtype)
-    hid_n = np.empty((rows, hidden), dtype)
+        b_hn = b_hh[h2:, None]
+    X3 = plan.steps_of_rows(X)
+    h_hist = plan.history(h0)
+    h0_t = h0.T
+    gates = np.empty((T, 3 * hidden, batch), dtype)
+    hid_n = np.empty((T, hidden, batch), dtype)
+    out_rows = np.empty((T, batch, hidden), dtype)
     factors = None
     if need_cache:
-        factors = (np.empty((rows, 3, hidden), dtype), np.empty((rows, hidden), dtype))
-    step_buf = np.empty((batch, 3 * hidden), dtype)
-    tmp = np.empty((batch, hidden), dtype)
-    h_buf = np.empty_like(h0)
-    offset = plan.offset
+        factors = (np.empty((T, 3, hidden, batch), dtype), np.empty((T, hidden, batch), dtype))
+    recurrent = np.empty((3 * hidden, batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    steps = plan.steps
+    outputs = plan.outputs(h_hist)
     pending = []
     with np.errstate(all="ignore"), single_threaded_blas:
-        projections = plan.project(X, (w_ih * scale).T, bias, gates)
-        for i, (steps, lo, hi) in enumerate(plan.chunks):
-            if i:
-                projections[i].result()
-            for step in steps:
-                start, end, source, split = step
-                size = end - start
-                h_prev = (plan.gather(h_hist, step, h_buf) if split
-                          else h_hist[source:source + size])
-                g = gates[start:end]
-                recurrent = step_buf[:size]
-                np.matmul(h_prev, w_rec_t, out=recurrent)
-                rz = g[:, :h2]
-                rz += recurrent[:, :h2]
+        projections = plan.project(X3, w_ih * scale, bias, gates)
+        for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
+            if n:
+                projections[n].result()
+            for t, prev, cur, grow in steps[i0:i1]:
+                h_prev = h_hist[prev]
+                if grow is not None:
+                    h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                g = gates[t]
+                np.matmul(w_rec, h_prev, out=recurrent)
+                rz = g[:h2]
+                rz += recurrent[:h2]
                 np.exp(rz, out=rz)
                 rz += 1
                 np.divide(1, rz, out=rz)
-                hn = hid_n[start:end]
+                hn = hid_n[t]
                 if b_hn is None:
-                    hn[...] = recurrent[:, h2:]
+                    hn[...] = recurrent[h2:]
                 else:
-                    np.add(recurrent[:, h2:], b_hn, out=hn)
-                n = g[:, h2:]
-                t = tmp[:size]
-                np.multiply(hn, rz[:, :hidden], out=t)
-                n += t
-                np.tanh(n, out=n)
-                np.subtract(h_prev, n, out=t)
-                t *= rz[:, hidden:]
-                np.add(t, n, out=h_hist[offset + start:offset + end])
+                    np.add(recurrent[h2:], b_hn, out=hn)
+                n_g = g[h2:]
+                np.multiply(hn, rz[:hidden], out=tmp)
+                n_g += tmp
+                np.tanh(n_g, out=n_g)
+                np.subtract(h_prev, n_g, out=tmp)
+                tmp *= rz[hidden:]
+                np.add(tmp, n_g, out=h_hist[cur])
+            args = (outputs, out_rows, t0, t1)
             if need_cache:
-                args = (gates, hid_n, plan.previous_rows(h_hist, lo, hi), factors, lo, hi)
-                if i + 1 < len(plan.chunks):
-                    pending.append(submit(_gru_factors, *args))
-                else:
-                    _gru_factors(*args)
+                args = (plan, gates, hid_n, plan.previous(h_hist), factors) + args
+            task = _gru_factors if need_cache else _transpose_rows
+            if n + 1 < len(plan.chunks):
+                pending.append(submit(task, *args))
+            else:
+                task(*args)
         for future in pending:
             future.result()
-    out = h_hist[offset:offset + rows]
     h_n = plan.final_state(h_hist)
-    if not need_cache:
-        return out, h_n, None, None
-    return out.copy(), h_n, None, (gates, h_hist, factors, plan)
+    out = plan.rows_of_steps(out_rows)
+    cache = (gates, h_hist, factors, plan) if need_cache else None
+    return out, h_n, None, cache
 
 
-def _gru_factors(gates, hid_n, h_prev, factors, lo, hi) -> None:
-    """Per-row factors for rows lo:hi taking dh' to the gradients of the recurrent products'
-    r, z, n blocks (``k``), and to the input product's n block (``k_n``)."""
+def _gru_factors(plan, gates, hid_n, h_prev, factors, outputs, out_rows, t0, t1) -> None:
+    """For steps t0:t1: the output rows, and per-column factors taking dh' to the gradients of
+    the recurrent products' r, z, n blocks (``k``) and of the input product's n block
+    (``k_n``).  Zero in dead columns."""
+    _transpose_rows(outputs, out_rows, t0, t1)
     k_all, k_n_all = factors
     hidden = hid_n.shape[1]
-    g, k, k_n = gates[lo:hi], k_all[lo:hi], k_n_all[lo:hi]
-    r_g, z_g, n_g = g[:, :hidden], g[:, hidden:2 * hidden], g[:, 2 * hidden:]
+    g = gates[t0:t1].reshape(t1 - t0, 3, hidden, -1)
+    r_g, z_g, n_g = g[:, 0], g[:, 1], g[:, 2]
+    k, k_n = k_all[t0:t1], k_n_all[t0:t1]
     with np.errstate(all="ignore"):
         np.multiply(n_g, n_g, out=k_n)
         np.subtract(1, k_n, out=k_n)
         k_n *= 1 - z_g
-        np.multiply(hid_n[lo:hi], k_n, out=k[:, 0])
+        np.multiply(hid_n[t0:t1], k_n, out=k[:, 0])
         k[:, 0] *= r_g
         k[:, 0] *= 1 - r_g
-        np.subtract(h_prev, n_g, out=k[:, 1])
+        np.subtract(h_prev[t0:t1], n_g, out=k[:, 1])
         k[:, 1] *= z_g
         k[:, 1] *= 1 - z_g
         np.multiply(k_n, r_g, out=k[:, 2])
+    plan.kill_dead(k_all, t0, t1)
+    plan.kill_dead(k_n_all, t0, t1)
 
 
 def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     gates, h_hist, (k, k_n), plan = cache
     w_ih, w_hh = weights[0], weights[1]
-    rows, hidden = k_n.shape
+    T, hidden, batch = k_n.shape
     h2 = 2 * hidden
     dtype = gates.dtype
-    z_g = gates[:, hidden:h2]
-    dh = grad_h.copy()
-    dh_all = np.empty((rows, hidden), dtype)
-    dh_gates = np.empty((rows, 3 * hidden), dtype)
-    dh_gates3 = dh_gates.reshape(rows, 3, hidden)
-    dx_gates = np.empty((rows, 3 * hidden), dtype)
-    tmp = np.empty((dh.shape[0], hidden), dtype)
-
-    def run_chunk(steps):
-        for start, end, _, _ in steps:
-            size = end - start
-            dhb = dh[:size]
-            if grad_out is not None:
-                dhb += grad_out[start:end]
-            dh_all[start:end] = dhb
-            np.multiply(k[start:end], dhb[:, None, :], out=dh_gates3[start:end])
-            t = tmp[:size]
-            np.matmul(dh_gates[start:end], w_hh, out=t)
-            dhb *= z_g[start:end]
-            dhb += t
-
-    def input_gates(lo, hi):
-        # The input products share the r, z gradients; their n block is dh' * k_n.
-        dx_gates[lo:hi, :h2] = dh_gates[lo:hi, :h2]
-        np.multiply(dh_all[lo:hi], k_n[lo:hi], out=dx_gates[lo:hi, h2:])
-
-    grad_x = np.empty((rows, w_ih.shape[1]), dtype) if needs[0] else None
-    h_prev = plan.previous_rows(h_hist)
+    w_hh_t = w_hh.T
+    dh, dh_done = _start_columns(plan, grad_h)
+    dh_all = np.empty((T, hidden, batch), dtype)
+    dh_gates = np.empty((T, 3 * hidden, batch), dtype)
+    dh_gates4 = dh_gates.reshape(T, 3, hidden, batch)
+    dx_gates = np.empty((T, 3 * hidden, batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    steps, fixes = plan.steps, plan.back_fixes
+    X3 = plan.steps_of_rows(X)
+    h_prev = plan.previous(h_hist)
+    grad_x = np.empty_like(X3) if needs[0] else None
     with np.errstate(all="ignore"), single_threaded_blas:
+        g_out = ready = None
+        if grad_out is not None:
+            if plan.mask is None:
+                g_out = np.empty((T, hidden, batch), dtype)
+                ready = plan.ahead(_transpose_rows, grad_out.reshape(T, batch, -1), g_out)
+            else:
+                g_out, ready = plan.columns_of_rows(grad_out), None
+
+        def run_chunk(n, i0, i1):
+            if ready is not None and n:
+                ready[len(plan.chunks) - 1 - n].result()
+            for i in range(i1 - 1, i0 - 1, -1):
+                t = steps[i][0]
+                if fixes[i] is not None:
+                    _apply_fix(fixes[i], dh, grad_h, dh_done)
+                if g_out is not None:
+                    np.add(dh, g_out[t], out=dh)
+                dh_all[t] = dh
+                np.multiply(k[t], dh, out=dh_gates4[t])
+                np.matmul(w_hh_t, dh_gates[t], out=tmp)
+                np.multiply(dh, gates[t, hidden:h2], out=dh)
+                np.add(dh, tmp, out=dh)
+
+        def input_gates(t0, t1):
+            # The input products share the r, z gradients; their n block is dh' * k_n.
+            dx_gates[t0:t1, :h2] = dh_gates[t0:t1, :h2]
+            np.multiply(dh_all[t0:t1], k_n[t0:t1], out=dx_gates[t0:t1, h2:])
+
         w_in, w_rec, b_in, b_rec = _backward_chunks(
             plan, run_chunk,
-            lambda lo, hi: _gradient_products(dx_gates, dh_gates, X, h_prev, w_ih, grad_x, needs,
-                                              lo, hi, input_gates))
-    return [grad_x, dh, None, w_in, w_rec, b_in, b_rec, None]
+            lambda t0, t1: _gradient_products(plan, dx_gates, dh_gates, X3, h_prev, w_ih,
+                                              grad_x, needs, t0, t1, input_gates))
+    grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
+    return [grad_x, _finish_columns(plan, dh, dh_done), None, w_in, w_rec, b_in, b_rec, None]
 
 
 def _elman_forward(relu: bool):
     def forward(X, h0, c0, weights, order, need_cache):
         w_ih, w_hh, b_ih, b_hh, _ = weights
-        rows, batch = X.shape[0], h0.shape[0]
-        plan = _Plan(order, batch, rows, h0.shape[1])
-        w_rec_t = w_hh.T
-        h_hist = plan.history(h0, rows)
-        offset = plan.offset
-        out = h_hist[offset:offset + rows]
-        step_buf = np.empty((batch, h0.shape[1]), X.dtype)
-        h_buf = np.empty_like(h0)
+        batch, hidden = h0.shape
+        plan = _Plan(order, batch, X.shape[0], hidden)
+        X3 = plan.steps_of_rows(X)
+        h_hist = plan.history(h0)
+        h0_t = h0.T
+        outputs = plan.outputs(h_hist)
+        out_rows = np.empty((plan.T, batch, hidden), X.dtype)
+        recurrent = np.empty((hidden, batch), X.dtype)
         bias = None if b_ih is None else b_ih + b_hh
+        steps = plan.steps
+        pending = []
         with np.errstate(all="ignore"), single_threaded_blas:
-            projections = plan.project(X, w_ih.T, bias, out)
-            for i, (steps, _, _) in enumerate(plan.chunks):
-                if i:
-                    projections[i].result()
-                for step in steps:
-                    start, end, source, split = step
-                    size = end - start
-                    h_prev = (plan.gather(h_hist, step, h_buf) if split
-                              else h_hist[source:source + size])
-                    recurrent = step_buf[:size]
-                    np.matmul(h_prev, w_rec_t, out=recurrent)
-                    g = h_hist[offset + start:offset + end]
+            projections = plan.project(X3, w_ih, bias, outputs)
+            for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
+                if n:
+                    projections[n].result()
+                for _, prev, cur, grow in steps[i0:i1]:
+                    h_prev = h_hist[prev]
+                    if grow is not None:
+                        h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                    np.matmul(w_hh, h_prev, out=recurrent)
+                    g = h_hist[cur]
                     g += recurrent
                     if relu:
                         np.maximum(g, 0, out=g)
                     else:
                         np.tanh(g, out=g)
+                if n + 1 < len(plan.chunks):
+                    pending.append(submit(_transpose_rows, outputs, out_rows, t0, t1))
+                else:
+                    _transpose_rows(outputs, out_rows, t0, t1)
+            for future in pending:
+                future.result()
         h_n = plan.final_state(h_hist)
-        if not need_cache:
-            return out, h_n, None, None
-        return out.copy(), h_n, None, (h_hist, plan, relu)
+        out = plan.rows_of_steps(out_rows)
+        return out, h_n, None, ((h_hist, plan, relu) if need_cache else None)
     return forward
 
 
 def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     h_hist, plan, relu = cache
     w_ih, w_hh = weights[0], weights[1]
-    rows = X.shape[0]
-    outputs = h_hist[plan.offset:plan.offset + rows]
+    w_hh_t = w_hh.T
+    outputs = plan.outputs(h_hist)
+    dh, dh_done = _start_columns(plan, grad_h)
     dz = np.empty_like(outputs)
-    dh = grad_h.copy()
-
-    def run_chunk(steps):
-        for start, end, _, _ in steps:
-            dhb = dh[:end - start]
-            if grad_out is not None:
-                dhb += grad_out[start:end]
-            d = dz[start:end]
-            np.multiply(dhb, slope[start:end], out=d)
-            np.matmul(d, w_hh, out=dhb)
-
-    grad_x = np.empty((rows, w_ih.shape[1]), X.dtype) if needs[0] else None
-    h_prev = plan.previous_rows(h_hist)
+    steps, fixes = plan.steps, plan.back_fixes
+    X3 = plan.steps_of_rows(X)
+    h_prev = plan.previous(h_hist)
+    grad_x = np.empty_like(X3) if needs[0] else None
     with np.errstate(all="ignore"), single_threaded_blas:
         if relu:
             slope = (outputs > 0).astype(outputs.dtype)
         else:
             slope = np.multiply(outputs, outputs)
             np.subtract(1, slope, out=slope)
+        plan.kill_dead(slope, 0, plan.T)
+        g_out = None if grad_out is None else plan.columns_of_rows(grad_out)
+
+        def run_chunk(n, i0, i1):
+            for i in range(i1 - 1, i0 - 1, -1):
+                t = steps[i][0]
+                if fixes[i] is not None:
+                    _apply_fix(fixes[i], dh, grad_h, dh_done)
+                if g_out is not None:
+                    np.add(dh, g_out[t], out=dh)
+                np.multiply(dh, slope[t], out=dz[t])
+                np.matmul(w_hh_t, dz[t], out=dh)
+
         w_in, w_rec, b, _ = _backward_chunks(
             plan, run_chunk,
-            lambda lo, hi: _gradient_products(dz, dz, X, h_prev, w_ih, grad_x, needs, lo, hi))
-    return [grad_x, dh, None, w_in, w_rec, b, b, None]
+            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs, t0, t1))
+    grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
+    return [grad_x, _finish_columns(plan, dh, dh_done), None, w_in, w_rec, b, b, None]
 
 
 _KERNELS = {"LSTM": (_lstm_forward, _lstm_backward),
