@@ -560,27 +560,27 @@ CHUNKED_CASES = [
 ]
 
 
-@pytest.fixture
-def chunked(monkeypatch):
-    """Every layer runs in chunks, however small, so short sequences take the overlapped path."""
-    from ember.ops import rnn as ops_rnn
-    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0)
-    plan = ops_rnn._Plan([(3 * t, 3) for t in range(9)], 3, 27, 4)
-    assert len(plan.chunks) == ops_rnn._CHUNKS > 1
-    return ops_rnn
-
-
-@pytest.fixture(params=[1, 2], ids=["inline", "pool"])
-def threads(request):
+@pytest.fixture(params=["pool", "inline"])
+def chunked(request, monkeypatch):
+    """Every layer runs in chunks, however small, their side work on the pool (never backing
+    off) or, for "inline", on the calling thread."""
     from ember.backends import cpu
+    from ember.ops import rnn as ops_rnn
     before = cpu.get_num_threads()
-    cpu.set_num_threads(request.param)
-    yield request.param
+    cpu.set_num_threads(2)
+    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0)
+    monkeypatch.setattr(ops_rnn, "_MIN_BUSY", 0.0)
+    monkeypatch.setattr(ops_rnn, "_overlap", ops_rnn._Overlap())
+    if request.param == "inline":
+        monkeypatch.setattr(ops_rnn, "submit", lambda fn, *args: ops_rnn._Ran(fn(*args)))
+    plan = ops_rnn._Plan([(3 * t, 3) for t in range(9)], 3, 27, 4)
+    assert plan.overlap and len(plan.chunks) == len(ops_rnn._CHUNK_WEIGHTS) > 1
+    yield ops_rnn
     cpu.set_num_threads(before)
 
 
 @pytest.mark.parametrize("mode,kwargs", CHUNKED_CASES)
-def test_chunked_layers_match_torch(chunked, threads, mode, kwargs):
+def test_chunked_layers_match_torch(chunked, mode, kwargs):
     torch.manual_seed(11)
     t_mod, e_mod = _twin(mode, 3, 4, dtype="float64", **kwargs)
     x_t, x_e = _randn(9, 3, 3, dtype="float64")
@@ -592,7 +592,7 @@ def test_chunked_layers_match_torch(chunked, threads, mode, kwargs):
     _compare_layer(t_mod, e_mod, (packed_t,), (packed_e,), [x_t], [x_e], 1e-10)
 
 
-def test_chunked_lstm_float32_matches_one_chunk(chunked, threads):
+def test_chunked_lstm_float32_matches_one_chunk(chunked):
     torch.manual_seed(12)
     _, e_mod = _twin("LSTM", 3, 8)
     x = ember.randn(12, 2, 3, requires_grad=True)
@@ -605,6 +605,26 @@ def test_chunked_lstm_float32_matches_one_chunk(chunked, threads):
         (out.sum() + h.sum() + c.sum()).backward()
         results.append([out, h, c, x.grad] + [p.grad for p in e_mod.parameters()])
     assert_same(results[0], [to_torch_like(t) for t in results[1]], rtol=1e-6, atol=1e-6)
+
+
+def test_overlap_backs_off_while_the_caller_waits(monkeypatch):
+    import time
+    from ember.backends import cpu
+    from ember.ops import rnn as ops_rnn
+    policy = ops_rnn._Overlap()
+    monkeypatch.setattr(cpu, "_threads", 2)
+    waited = (time.thread_time(), time.perf_counter() - 1.0)   # 1 s of wall, no CPU time
+    busy = (time.thread_time() - 10.0, time.perf_counter())    # CPU time kept pace
+    assert policy.start(False) is None and policy.wanted()
+    policy.record(waited)
+    assert [policy.wanted() for _ in range(2)] == [False, True]
+    policy.record(waited)
+    assert [policy.wanted() for _ in range(3)] == [False, False, True]
+    policy.record(busy)
+    policy.record(waited)
+    assert [policy.wanted() for _ in range(2)] == [False, True]
+    monkeypatch.setattr(cpu, "_threads", 1)
+    assert not policy.wanted()
 
 
 def test_single_threaded_blas_nests_and_restores():
@@ -643,14 +663,15 @@ def test_submit_takes_back_work_no_pool_thread_started():
         cpu.set_num_threads(before)
 
 
-@pytest.mark.parametrize("steps", [1, 4], ids=["one-chunk", "chunked"])
-def test_packed_dead_columns_never_reach_the_results(monkeypatch, steps):
+@pytest.mark.parametrize("overlap", [False, True], ids=["one-chunk", "chunked"])
+def test_packed_dead_columns_never_reach_the_results(monkeypatch, overlap):
     # A relu layer whose recurrent weights blow up any nonzero state: the short sequence's
     # columns overflow to inf/nan once it has ended (or before it starts, in reverse), while
     # every live value stays finite; torch's results and gradients are finite.
     from ember.ops import rnn as ops_rnn
-    monkeypatch.setattr(ops_rnn, "_CHUNKS", steps)
-    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0)
+    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0 if overlap else 1 << 30)
+    monkeypatch.setattr(ops_rnn, "_MIN_BUSY", 0.0)
+    monkeypatch.setattr(ops_rnn, "_overlap", ops_rnn._Overlap())
     t_mod, e_mod = _twin("RNN", 1, 2, nonlinearity="relu", bidirectional=True)
     with torch.no_grad():
         for name, param in t_mod.named_parameters():

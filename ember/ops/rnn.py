@@ -19,6 +19,8 @@ one loop (forward in time the batch shrinks, backward in time it grows from the 
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .. import _dtype as D
@@ -26,7 +28,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ..backends.cpu import single_threaded_blas, submit
+from ..backends.cpu import get_num_threads, single_threaded_blas, submit
 from .arith import add, mul, sub
 from .blas import addmm, matmul
 from .creation import zeros
@@ -144,12 +146,73 @@ _CELLS = {"LSTM": lstm_cell, "GRU": gru_cell, "RNN_TANH": rnn_tanh_cell,
 # chunks, and per finished chunk the output rows and the backward's factors (forward) or the
 # input and weight gradients (backward).  NumPy releases the GIL inside that work, so on an
 # idle core it costs the loop no time (and a call no pool thread has started is run inline).
+# On a busy machine it does not pay, see _Overlap.
 # ----------------------------------------------------------------------------------------------
 
 # Below this many gate values (rows x gates x hidden) a layer runs as one chunk, all inline:
 # handing work to a pool thread costs tens of microseconds.
 _OVERLAP_MIN = 1 << 16
-_CHUNKS = 4
+# Relative chunk lengths: short first chunks, so that the loop starts soon after the first
+# chunk's input projection, and the backward (which meets the chunks in reverse) ends soon
+# after the loop with the last gradient products.
+_CHUNK_WEIGHTS = (1, 2, 3, 3)
+# The share of its wall time an overlapped kernel's calling thread must spend running.
+_MIN_BUSY = 0.8
+
+
+class _Overlap:
+    """Whether layers hand work to a pool thread.
+
+    That pays only when a core is idle.  On a busy machine the pool thread takes CPU time from
+    the loop (and, descheduled while holding the GIL, stalls it), and the loop ends up waiting.
+    So each overlapped kernel call measures the share of its wall time the calling thread spent
+    running; below _MIN_BUSY the next 1, 2, 4, ... 64 kernel calls run inline before overlap
+    is tried again.
+    """
+
+    def __init__(self) -> None:
+        self.skip = 0
+        self.backoff = 1
+
+    def wanted(self) -> bool:
+        if self.skip:
+            self.skip -= 1
+            return False
+        return get_num_threads() > 1
+
+    def start(self, overlap: bool):
+        """Timestamps to hand to ``record`` (None when not overlapping)."""
+        return (time.thread_time(), time.perf_counter()) if overlap else None
+
+    def record(self, started) -> None:
+        if started is None:
+            return
+        busy = time.thread_time() - started[0]
+        if busy < _MIN_BUSY * (time.perf_counter() - started[1]):
+            self.skip = self.backoff
+            self.backoff = min(2 * self.backoff, 64)
+        else:
+            self.backoff = 1
+
+
+_overlap = _Overlap()
+
+
+class _Ran:
+    """A call already run on the calling thread, as a handle like ``submit``'s."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _beside(overlap: bool, fn, *args):
+    """``fn(*args)`` on a pool thread when overlapping, else now; returns its handle."""
+    return submit(fn, *args) if overlap else _Ran(fn(*args))
 
 
 class _Plan:
@@ -161,11 +224,12 @@ class _Plan:
     what to do before step i (it runs the steps in reverse): ("grow", lo, hi) to start columns
     from the final-state gradients, ("shrink", lo, hi) to set finished columns' gradients
     aside, or None.  ``chunks`` splits the steps into runs (i0, i1, t0, t1): steps i0:i1 cover
-    time indices t0:t1.
+    time indices t0:t1; there are several only when ``overlap`` (the forward hands work to a
+    pool thread).
     """
 
     __slots__ = ("T", "batch", "rows", "forward", "sizes", "mask", "steps", "back_fixes",
-                 "chunks")
+                 "chunks", "overlap")
 
     def __init__(self, order: list, batch: int, rows: int, width: int) -> None:
         T = len(order)
@@ -194,11 +258,13 @@ class _Plan:
                 fix = ("shrink", size, before)
             back_fixes.append(fix)
         self.steps, self.back_fixes = steps, back_fixes
-        count = _CHUNKS if rows * width >= _OVERLAP_MIN and T >= 2 * _CHUNKS else 1
-        # The first chunk is short: the loop starts once its input projection is done, and
-        # the backward ends with its gradient products.
-        first = max(1, T // (2 * count)) if count > 1 else T
-        bounds = [0] + [first + round(i * (T - first) / max(1, count - 1)) for i in range(count)]
+        weights = _CHUNK_WEIGHTS
+        self.overlap = (rows * width >= _OVERLAP_MIN and T >= 2 * len(weights)
+                        and _overlap.wanted())
+        if not self.overlap:
+            weights = (1,)
+        total = sum(weights)
+        bounds = [round(T * sum(weights[:i]) / total) for i in range(len(weights) + 1)]
         self.chunks = []
         for i0, i1 in zip(bounds[:-1], bounds[1:]):
             t_a, t_b = steps[i0][0], steps[i1 - 1][0]
@@ -258,15 +324,16 @@ class _Plan:
         """out[t] = w @ X3[t].T + bias, chunk by chunk: the first chunk now, the others on a
         pool thread; returns the handles, one per chunk (None for the first)."""
         _project(X3, w, bias, out, *self.chunks[0][2:])
-        return [None] + [submit(_project, X3, w, bias, out, t0, t1)
+        return [None] + [_beside(self.overlap, _project, X3, w, bias, out, t0, t1)
                          for _, _, t0, t1 in self.chunks[1:]]
 
-    def ahead(self, fn, *args) -> list:
-        """``fn(*args, t0, t1)`` for each chunk the backward meets: the first now, the others
-        on a pool thread; returns the handles in the forward's chunk order."""
-        *rest, (_, _, t0, t1) = self.chunks
+    def ahead(self, overlap: bool, fn, *args):
+        """``fn(*args, t0, t1)`` for the steps the backward meets first (the forward's last
+        chunk) now, and for all the others in one call on a pool thread; returns its handle."""
+        _, _, t0, t1 = self.chunks[-1]
         fn(*args, t0, t1)
-        return [submit(fn, *args, t0, t1) for _, _, t0, t1 in rest] + [None]
+        rest = (t1, self.T) if t0 == 0 else (0, t0)
+        return _beside(overlap, fn, *args, *rest)
 
 
 def _project(X3, w, bias, out, t0, t1) -> None:
@@ -319,8 +386,8 @@ def _gradient_products(plan, d_in, d_rec, X3, h_prev, w_ih, grad_x, needs, t0, t
         return w_in, w_rec, b_in, b_rec
 
 
-def _backward_chunks(plan, run_chunk, products):
-    """Run the backward loop chunk by chunk (``run_chunk(i0, i1)`` runs steps i1-1 down to
+def _backward_chunks(plan, overlap, run_chunk, products):
+    """Run the backward loop chunk by chunk (``run_chunk(n, i0, i1)`` runs steps i1-1 down to
     i0), each finished chunk's gradient products (``products(t0, t1)``) beside the next, the
     last inline.  Returns the products summed over the chunks."""
     pending = []
@@ -328,7 +395,7 @@ def _backward_chunks(plan, run_chunk, products):
     for n, (i0, i1, t0, t1) in enumerate(chunks):
         run_chunk(n, i0, i1)
         if n + 1 < len(chunks):
-            pending.append(submit(products, t0, t1))
+            pending.append(_beside(overlap, products, t0, t1))
     total = list(products(t0, t1))
     for future in pending:
         for i, part in enumerate(future.result()):
@@ -362,6 +429,49 @@ def _finish_columns(plan, state, finished) -> np.ndarray:
     return state.T.copy()
 
 
+def _after_chunk(outputs, out_rows, factors, args, t0, t1) -> None:
+    """A finished forward chunk: its output rows and (``factors(*args, t0, t1)``) the
+    backward's factors for its steps."""
+    _transpose_rows(outputs, out_rows, t0, t1)
+    if factors is not None:
+        factors(*args, t0, t1)
+
+
+def _forward_chunks(plan, run_chunk, projections, outputs, out_rows, factors, args):
+    """Run the forward loop chunk by chunk (``run_chunk(i0, i1)``), each chunk once its input
+    projection is there; after each, its output rows and factors, beside the next chunk.
+    The last chunk's factors are left running: returns their handle, for the backward."""
+    pending = []
+    last = len(plan.chunks) - 1
+    deferred = None
+    for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
+        if n:
+            projections[n].result()
+        run_chunk(i0, i1)
+        if n < last:
+            pending.append(_beside(plan.overlap, _after_chunk, outputs, out_rows, factors, args,
+                                   t0, t1))
+            continue
+        _transpose_rows(outputs, out_rows, t0, t1)
+        if factors is not None:
+            deferred = _beside(plan.overlap, factors, *args, t0, t1)
+    for handle in pending:
+        handle.result()
+    return deferred
+
+
+def _grad_out_columns(plan, overlap, grad_out, width):
+    """The output gradient as (T, width, B) blocks (or None), and the handle of the part the
+    backward does not meet first, converted beside it (or None)."""
+    if grad_out is None:
+        return None, None
+    if plan.mask is not None:
+        return plan.columns_of_rows(grad_out), None
+    blocks = np.empty((plan.T, width, plan.batch), grad_out.dtype)
+    return blocks, plan.ahead(overlap, _transpose_rows,
+                              grad_out.reshape(plan.T, plan.batch, width), blocks)
+
+
 def _lstm_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     hidden = w_hh.shape[0] // 4
@@ -369,6 +479,7 @@ def _lstm_forward(X, h0, c0, weights, order, need_cache):
     batch, width = h0.shape
     dtype = X.dtype
     plan = _Plan(order, batch, X.shape[0], 4 * hidden)
+    started = _overlap.start(plan.overlap)
     T = plan.T
     # Pre-activations scaled by -1 (gates i, f, o) and -2 (cell gate g), see above.
     scale = np.full((4 * hidden, 1), -1, dtype)
@@ -391,60 +502,52 @@ def _lstm_forward(X, h0, c0, weights, order, need_cache):
     recurrent = np.empty((4 * hidden, batch), dtype)
     tmp = np.empty((hidden, batch), dtype)
     steps = plan.steps
-    outputs = plan.outputs(h_hist)
-    pending = []
+
+    def run_chunk(i0, i1):
+        for t, prev, cur, grow in steps[i0:i1]:
+            h_prev, c_prev = h_hist[prev], c_hist[prev]
+            if grow is not None:
+                h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                c_prev[:, grow[0]:grow[1]] = c0_t[:, grow[0]:grow[1]]
+            g = gates[t]
+            np.matmul(w_rec, h_prev, out=recurrent)
+            g += recurrent
+            np.exp(g, out=g)
+            g += 1
+            np.divide(numerators, g, out=g)
+            cell = g[h2:h3]
+            cell -= 1
+            c_new = c_hist[cur]
+            np.multiply(g[hidden:h2], c_prev, out=c_new)
+            np.multiply(g[:hidden], cell, out=tmp)
+            c_new += tmp
+            tc = tanh_c[t]
+            np.tanh(c_new, out=tc)
+            if w_hr is None:
+                np.multiply(g[h3:], tc, out=h_hist[cur])
+            else:
+                r = r_all[t]
+                np.multiply(g[h3:], tc, out=r)
+                np.matmul(w_hr, r, out=h_hist[cur])
+
     with np.errstate(all="ignore"), single_threaded_blas:
         projections = plan.project(X3, w_ih * scale, bias, gates)
-        for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
-            if n:
-                projections[n].result()
-            for t, prev, cur, grow in steps[i0:i1]:
-                h_prev, c_prev = h_hist[prev], c_hist[prev]
-                if grow is not None:
-                    h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
-                    c_prev[:, grow[0]:grow[1]] = c0_t[:, grow[0]:grow[1]]
-                g = gates[t]
-                np.matmul(w_rec, h_prev, out=recurrent)
-                g += recurrent
-                np.exp(g, out=g)
-                g += 1
-                np.divide(numerators, g, out=g)
-                cell = g[h2:h3]
-                cell -= 1
-                c_new = c_hist[cur]
-                np.multiply(g[hidden:h2], c_prev, out=c_new)
-                np.multiply(g[:hidden], cell, out=tmp)
-                c_new += tmp
-                tc = tanh_c[t]
-                np.tanh(c_new, out=tc)
-                if w_hr is None:
-                    np.multiply(g[h3:], tc, out=h_hist[cur])
-                else:
-                    r = r_all[t]
-                    np.multiply(g[h3:], tc, out=r)
-                    np.matmul(w_hr, r, out=h_hist[cur])
-            args = (outputs, out_rows, t0, t1)
-            if need_cache:
-                args = (plan, gates, plan.previous(c_hist), tanh_c, factors) + args
-            task = _lstm_factors if need_cache else _transpose_rows
-            if n + 1 < len(plan.chunks):
-                pending.append(submit(task, *args))
-            else:
-                task(*args)
-        for future in pending:
-            future.result()
+        deferred = _forward_chunks(
+            plan, run_chunk, projections, plan.outputs(h_hist), out_rows,
+            _lstm_factors if need_cache else None,
+            (plan, gates, plan.previous(c_hist), tanh_c, factors))
     h_n, c_n = plan.final_state(h_hist), plan.final_state(c_hist)
     out = plan.rows_of_steps(out_rows)
-    cache = (gates, h_hist, r_all, factors, plan) if need_cache else None
+    _overlap.record(started)
+    cache = (gates, h_hist, r_all, factors, deferred, plan) if need_cache else None
     return out, h_n, c_n, cache
 
 
-def _lstm_factors(plan, gates, c_prev, tanh_c, factors, outputs, out_rows, t0, t1) -> None:
-    """For steps t0:t1: the output rows, and per-column factors of the gate gradients, so that
-    the backward loop needs one multiply for them: each gate's derivative times what it
-    multiplies in c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc);
-    and o * (1 - tanh(c')^2), taking dh to dc.  Zero in dead columns."""
-    _transpose_rows(outputs, out_rows, t0, t1)
+def _lstm_factors(plan, gates, c_prev, tanh_c, factors, t0, t1) -> None:
+    """Per-column factors of the gate gradients for steps t0:t1, so that the backward loop
+    needs one multiply for them: each gate's derivative times what it multiplies in
+    c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc); and
+    o * (1 - tanh(c')^2), taking dh to dc.  Zero in dead columns."""
     k_all, dc_all = factors
     hidden = tanh_c.shape[1]
     g = gates[t0:t1].reshape(t1 - t0, 4, hidden, -1)
@@ -469,9 +572,11 @@ def _lstm_factors(plan, gates, c_prev, tanh_c, factors, outputs, out_rows, t0, t
 
 
 def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, h_hist, r_all, (k, dc_from_h), plan = cache
+    gates, h_hist, r_all, (k, dc_from_h), deferred, plan = cache
     w_ih, w_hh, w_hr = weights[0], weights[1], weights[4]
     T, hidden, batch = dc_from_h.shape
+    overlap = len(plan.chunks) > 1 and _overlap.wanted()
+    started = _overlap.start(overlap)
     dtype = gates.dtype
     w_hh_t = w_hh.T
     w_hr_t = None if w_hr is None else w_hr.T
@@ -487,17 +592,13 @@ def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     h_prev = plan.previous(h_hist)
     grad_x = np.empty_like(X3) if needs[0] else None
     with np.errstate(all="ignore"), single_threaded_blas:
-        g_out = ready = None
-        if grad_out is not None:
-            if plan.mask is None:
-                g_out = np.empty((T, dh.shape[0], batch), dtype)
-                ready = plan.ahead(_transpose_rows, grad_out.reshape(T, batch, -1), g_out)
-            else:
-                g_out, ready = plan.columns_of_rows(grad_out), None
+        if deferred is not None:
+            deferred.result()
+        g_out, ready = _grad_out_columns(plan, overlap, grad_out, dh.shape[0])
 
         def run_chunk(n, i0, i1):
-            if ready is not None and n:
-                ready[len(plan.chunks) - 1 - n].result()
+            if n == 1 and ready is not None:
+                ready.result()
             for i in range(i1 - 1, i0 - 1, -1):
                 t = steps[i][0]
                 fix = fixes[i]
@@ -519,14 +620,16 @@ def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
                 np.matmul(w_hh_t, dz[t], out=dh)
 
         w_in, w_rec, b, _ = _backward_chunks(
-            plan, run_chunk,
-            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs, t0, t1))
+            plan, overlap, run_chunk,
+            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs,
+                                              t0, t1))
         w_proj = None
         if needs[7]:
             w_proj = _live_columns(plan, dh_all, 0, T) @ _live_columns(plan, r_all, 0, T).T
     grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
-    return [grad_x, _finish_columns(plan, dh, dh_done), _finish_columns(plan, dc, dc_done),
-            w_in, w_rec, b, b, w_proj]
+    grad_h0, grad_c0 = _finish_columns(plan, dh, dh_done), _finish_columns(plan, dc, dc_done)
+    _overlap.record(started)
+    return [grad_x, grad_h0, grad_c0, w_in, w_rec, b, b, w_proj]
 
 
 def _gru_forward(X, h0, c0, weights, order, need_cache):
@@ -536,6 +639,7 @@ def _gru_forward(X, h0, c0, weights, order, need_cache):
     batch = h0.shape[0]
     dtype = X.dtype
     plan = _Plan(order, batch, X.shape[0], 3 * hidden)
+    started = _overlap.start(plan.overlap)
     T = plan.T
     # Pre-activations of the sigmoid gates r, z scaled by -1, see above.
     scale = np.ones((3 * hidden, 1), dtype)
@@ -559,57 +663,49 @@ def _gru_forward(X, h0, c0, weights, order, need_cache):
     recurrent = np.empty((3 * hidden, batch), dtype)
     tmp = np.empty((hidden, batch), dtype)
     steps = plan.steps
-    outputs = plan.outputs(h_hist)
-    pending = []
+
+    def run_chunk(i0, i1):
+        for t, prev, cur, grow in steps[i0:i1]:
+            h_prev = h_hist[prev]
+            if grow is not None:
+                h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+            g = gates[t]
+            np.matmul(w_rec, h_prev, out=recurrent)
+            rz = g[:h2]
+            rz += recurrent[:h2]
+            np.exp(rz, out=rz)
+            rz += 1
+            np.divide(1, rz, out=rz)
+            hn = hid_n[t]
+            if b_hn is None:
+                hn[...] = recurrent[h2:]
+            else:
+                np.add(recurrent[h2:], b_hn, out=hn)
+            n_g = g[h2:]
+            np.multiply(hn, rz[:hidden], out=tmp)
+            n_g += tmp
+            np.tanh(n_g, out=n_g)
+            np.subtract(h_prev, n_g, out=tmp)
+            np.multiply(tmp, rz[hidden:], out=tmp)
+            np.add(tmp, n_g, out=h_hist[cur])
+
     with np.errstate(all="ignore"), single_threaded_blas:
         projections = plan.project(X3, w_ih * scale, bias, gates)
-        for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
-            if n:
-                projections[n].result()
-            for t, prev, cur, grow in steps[i0:i1]:
-                h_prev = h_hist[prev]
-                if grow is not None:
-                    h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
-                g = gates[t]
-                np.matmul(w_rec, h_prev, out=recurrent)
-                rz = g[:h2]
-                rz += recurrent[:h2]
-                np.exp(rz, out=rz)
-                rz += 1
-                np.divide(1, rz, out=rz)
-                hn = hid_n[t]
-                if b_hn is None:
-                    hn[...] = recurrent[h2:]
-                else:
-                    np.add(recurrent[h2:], b_hn, out=hn)
-                n_g = g[h2:]
-                np.multiply(hn, rz[:hidden], out=tmp)
-                n_g += tmp
-                np.tanh(n_g, out=n_g)
-                np.subtract(h_prev, n_g, out=tmp)
-                tmp *= rz[hidden:]
-                np.add(tmp, n_g, out=h_hist[cur])
-            args = (outputs, out_rows, t0, t1)
-            if need_cache:
-                args = (plan, gates, hid_n, plan.previous(h_hist), factors) + args
-            task = _gru_factors if need_cache else _transpose_rows
-            if n + 1 < len(plan.chunks):
-                pending.append(submit(task, *args))
-            else:
-                task(*args)
-        for future in pending:
-            future.result()
+        deferred = _forward_chunks(
+            plan, run_chunk, projections, plan.outputs(h_hist), out_rows,
+            _gru_factors if need_cache else None,
+            (plan, gates, hid_n, plan.previous(h_hist), factors))
     h_n = plan.final_state(h_hist)
     out = plan.rows_of_steps(out_rows)
-    cache = (gates, h_hist, factors, plan) if need_cache else None
+    _overlap.record(started)
+    cache = (gates, h_hist, factors, deferred, plan) if need_cache else None
     return out, h_n, None, cache
 
 
-def _gru_factors(plan, gates, hid_n, h_prev, factors, outputs, out_rows, t0, t1) -> None:
-    """For steps t0:t1: the output rows, and per-column factors taking dh' to the gradients of
-    the recurrent products' r, z, n blocks (``k``) and of the input product's n block
-    (``k_n``).  Zero in dead columns."""
-    _transpose_rows(outputs, out_rows, t0, t1)
+def _gru_factors(plan, gates, hid_n, h_prev, factors, t0, t1) -> None:
+    """Per-column factors for steps t0:t1 taking dh' to the gradients of the recurrent
+    products' r, z, n blocks (``k``) and of the input product's n block (``k_n``).  Zero in
+    dead columns."""
     k_all, k_n_all = factors
     hidden = hid_n.shape[1]
     g = gates[t0:t1].reshape(t1 - t0, 3, hidden, -1)
@@ -631,9 +727,11 @@ def _gru_factors(plan, gates, hid_n, h_prev, factors, outputs, out_rows, t0, t1)
 
 
 def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, h_hist, (k, k_n), plan = cache
+    gates, h_hist, (k, k_n), deferred, plan = cache
     w_ih, w_hh = weights[0], weights[1]
     T, hidden, batch = k_n.shape
+    overlap = len(plan.chunks) > 1 and _overlap.wanted()
+    started = _overlap.start(overlap)
     h2 = 2 * hidden
     dtype = gates.dtype
     w_hh_t = w_hh.T
@@ -648,17 +746,13 @@ def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     h_prev = plan.previous(h_hist)
     grad_x = np.empty_like(X3) if needs[0] else None
     with np.errstate(all="ignore"), single_threaded_blas:
-        g_out = ready = None
-        if grad_out is not None:
-            if plan.mask is None:
-                g_out = np.empty((T, hidden, batch), dtype)
-                ready = plan.ahead(_transpose_rows, grad_out.reshape(T, batch, -1), g_out)
-            else:
-                g_out, ready = plan.columns_of_rows(grad_out), None
+        if deferred is not None:
+            deferred.result()
+        g_out, ready = _grad_out_columns(plan, overlap, grad_out, hidden)
 
         def run_chunk(n, i0, i1):
-            if ready is not None and n:
-                ready[len(plan.chunks) - 1 - n].result()
+            if n == 1 and ready is not None:
+                ready.result()
             for i in range(i1 - 1, i0 - 1, -1):
                 t = steps[i][0]
                 if fixes[i] is not None:
@@ -677,11 +771,13 @@ def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
             np.multiply(dh_all[t0:t1], k_n[t0:t1], out=dx_gates[t0:t1, h2:])
 
         w_in, w_rec, b_in, b_rec = _backward_chunks(
-            plan, run_chunk,
+            plan, overlap, run_chunk,
             lambda t0, t1: _gradient_products(plan, dx_gates, dh_gates, X3, h_prev, w_ih,
                                               grad_x, needs, t0, t1, input_gates))
     grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
-    return [grad_x, _finish_columns(plan, dh, dh_done), None, w_in, w_rec, b_in, b_rec, None]
+    grad_h0 = _finish_columns(plan, dh, dh_done)
+    _overlap.record(started)
+    return [grad_x, grad_h0, None, w_in, w_rec, b_in, b_rec, None]
 
 
 def _elman_forward(relu: bool):
@@ -689,6 +785,7 @@ def _elman_forward(relu: bool):
         w_ih, w_hh, b_ih, b_hh, _ = weights
         batch, hidden = h0.shape
         plan = _Plan(order, batch, X.shape[0], hidden)
+        started = _overlap.start(plan.overlap)
         X3 = plan.steps_of_rows(X)
         h_hist = plan.history(h0)
         h0_t = h0.T
@@ -697,31 +794,26 @@ def _elman_forward(relu: bool):
         recurrent = np.empty((hidden, batch), X.dtype)
         bias = None if b_ih is None else b_ih + b_hh
         steps = plan.steps
-        pending = []
+
+        def run_chunk(i0, i1):
+            for _, prev, cur, grow in steps[i0:i1]:
+                h_prev = h_hist[prev]
+                if grow is not None:
+                    h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                np.matmul(w_hh, h_prev, out=recurrent)
+                g = h_hist[cur]
+                g += recurrent
+                if relu:
+                    np.maximum(g, 0, out=g)
+                else:
+                    np.tanh(g, out=g)
+
         with np.errstate(all="ignore"), single_threaded_blas:
             projections = plan.project(X3, w_ih, bias, outputs)
-            for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
-                if n:
-                    projections[n].result()
-                for _, prev, cur, grow in steps[i0:i1]:
-                    h_prev = h_hist[prev]
-                    if grow is not None:
-                        h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
-                    np.matmul(w_hh, h_prev, out=recurrent)
-                    g = h_hist[cur]
-                    g += recurrent
-                    if relu:
-                        np.maximum(g, 0, out=g)
-                    else:
-                        np.tanh(g, out=g)
-                if n + 1 < len(plan.chunks):
-                    pending.append(submit(_transpose_rows, outputs, out_rows, t0, t1))
-                else:
-                    _transpose_rows(outputs, out_rows, t0, t1)
-            for future in pending:
-                future.result()
+            _forward_chunks(plan, run_chunk, projections, outputs, out_rows, None, ())
         h_n = plan.final_state(h_hist)
         out = plan.rows_of_steps(out_rows)
+        _overlap.record(started)
         return out, h_n, None, ((h_hist, plan, relu) if need_cache else None)
     return forward
 
@@ -729,6 +821,8 @@ def _elman_forward(relu: bool):
 def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
     h_hist, plan, relu = cache
     w_ih, w_hh = weights[0], weights[1]
+    overlap = len(plan.chunks) > 1 and _overlap.wanted()
+    started = _overlap.start(overlap)
     w_hh_t = w_hh.T
     outputs = plan.outputs(h_hist)
     dh, dh_done = _start_columns(plan, grad_h)
@@ -744,9 +838,11 @@ def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
             slope = np.multiply(outputs, outputs)
             np.subtract(1, slope, out=slope)
         plan.kill_dead(slope, 0, plan.T)
-        g_out = None if grad_out is None else plan.columns_of_rows(grad_out)
+        g_out, ready = _grad_out_columns(plan, overlap, grad_out, dh.shape[0])
 
         def run_chunk(n, i0, i1):
+            if n == 1 and ready is not None:
+                ready.result()
             for i in range(i1 - 1, i0 - 1, -1):
                 t = steps[i][0]
                 if fixes[i] is not None:
@@ -757,10 +853,13 @@ def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
                 np.matmul(w_hh_t, dz[t], out=dh)
 
         w_in, w_rec, b, _ = _backward_chunks(
-            plan, run_chunk,
-            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs, t0, t1))
+            plan, overlap, run_chunk,
+            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs,
+                                              t0, t1))
     grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
-    return [grad_x, _finish_columns(plan, dh, dh_done), None, w_in, w_rec, b, b, None]
+    grad_h0 = _finish_columns(plan, dh, dh_done)
+    _overlap.record(started)
+    return [grad_x, grad_h0, None, w_in, w_rec, b, b, None]
 
 
 _KERNELS = {"LSTM": (_lstm_forward, _lstm_backward),
