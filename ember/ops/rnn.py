@@ -5,17 +5,16 @@ so its graph reads as PyTorch's (``MulBackward0``/``AddBackward0`` outputs) and 
 any number of times.
 
 A whole layer (one direction of one layer over a full sequence) is one fused primitive: the
-input projection of every time step is one matrix product, the time loop runs on NumPy arrays
-with in-place gate math, and a single node holds what the hand-written backward needs.  The
-backward runs backpropagation through time in NumPy and ends in three large matrix products
-for the weight and input gradients.  When a backward is itself recorded (``create_graph``),
-the node rebuilds the layer from the cell functions and differentiates that instead, so
-double backward is exact.
+input projection of the time steps is done in a few large matrix products, the time loop runs
+on NumPy arrays with in-place gate math, and a single node holds what the hand-written backward
+needs.  The backward runs backpropagation through time in NumPy and computes the weight and
+input gradients in large matrix products over runs of steps.  When a backward is itself
+recorded (``create_graph``), the node rebuilds the layer from the cell functions and
+differentiates that instead, so double backward is exact.
 
-Sequences are handled as flat rows: a padded (T, B, F) input is T steps of B rows, a packed
-one is ``batch_sizes[t]`` rows at step t.  The recurrent state keeps B rows; step t updates the
-leading ``batch_sizes[t]`` of them, which is how packed sequences of different lengths share
-one loop (forward in time the batch shrinks, backward in time it grows from the initial state).
+Sequences come in as flat rows: a padded (T, B, F) input is T steps of B rows, a packed one is
+``batch_sizes[t]`` rows at step t (forward in time the batch shrinks).  The kernels work on
+per-step blocks with one column per sequence; see the notes above the kernels.
 """
 from __future__ import annotations
 
