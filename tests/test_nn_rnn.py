@@ -545,3 +545,142 @@ def test_packed_sequence_is_a_namedtuple_with_conversions():
     rebuilt = eru.PackedSequence(data, batch_sizes, ember.tensor([1, 0]))
     assert rebuilt.unsorted_indices.tolist() == [1, 0]
     assert repr(packed).startswith("PackedSequence(data=tensor(")
+
+
+# -- the chunked kernels (work overlapped on a pool thread) --------------------------------------
+
+CHUNKED_CASES = [
+    ("LSTM", {}),
+    ("LSTM", {"bidirectional": True, "proj_size": 2, "num_layers": 2}),
+    ("LSTM", {"bias": False}),
+    ("GRU", {"bidirectional": True}),
+    ("GRU", {"bias": False}),
+    ("RNN", {"nonlinearity": "relu"}),
+    ("RNN", {"bidirectional": True}),
+]
+
+
+@pytest.fixture(params=["pool", "inline"])
+def chunked(request, monkeypatch):
+    """Every layer runs in chunks, however small, their side work on the pool (never backing
+    off) or, for "inline", on the calling thread."""
+    from ember.backends import cpu
+    from ember.ops import rnn as ops_rnn
+    before = cpu.get_num_threads()
+    cpu.set_num_threads(2)
+    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0)
+    monkeypatch.setattr(ops_rnn, "_MIN_BUSY", 0.0)
+    monkeypatch.setattr(ops_rnn, "_overlap", ops_rnn._Overlap())
+    if request.param == "inline":
+        monkeypatch.setattr(ops_rnn, "submit", lambda fn, *args: ops_rnn._Ran(fn(*args)))
+    plan = ops_rnn._Plan([(3 * t, 3) for t in range(9)], 3, 27, 4)
+    assert plan.overlap and len(plan.chunks) == len(ops_rnn._CHUNK_WEIGHTS) > 1
+    yield ops_rnn
+    cpu.set_num_threads(before)
+
+
+@pytest.mark.parametrize("mode,kwargs", CHUNKED_CASES)
+def test_chunked_layers_match_torch(chunked, mode, kwargs):
+    torch.manual_seed(11)
+    t_mod, e_mod = _twin(mode, 3, 4, dtype="float64", **kwargs)
+    x_t, x_e = _randn(9, 3, 3, dtype="float64")
+    _compare_layer(t_mod, e_mod, (x_t,), (x_e,), [x_t], [x_e], 1e-10)
+    lengths = [9, 7, 7, 4, 1]
+    x_t, x_e = _randn(9, 5, 3, dtype="float64")
+    packed_t = tru.pack_padded_sequence(x_t, lengths)
+    packed_e = eru.pack_padded_sequence(x_e, lengths)
+    _compare_layer(t_mod, e_mod, (packed_t,), (packed_e,), [x_t], [x_e], 1e-10)
+
+
+def test_chunked_lstm_float32_matches_one_chunk(chunked):
+    torch.manual_seed(12)
+    _, e_mod = _twin("LSTM", 3, 8)
+    x = ember.randn(12, 2, 3, requires_grad=True)
+    results = []
+    for minimum in (0, 1 << 30):
+        chunked._OVERLAP_MIN = minimum
+        e_mod.zero_grad()
+        x.grad = None
+        out, (h, c) = e_mod(x)
+        (out.sum() + h.sum() + c.sum()).backward()
+        results.append([out, h, c, x.grad] + [p.grad for p in e_mod.parameters()])
+    assert_same(results[0], [to_torch_like(t) for t in results[1]], rtol=1e-6, atol=1e-6)
+
+
+def test_overlap_backs_off_while_the_caller_waits(monkeypatch):
+    import time
+    from ember.backends import cpu
+    from ember.ops import rnn as ops_rnn
+    policy = ops_rnn._Overlap()
+    monkeypatch.setattr(cpu, "_threads", 2)
+    waited = (time.thread_time(), time.perf_counter() - 1.0)   # 1 s of wall, no CPU time
+    busy = (time.thread_time() - 10.0, time.perf_counter())    # CPU time kept pace
+    assert policy.start(False) is None and policy.wanted()
+    policy.record(waited)
+    assert [policy.wanted() for _ in range(2)] == [False, True]
+    policy.record(waited)
+    assert [policy.wanted() for _ in range(3)] == [False, False, True]
+    policy.record(busy)
+    policy.record(waited)
+    assert [policy.wanted() for _ in range(2)] == [False, True]
+    monkeypatch.setattr(cpu, "_threads", 1)
+    assert not policy.wanted()
+
+
+def test_single_threaded_blas_nests_and_restores():
+    from ember.backends import cpu
+    with cpu.single_threaded_blas:
+        pass
+    if not cpu._blas_api:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS with openblas_set_num_threads")
+    get = cpu._blas_api[1]
+    before = get()
+    with cpu.single_threaded_blas:
+        assert get() == 1
+        with cpu.single_threaded_blas:
+            assert get() == 1
+        assert get() == 1
+    assert get() == before
+
+
+def test_submit_takes_back_work_no_pool_thread_started():
+    import threading
+    from ember.backends import cpu
+    before = cpu.get_num_threads()
+    cpu.set_num_threads(2)
+    try:
+        release = threading.Event()
+        # With the one pool thread busy, the next call waits in the queue: result() runs it
+        # on the caller's thread instead of waiting.
+        blocker = cpu.submit(release.wait, 10)
+        queued = cpu.submit(threading.get_ident)
+        assert queued.result() == threading.get_ident()
+        release.set()
+        assert blocker.result() is True
+        cpu.set_num_threads(1)
+        assert cpu.submit(threading.get_ident).result() == threading.get_ident()
+    finally:
+        cpu.set_num_threads(before)
+
+
+@pytest.mark.parametrize("overlap", [False, True], ids=["one-chunk", "chunked"])
+def test_packed_dead_columns_never_reach_the_results(monkeypatch, overlap):
+    # A relu layer whose recurrent weights blow up any nonzero state: the short sequence's
+    # columns overflow to inf/nan once it has ended (or before it starts, in reverse), while
+    # every live value stays finite; torch's results and gradients are finite.
+    from ember.ops import rnn as ops_rnn
+    monkeypatch.setattr(ops_rnn, "_OVERLAP_MIN", 0 if overlap else 1 << 30)
+    monkeypatch.setattr(ops_rnn, "_MIN_BUSY", 0.0)
+    monkeypatch.setattr(ops_rnn, "_overlap", ops_rnn._Overlap())
+    t_mod, e_mod = _twin("RNN", 1, 2, nonlinearity="relu", bidirectional=True)
+    with torch.no_grad():
+        for name, param in t_mod.named_parameters():
+            param.copy_({"weight_ih": -100.0, "weight_hh": 1e6, "bias_ih": 1.0,
+                         "bias_hh": 0.0}[name.split("_l0")[0]])
+            param.mul_(torch.eye(2) if name.startswith("weight_hh") else 1)
+    e_mod.load_state_dict({k: to_ember(v) for k, v in t_mod.state_dict().items()})
+    x_t = torch.ones(10, 2, 1, requires_grad=True)
+    x_e = to_ember(x_t.detach()).requires_grad_()
+    packed_t = tru.pack_padded_sequence(x_t, [10, 1])
+    packed_e = eru.pack_padded_sequence(x_e, [10, 1])
+    _compare_layer(t_mod, e_mod, (packed_t,), (packed_e,), [x_t], [x_e], 1e-5)

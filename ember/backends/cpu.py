@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -70,6 +71,52 @@ def get_num_threads() -> int:
     return _threads
 
 
+def _get_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="ember-cpu")
+    return _pool
+
+
+class _Finished:
+    """What ``submit`` returns when it ran the call on the caller's thread."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _Task:
+    """What ``submit`` returns for a call handed to the pool."""
+
+    __slots__ = ("future", "fn", "args")
+
+    def __init__(self, future, fn, args) -> None:
+        self.future, self.fn, self.args = future, fn, args
+
+    def result(self):
+        """The call's result.  A call no pool thread has started yet (all busy, or not given a
+        core) is taken back and run here: waiting for it could only be slower."""
+        if self.future.cancel():
+            return self.fn(*self.args)
+        return self.future.result()
+
+
+def submit(fn, *args):
+    """Start ``fn(*args)`` on a pool thread, to overlap with the caller's own work; returns a
+    handle whose ``.result()`` waits for it.  With one thread allowed it runs at once, inline.
+
+    For work that releases the GIL (NumPy on large arrays) and that nothing else waits on
+    from the pool (pool threads must never wait for each other)."""
+    if _threads == 1:
+        return _Finished(fn(*args))
+    return _Task(_get_pool().submit(fn, *args), fn, args)
+
+
 def apply_parallel(kernel, *arrays, out_dtype=None):
     """``kernel(*arrays, out=...)`` computed in chunks across threads for large inputs.
 
@@ -80,18 +127,86 @@ def apply_parallel(kernel, *arrays, out_dtype=None):
     if (_threads == 1 or first.size < PARALLEL_MIN_ELEMENTS
             or not all(a.flags.c_contiguous and a.shape == first.shape for a in arrays)):
         return kernel(*arrays)
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="ember-cpu")
+    pool = _get_pool()
     if out_dtype is None:
         out_dtype = kernel(*(a.reshape(-1)[:1] for a in arrays)).dtype
     out = np.empty(first.shape, dtype=out_dtype)
     flat_out = out.reshape(-1)
     flats = [a.reshape(-1) for a in arrays]
     bounds = np.linspace(0, first.size, _threads + 1).astype(int)
-    futures = [_pool.submit(kernel, *(f[lo:hi] for f in flats), out=flat_out[lo:hi])
+    futures = [pool.submit(kernel, *(f[lo:hi] for f in flats), out=flat_out[lo:hi])
                for lo, hi in zip(bounds[1:-1], bounds[2:])]
     kernel(*(f[bounds[0]:bounds[1]] for f in flats), out=flat_out[bounds[0]:bounds[1]])
     for future in futures:
         future.result()
     return out
+
+
+# -- BLAS threads for small products --------------------------------------------------------------
+# OpenBLAS (NumPy's BLAS) hands any product above ~260k multiply-adds to its worker threads and
+# spins waiting for them.  For the small products of a recurrent step (16x128 @ 128x512, tens of
+# microseconds of work) the hand-off costs about as much as it saves, and when the other cores
+# are busy each call waits for a descheduled worker: ~300 us instead of ~40 us on a loaded 2-core
+# machine.  Code that issues many small products in a row (ember.ops.rnn) runs them inside
+# `single_threaded_blas`, which caps OpenBLAS at one thread and restores the previous count on
+# exit.  The cap is process-wide (OpenBLAS has no per-call setting), so a depth count under a
+# lock keeps nested or concurrent users from restoring it early; another thread's products run
+# single-threaded meanwhile, which changes their speed, never their results.  It is a no-op
+# when NumPy's BLAS is not an OpenBLAS that exports openblas_set_num_threads.
+
+_blas_lock = threading.Lock()
+_blas_depth = 0
+_blas_saved = 1
+_blas_api: tuple | bool | None = None
+
+
+def _find_openblas() -> tuple | None:
+    """(set_num_threads, get_num_threads) of the loaded OpenBLAS, NumPy's own first."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split(None, 5)[-1].strip() for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths, key=lambda p: "numpy" not in p):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                if setter is not None and getter is not None:
+                    setter.argtypes, setter.restype = [ctypes.c_int], None
+                    getter.argtypes, getter.restype = [], ctypes.c_int
+                    return setter, getter
+    return None
+
+
+class _SingleThreadedBlas:
+    """Context manager: OpenBLAS runs on the calling thread only while inside."""
+
+    def __enter__(self) -> None:
+        global _blas_api, _blas_depth, _blas_saved
+        if _blas_api is None:
+            _blas_api = _find_openblas() or False
+        if not _blas_api:
+            return
+        with _blas_lock:
+            if _blas_depth == 0:
+                _blas_saved = _blas_api[1]()
+                if _blas_saved != 1:
+                    _blas_api[0](1)
+            _blas_depth += 1
+
+    def __exit__(self, *exc) -> None:
+        global _blas_depth
+        if not _blas_api:
+            return
+        with _blas_lock:
+            _blas_depth -= 1
+            if _blas_depth == 0 and _blas_saved != 1:
+                _blas_api[0](_blas_saved)
+
+
+single_threaded_blas = _SingleThreadedBlas()

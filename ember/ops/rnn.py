@@ -5,19 +5,20 @@ so its graph reads as PyTorch's (``MulBackward0``/``AddBackward0`` outputs) and 
 any number of times.
 
 A whole layer (one direction of one layer over a full sequence) is one fused primitive: the
-input projection of every time step is one matrix product, the time loop runs on NumPy arrays
-with in-place gate math, and a single node holds what the hand-written backward needs.  The
-backward runs backpropagation through time in NumPy and ends in three large matrix products
-for the weight and input gradients.  When a backward is itself recorded (``create_graph``),
-the node rebuilds the layer from the cell functions and differentiates that instead, so
-double backward is exact.
+input projection of the time steps is done in a few large matrix products, the time loop runs
+on NumPy arrays with in-place gate math, and a single node holds what the hand-written backward
+needs.  The backward runs backpropagation through time in NumPy and computes the weight and
+input gradients in large matrix products over runs of steps.  When a backward is itself
+recorded (``create_graph``), the node rebuilds the layer from the cell functions and
+differentiates that instead, so double backward is exact.
 
-Sequences are handled as flat rows: a padded (T, B, F) input is T steps of B rows, a packed
-one is ``batch_sizes[t]`` rows at step t.  The recurrent state keeps B rows; step t updates the
-leading ``batch_sizes[t]`` of them, which is how packed sequences of different lengths share
-one loop (forward in time the batch shrinks, backward in time it grows from the initial state).
+Sequences come in as flat rows: a padded (T, B, F) input is T steps of B rows, a packed one is
+``batch_sizes[t]`` rows at step t (forward in time the batch shrinks).  The kernels work on
+per-step blocks with one column per sequence; see the notes above the kernels.
 """
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends.cpu import get_num_threads, single_threaded_blas, submit
 from .arith import add, mul, sub
 from .blas import addmm, matmul
 from .creation import zeros
@@ -115,321 +117,748 @@ _CELLS = {"LSTM": lstm_cell, "GRU": gru_cell, "RNN_TANH": rnn_tanh_cell,
 # ----------------------------------------------------------------------------------------------
 # fused layer kernels on NumPy arrays
 #
-# Each forward takes X (N, I) rows, the initial state(s) with B rows, the weights and `order`,
+# Each forward takes X (N, I) rows, the initial state(s) (B, width), the weights and `order`,
 # the (start, size) row blocks in the order the layer visits them; it returns the output rows
 # (N, H_out), the final state(s) and a cache for its backward (None when no grad is needed).
-# Sigmoid gates are computed as 1 / (1 + exp(u)) with u = -z: the weight rows of those gates
-# are negated once up front, which is exact, so each step spends no separate negation.
+#
+# Inside, a step's values are columns: a (T, width, B) array holds step t's (width, B) block,
+# one column per sequence.  The recurrent product is then W @ h (one BLAS call with the weights
+# on the left, faster for a thin h than h @ W.T) and every gate is a contiguous (H, B) block,
+# so the elementwise work of a step runs on contiguous memory.  Each state lives in a history
+# array of T + 1 blocks, written in place: the previous states of all steps are one view of it.
+#
+# Packed sequences keep all B columns at every step and compute the finished (or not yet
+# started) ones too, on values that stay finite and never mix with the live columns; only what
+# leaves the loop is taken from live columns.  Where the batch grows (from the point of view
+# of a loop: the forward of a reversed layer, the backward of a forward one) the columns that
+# start there are reset to their initial state, or initial gradient; where it shrinks in the
+# backward the finished columns' gradients are set aside.  The backward's per-step factors are
+# zero in dead columns, so dead columns add nothing to the weight gradients.
+#
+# Sigmoid gates are computed as 1 / (1 + exp(-z)) and LSTM's tanh gate as 2 / (1 + exp(-2z)) - 1,
+# so one exp pass covers all four LSTM gates (NumPy's float32 tanh costs about twice its exp).
+# The factors -1 and -2 are folded into the weight rows and biases up front, which is exact.
+#
+# The time loop is inherently serial and its products are small: it runs with OpenBLAS on one
+# thread (see backends.cpu.single_threaded_blas).  The large work that does not feed the next
+# step runs beside it on a pool thread, chunk by chunk of steps: the input projection of later
+# chunks, and per finished chunk the output rows and the backward's factors (forward) or the
+# input and weight gradients (backward).  NumPy releases the GIL inside that work, so on an
+# idle core it costs the loop no time (and a call no pool thread has started is run inline).
+# On a busy machine it does not pay, see _Overlap.
 # ----------------------------------------------------------------------------------------------
+
+# Below this many gate values (rows x gates x hidden) a layer runs as one chunk, all inline:
+# handing work to a pool thread costs tens of microseconds.
+_OVERLAP_MIN = 1 << 16
+# Relative chunk lengths: short first chunks, so that the loop starts soon after the first
+# chunk's input projection, and the backward (which meets the chunks in reverse) ends soon
+# after the loop with the last gradient products.
+_CHUNK_WEIGHTS = (1, 2, 3, 3)
+# The share of its wall time an overlapped kernel's calling thread must spend running.
+_MIN_BUSY = 0.8
+
+
+class _Overlap:
+    """Whether layers hand work to a pool thread.
+
+    That pays only when a core is idle.  On a busy machine the pool thread takes CPU time from
+    the loop (and, descheduled while holding the GIL, stalls it), and the loop ends up waiting.
+    So each overlapped kernel call measures the share of its wall time the calling thread spent
+    running; below _MIN_BUSY the next 1, 2, 4, ... 64 kernel calls run inline before overlap
+    is tried again.
+    """
+
+    def __init__(self) -> None:
+        self.skip = 0
+        self.backoff = 1
+
+    def wanted(self) -> bool:
+        if self.skip:
+            self.skip -= 1
+            return False
+        return get_num_threads() > 1
+
+    def start(self, overlap: bool):
+        """Timestamps to hand to ``record`` (None when not overlapping)."""
+        return (time.thread_time(), time.perf_counter()) if overlap else None
+
+    def record(self, started) -> None:
+        if started is None:
+            return
+        busy = time.thread_time() - started[0]
+        if busy < _MIN_BUSY * (time.perf_counter() - started[1]):
+            self.skip = self.backoff
+            self.backoff = min(2 * self.backoff, 64)
+        else:
+            self.backoff = 1
+
+
+_overlap = _Overlap()
+
+
+class _Ran:
+    """A call already run on the calling thread, as a handle like ``submit``'s."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _beside(overlap: bool, fn, *args):
+    """``fn(*args)`` on a pool thread when overlapping, else now; returns its handle."""
+    return submit(fn, *args) if overlap else _Ran(fn(*args))
+
+
+class _Plan:
+    """The steps of one layer direction, in the order they run, and the chunks they run in.
+
+    ``steps[i]`` is (t, prev, cur, grow): the time index t, the history blocks holding the
+    previous and the new state, and, where the batch has grown since the previous step, the
+    (lo, hi) columns to reset to the initial state first.  ``back_fixes[i]`` tells the backward
+    what to do before step i (it runs the steps in reverse): ("grow", lo, hi) to start columns
+    from the final-state gradients, ("shrink", lo, hi) to set finished columns' gradients
+    aside, or None.  ``chunks`` splits the steps into runs (i0, i1, t0, t1): steps i0:i1 cover
+    time indices t0:t1; there are several only when ``overlap`` (the forward hands work to a
+    pool thread).
+    """
+
+    __slots__ = ("T", "batch", "rows", "forward", "sizes", "mask", "steps", "back_fixes",
+                 "chunks", "overlap")
+
+    def __init__(self, order: list, batch: int, rows: int, width: int) -> None:
+        T = len(order)
+        self.T, self.batch, self.rows = T, batch, rows
+        self.forward = forward = T < 2 or order[0][0] < order[-1][0]
+        sizes = [size for _, size in (order if forward else order[::-1])]
+        self.sizes = sizes
+        self.mask = None
+        if any(size != batch for size in sizes):
+            self.mask = np.arange(batch)[None, :] < np.asarray(sizes)[:, None]
+        times = range(T) if forward else range(T - 1, -1, -1)
+        steps, back_fixes = [], []
+        last = batch
+        for t in times:
+            size = sizes[t]
+            prev, cur = (t, t + 1) if forward else (t + 1, t)
+            steps.append((t, prev, cur, (last, size) if size > last else None))
+            last = size
+        for i, (t, _, _, _) in enumerate(steps):
+            size = sizes[t]
+            before = sizes[steps[i + 1][0]] if i + 1 < T else size
+            fix = None
+            if size > before:
+                fix = ("grow", before, size)
+            elif size < before:
+                fix = ("shrink", size, before)
+            back_fixes.append(fix)
+        self.steps, self.back_fixes = steps, back_fixes
+        weights = _CHUNK_WEIGHTS
+        self.overlap = (rows * width >= _OVERLAP_MIN and T >= 2 * len(weights)
+                        and _overlap.wanted())
+        if not self.overlap:
+            weights = (1,)
+        total = sum(weights)
+        bounds = [round(T * sum(weights[:i]) / total) for i in range(len(weights) + 1)]
+        self.chunks = []
+        for i0, i1 in zip(bounds[:-1], bounds[1:]):
+            t_a, t_b = steps[i0][0], steps[i1 - 1][0]
+            self.chunks.append((i0, i1, min(t_a, t_b), max(t_a, t_b) + 1))
+
+    # -- moving between rows and step blocks --------------------------------------------------
+
+    def steps_of_rows(self, arr: np.ndarray) -> np.ndarray:
+        """(N, F) rows as (T, B, F) per-step rows, dead rows zero."""
+        if self.mask is None:
+            return arr.reshape(self.T, self.batch, arr.shape[1])
+        out = np.zeros((self.T, self.batch, arr.shape[1]), arr.dtype)
+        out[self.mask] = arr
+        return out
+
+    def rows_of_steps(self, arr: np.ndarray) -> np.ndarray:
+        """(T, B, F) per-step rows back to the (N, F) live rows."""
+        if self.mask is None:
+            return arr.reshape(self.rows, arr.shape[2])
+        return arr[self.mask]
+
+    def columns_of_rows(self, arr: np.ndarray) -> np.ndarray:
+        """(N, F) rows as (T, F, B) step blocks, dead columns zero."""
+        out = np.zeros((self.T, arr.shape[1], self.batch), arr.dtype)
+        out.transpose(0, 2, 1)[...] = self.steps_of_rows(arr)
+        return out
+
+    def history(self, initial: np.ndarray) -> np.ndarray:
+        """A (T + 1, width, B) history of a state, holding the initial state (B, width)."""
+        hist = np.empty((self.T + 1, initial.shape[1], self.batch), initial.dtype)
+        hist[0 if self.forward else self.T] = initial.T
+        return hist
+
+    def previous(self, hist: np.ndarray) -> np.ndarray:
+        """The (T, width, B) previous states of all steps: a view of the history."""
+        return hist[:self.T] if self.forward else hist[1:]
+
+    def outputs(self, hist: np.ndarray) -> np.ndarray:
+        """The (T, width, B) new states of all steps: a view of the history."""
+        return hist[1:] if self.forward else hist[:self.T]
+
+    def final_state(self, hist: np.ndarray) -> np.ndarray:
+        """The (B, width) state each sequence ends in (a fresh array)."""
+        if self.mask is None or not self.forward:
+            return hist[self.T if self.forward else 0].T.copy()
+        ends = self.mask.sum(0)
+        return hist[ends, :, np.arange(self.batch)]
+
+    def kill_dead(self, arr: np.ndarray, t0: int, t1: int) -> None:
+        """Zero the dead columns of steps t0:t1 of a (T, ..., B) array."""
+        if self.mask is not None:
+            for t in range(t0, t1):
+                if self.sizes[t] < self.batch:
+                    arr[t, ..., self.sizes[t]:] = 0
+
+    def project(self, X3: np.ndarray, w: np.ndarray, bias, out: np.ndarray) -> list:
+        """out[t] = w @ X3[t].T + bias, chunk by chunk: the first chunk now, the others on a
+        pool thread; returns the handles, one per chunk (None for the first)."""
+        _project(X3, w, bias, out, *self.chunks[0][2:])
+        return [None] + [_beside(self.overlap, _project, X3, w, bias, out, t0, t1)
+                         for _, _, t0, t1 in self.chunks[1:]]
+
+    def ahead(self, overlap: bool, fn, *args):
+        """``fn(*args, t0, t1)`` for the steps the backward meets first (the forward's last
+        chunk) now, and for all the others in one call on a pool thread; returns its handle."""
+        _, _, t0, t1 = self.chunks[-1]
+        fn(*args, t0, t1)
+        rest = (t1, self.T) if t0 == 0 else (0, t0)
+        return _beside(overlap, fn, *args, *rest)
+
+
+def _project(X3, w, bias, out, t0, t1) -> None:
+    with np.errstate(all="ignore"):
+        np.matmul(w, X3[t0:t1].transpose(0, 2, 1), out=out[t0:t1])
+        if bias is not None:
+            out[t0:t1] += bias[:, None]
+
+
+def _columns(arr3: np.ndarray) -> np.ndarray:
+    """(n, F, B) step blocks as one (F, n * B) matrix (a copy)."""
+    n, width, batch = arr3.shape
+    out = np.empty((width, n, batch), arr3.dtype)
+    np.copyto(out, arr3.transpose(1, 0, 2))
+    return out.reshape(width, n * batch)
+
+
+def _live_columns(plan, arr3: np.ndarray, t0: int, t1: int) -> np.ndarray:
+    """Steps t0:t1 of a (T, F, B) array as one (F, n * B) matrix, dead columns zero: they hold
+    finite but meaningless values (a relu layer's may even overflow)."""
+    out = _columns(arr3[t0:t1])
+    if plan.mask is not None:
+        out.reshape(out.shape[0], t1 - t0, -1)[:, ~plan.mask[t0:t1]] = 0
+    return out
+
+
+def _transpose_rows(src3, dst3, t0, t1) -> None:
+    """dst3[t0:t1] = src3[t0:t1] with its last two axes swapped."""
+    np.copyto(dst3[t0:t1], src3[t0:t1].transpose(0, 2, 1))
+
+
+def _gradient_products(plan, d_in, d_rec, X3, h_prev, w_ih, grad_x, needs, t0, t1,
+                       prepare=None):
+    """The input gradient rows of steps t0:t1 (into ``grad_x``, (T, B, I)) and those steps'
+    share of the weight and bias gradients, from the (T, G, B) gradients of the input products
+    (``d_in``) and of the recurrent products (``d_rec``; when that is ``d_in`` the two biases
+    share one gradient, returned as the first)."""
+    with np.errstate(all="ignore"):
+        if prepare is not None:
+            prepare(t0, t1)
+        a_in = _columns(d_in[t0:t1])
+        shared = d_rec is d_in
+        a_rec = a_in if shared else _columns(d_rec[t0:t1])
+        if grad_x is not None:
+            np.matmul(a_in.T, w_ih, out=grad_x[t0:t1].reshape(-1, w_ih.shape[1]))
+        w_in = a_in @ X3[t0:t1].reshape(-1, X3.shape[2]) if needs[3] else None
+        w_rec = a_rec @ _live_columns(plan, h_prev, t0, t1).T if needs[4] else None
+        b_in = a_in.sum(1) if needs[5] or (shared and needs[6]) else None
+        b_rec = a_rec.sum(1) if needs[6] and not shared else None
+        return w_in, w_rec, b_in, b_rec
+
+
+def _backward_chunks(plan, overlap, run_chunk, products):
+    """Run the backward loop chunk by chunk (``run_chunk(n, i0, i1)`` runs steps i1-1 down to
+    i0), each finished chunk's gradient products (``products(t0, t1)``) beside the next, the
+    last inline.  Returns the products summed over the chunks."""
+    pending = []
+    chunks = plan.chunks[::-1]
+    for n, (i0, i1, t0, t1) in enumerate(chunks):
+        run_chunk(n, i0, i1)
+        if n + 1 < len(chunks):
+            pending.append(_beside(overlap, products, t0, t1))
+    total = list(products(t0, t1))
+    for future in pending:
+        for i, part in enumerate(future.result()):
+            if part is not None:
+                total[i] += part
+    return total
+
+
+def _start_columns(plan, grad):
+    """The backward's column state from a (B, width) gradient, and the array collecting the
+    gradients of columns that finish early (or None)."""
+    state = grad.T.copy()
+    return state, (np.empty_like(state) if plan.mask is not None else None)
+
+
+def _apply_fix(fix, state, grad, finished) -> None:
+    """Before a backward step: start columns from their final-state gradient, or set the
+    gradients of columns that are finished aside."""
+    kind, lo, hi = fix
+    if kind == "grow":
+        state[:, lo:hi] = grad.T[:, lo:hi]
+    else:
+        finished[:, lo:hi] = state[:, lo:hi]
+
+
+def _finish_columns(plan, state, finished) -> np.ndarray:
+    """The (B, width) gradients of the initial state."""
+    if finished is not None and plan.sizes[plan.steps[0][0]] < plan.batch:
+        live = plan.sizes[plan.steps[0][0]]
+        state[:, live:] = finished[:, live:]
+    return state.T.copy()
+
+
+def _after_chunk(outputs, out_rows, factors, args, t0, t1) -> None:
+    """A finished forward chunk: its output rows and (``factors(*args, t0, t1)``) the
+    backward's factors for its steps."""
+    _transpose_rows(outputs, out_rows, t0, t1)
+    if factors is not None:
+        factors(*args, t0, t1)
+
+
+def _forward_chunks(plan, run_chunk, projections, outputs, out_rows, factors, args):
+    """Run the forward loop chunk by chunk (``run_chunk(i0, i1)``), each chunk once its input
+    projection is there; after each, its output rows and factors, beside the next chunk.
+    The last chunk's factors are left running: returns their handle, for the backward."""
+    pending = []
+    last = len(plan.chunks) - 1
+    deferred = None
+    for n, (i0, i1, t0, t1) in enumerate(plan.chunks):
+        if n:
+            projections[n].result()
+        run_chunk(i0, i1)
+        if n < last:
+            pending.append(_beside(plan.overlap, _after_chunk, outputs, out_rows, factors, args,
+                                   t0, t1))
+            continue
+        _transpose_rows(outputs, out_rows, t0, t1)
+        if factors is not None:
+            deferred = _beside(plan.overlap, factors, *args, t0, t1)
+    for handle in pending:
+        handle.result()
+    return deferred
+
+
+def _grad_out_columns(plan, overlap, grad_out, width):
+    """The output gradient as (T, width, B) blocks (or None), and the handle of the part the
+    backward does not meet first, converted beside it (or None)."""
+    if grad_out is None:
+        return None, None
+    if plan.mask is not None:
+        return plan.columns_of_rows(grad_out), None
+    blocks = np.empty((plan.T, width, plan.batch), grad_out.dtype)
+    return blocks, plan.ahead(overlap, _transpose_rows,
+                              grad_out.reshape(plan.T, plan.batch, width), blocks)
+
 
 def _lstm_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     hidden = w_hh.shape[0] // 4
-    h3 = 3 * hidden
-    # Gate rows reordered to (i, f, o, g) so the three sigmoids are one contiguous block.
-    perm = _lstm_perm(hidden)
-    w_ih_r = w_ih[perm]
-    w_hh_r = w_hh[perm]
-    w_in = w_ih_r.copy()
-    w_in[:h3] *= -1
-    w_rec_t = w_hh_r.T.copy()
-    w_rec_t[:, :h3] *= -1
-    gates = X @ w_in.T
-    if b_ih is not None:
-        bias = (b_ih + b_hh)[perm]
-        bias[:h3] *= -1
-        gates += bias
-    proj_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
-    rows, batch = X.shape[0], h0.shape[0]
+    h2, h3 = 2 * hidden, 3 * hidden
+    batch, width = h0.shape
     dtype = X.dtype
-    h = h0.copy()
-    c = c0.copy()
-    out = np.empty((rows, h.shape[1]), dtype)
-    hprev = np.empty((rows, h.shape[1]), dtype) if need_cache else None
-    cprev = np.empty((rows, hidden), dtype) if need_cache else None
-    tanh_c = np.empty((rows, hidden), dtype)
-    r_all = np.empty((rows, hidden), dtype) if w_hr is not None else None
-    tmp = np.empty((batch, 4 * hidden), dtype)
-    tmp_h = np.empty((batch, hidden), dtype)
-    f_sl, o_sl = slice(hidden, 2 * hidden), slice(2 * hidden, h3)
-    with np.errstate(all="ignore"):
-        for start, size in order:
-            end = start + size
-            g = gates[start:end]
-            hb = h[:size]
-            cb = c[:size]
-            if need_cache:
-                hprev[start:end] = hb
-                cprev[start:end] = cb
-            step = tmp[:size]
-            np.matmul(hb, w_rec_t, out=step)
-            g += step
-            sig = g[:, :h3]
-            np.exp(sig, out=sig)
-            sig += 1
-            np.reciprocal(sig, out=sig)
-            cell = g[:, h3:]
-            np.tanh(cell, out=cell)
-            np.multiply(cb, g[:, f_sl], out=cb)
-            t = tmp_h[:size]
-            np.multiply(g[:, :hidden], cell, out=t)
-            cb += t
-            tc = tanh_c[start:end]
-            np.tanh(cb, out=tc)
-            if proj_t is None:
-                np.multiply(g[:, o_sl], tc, out=out[start:end])
-            else:
-                r = r_all[start:end]
-                np.multiply(g[:, o_sl], tc, out=r)
-                np.matmul(r, proj_t, out=out[start:end])
-            hb[...] = out[start:end]
-    cache = None
+    plan = _Plan(order, batch, X.shape[0], 4 * hidden)
+    started = _overlap.start(plan.overlap)
+    T = plan.T
+    # Pre-activations scaled by -1 (gates i, f, o) and -2 (cell gate g), see above.
+    scale = np.full((4 * hidden, 1), -1, dtype)
+    scale[h2:h3] = -2
+    w_rec = w_hh * scale
+    bias = None if b_ih is None else (b_ih + b_hh) * scale[:, 0]
+    # 1 / (1 + e) for the sigmoid gates, 2 / (1 + e) for the cell gate (then minus 1).
+    numerators = np.ones((4 * hidden, 1), dtype)
+    numerators[h2:h3] = 2
+    X3 = plan.steps_of_rows(X)
+    h_hist, c_hist = plan.history(h0), plan.history(c0)
+    h0_t, c0_t = h0.T, c0.T
+    gates = np.empty((T, 4 * hidden, batch), dtype)
+    tanh_c = np.empty((T, hidden, batch), dtype)
+    r_all = None if w_hr is None else np.empty((T, hidden, batch), dtype)
+    out_rows = np.empty((T, batch, width), dtype)
+    factors = None
     if need_cache:
-        cache = (gates, hprev, cprev, tanh_c, r_all, w_ih_r, w_hh_r, perm)
-    return out, h, c, cache
+        factors = (np.empty((T, 4, hidden, batch), dtype), np.empty((T, hidden, batch), dtype))
+    recurrent = np.empty((4 * hidden, batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    steps = plan.steps
+
+    def run_chunk(i0, i1):
+        for t, prev, cur, grow in steps[i0:i1]:
+            h_prev, c_prev = h_hist[prev], c_hist[prev]
+            if grow is not None:
+                h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                c_prev[:, grow[0]:grow[1]] = c0_t[:, grow[0]:grow[1]]
+            g = gates[t]
+            np.matmul(w_rec, h_prev, out=recurrent)
+            g += recurrent
+            np.exp(g, out=g)
+            g += 1
+            np.divide(numerators, g, out=g)
+            cell = g[h2:h3]
+            cell -= 1
+            c_new = c_hist[cur]
+            np.multiply(g[hidden:h2], c_prev, out=c_new)
+            np.multiply(g[:hidden], cell, out=tmp)
+            c_new += tmp
+            tc = tanh_c[t]
+            np.tanh(c_new, out=tc)
+            if w_hr is None:
+                np.multiply(g[h3:], tc, out=h_hist[cur])
+            else:
+                r = r_all[t]
+                np.multiply(g[h3:], tc, out=r)
+                np.matmul(w_hr, r, out=h_hist[cur])
+
+    with np.errstate(all="ignore"), single_threaded_blas:
+        projections = plan.project(X3, w_ih * scale, bias, gates)
+        deferred = _forward_chunks(
+            plan, run_chunk, projections, plan.outputs(h_hist), out_rows,
+            _lstm_factors if need_cache else None,
+            (plan, gates, plan.previous(c_hist), tanh_c, factors))
+    h_n, c_n = plan.final_state(h_hist), plan.final_state(c_hist)
+    out = plan.rows_of_steps(out_rows)
+    _overlap.record(started)
+    cache = (gates, h_hist, r_all, factors, deferred, plan) if need_cache else None
+    return out, h_n, c_n, cache
 
 
-def _lstm_perm(hidden: int) -> np.ndarray:
-    i = np.arange(hidden)
-    return np.concatenate([i, i + hidden, i + 3 * hidden, i + 2 * hidden])
+def _lstm_factors(plan, gates, c_prev, tanh_c, factors, t0, t1) -> None:
+    """Per-column factors of the gate gradients for steps t0:t1, so that the backward loop
+    needs one multiply for them: each gate's derivative times what it multiplies in
+    c' = f * c + i * g (for o: tanh(c'), as o multiplies dh rather than dc); and
+    o * (1 - tanh(c')^2), taking dh to dc.  Zero in dead columns."""
+    k_all, dc_all = factors
+    hidden = tanh_c.shape[1]
+    g = gates[t0:t1].reshape(t1 - t0, 4, hidden, -1)
+    i_g, c_g, o_g = g[:, 0], g[:, 2], g[:, 3]
+    k, tc = k_all[t0:t1], tanh_c[t0:t1]
+    with np.errstate(all="ignore"):
+        for j in (0, 1, 3):
+            np.subtract(1, g[:, j], out=k[:, j])
+            k[:, j] *= g[:, j]
+        k[:, 0] *= c_g
+        k[:, 1] *= c_prev[t0:t1]
+        k[:, 3] *= tc
+        np.multiply(c_g, c_g, out=k[:, 2])
+        np.subtract(1, k[:, 2], out=k[:, 2])
+        k[:, 2] *= i_g
+        dc = dc_all[t0:t1]
+        np.multiply(tc, tc, out=dc)
+        np.subtract(1, dc, out=dc)
+        dc *= o_g
+    plan.kill_dead(k_all, t0, t1)
+    plan.kill_dead(dc_all, t0, t1)
 
 
 def _lstm_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, hprev, cprev, tanh_c, r_all, w_ih_r, w_hh_r, perm = cache
-    w_hr = weights[4]
-    rows, hidden = tanh_c.shape
-    h3 = 3 * hidden
+    gates, h_hist, r_all, (k, dc_from_h), deferred, plan = cache
+    w_ih, w_hh, w_hr = weights[0], weights[1], weights[4]
+    T, hidden, batch = dc_from_h.shape
+    overlap = len(plan.chunks) > 1 and _overlap.wanted()
+    started = _overlap.start(overlap)
     dtype = gates.dtype
-    i_g, f_g = gates[:, :hidden], gates[:, hidden:2 * hidden]
-    o_g, c_g = gates[:, 2 * hidden:h3], gates[:, h3:]
-    with np.errstate(all="ignore"):
-        # Per-row factors of the gate gradients, for all steps at once: the loop then needs
-        # one multiply per block.  Block o holds d(o)/d(pre-activation) * tanh(c).
-        k = np.empty((rows, 4 * hidden), dtype)
-        np.multiply(i_g, 1 - i_g, out=k[:, :hidden])
-        k[:, :hidden] *= c_g
-        np.multiply(f_g, 1 - f_g, out=k[:, hidden:2 * hidden])
-        k[:, hidden:2 * hidden] *= cprev
-        np.multiply(o_g, 1 - o_g, out=k[:, 2 * hidden:h3])
-        k[:, 2 * hidden:h3] *= tanh_c
-        np.multiply(c_g, c_g, out=k[:, h3:])
-        np.subtract(1, k[:, h3:], out=k[:, h3:])
-        k[:, h3:] *= i_g
-        dc_from_h = o_g * (1 - tanh_c * tanh_c)
-    k3 = k.reshape(rows, 4, hidden)
-    dz = np.empty((rows, 4 * hidden), dtype)
-    dz3 = dz.reshape(rows, 4, hidden)
-    dh = grad_h.copy()
-    dc = grad_c.copy()
-    batch = dh.shape[0]
-    dh_all = np.empty((rows, dh.shape[1]), dtype) if w_hr is not None else None
-    tmp_h = np.empty((batch, hidden), dtype)
-    tmp_r = np.empty((batch, hidden), dtype) if w_hr is not None else None
-    for start, size in reversed(order):
-        end = start + size
-        dhb = dh[:size]
-        if grad_out is not None:
-            dhb += grad_out[start:end]
-        if w_hr is None:
-            dr = dhb
-        else:
-            dh_all[start:end] = dhb
-            dr = tmp_r[:size]
-            np.matmul(dhb, w_hr, out=dr)
-        dcb = dc[:size]
-        t = tmp_h[:size]
-        np.multiply(dr, dc_from_h[start:end], out=t)
-        dcb += t
-        block = dz3[start:end]
-        np.multiply(k3[start:end], dcb[:, None, :], out=block)
-        np.multiply(dr, k3[start:end, 2], out=block[:, 2])
-        dcb *= f_g[start:end]
-        np.matmul(dz[start:end], w_hh_r, out=dhb)
-    grads = [None] * 8
-    if needs[0]:
-        grads[0] = dz @ w_ih_r
-    grads[1], grads[2] = dh, dc
-    if needs[3]:
-        grads[3] = _unpermute(dz.T @ X, perm)
-    if needs[4]:
-        grads[4] = _unpermute(dz.T @ hprev, perm)
-    if needs[5] or needs[6]:
-        grads[5] = grads[6] = _unpermute(dz.sum(0), perm)
-    if needs[7]:
-        grads[7] = dh_all.T @ r_all
-    return grads
+    w_hh_t = w_hh.T
+    w_hr_t = None if w_hr is None else w_hr.T
+    dh, dh_done = _start_columns(plan, grad_h)
+    dc, dc_done = _start_columns(plan, grad_c)
+    dz = np.empty((T, 4 * hidden, batch), dtype)
+    dz4 = dz.reshape(T, 4, hidden, batch)
+    dh_all = None if w_hr is None else np.empty((T, dh.shape[0], batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    dr = dh if w_hr is None else np.empty((hidden, batch), dtype)
+    steps, fixes = plan.steps, plan.back_fixes
+    X3 = plan.steps_of_rows(X)
+    h_prev = plan.previous(h_hist)
+    grad_x = np.empty_like(X3) if needs[0] else None
+    with np.errstate(all="ignore"), single_threaded_blas:
+        if deferred is not None:
+            deferred.result()
+        g_out, ready = _grad_out_columns(plan, overlap, grad_out, dh.shape[0])
 
+        def run_chunk(n, i0, i1):
+            if n == 1 and ready is not None:
+                ready.result()
+            for i in range(i1 - 1, i0 - 1, -1):
+                t = steps[i][0]
+                fix = fixes[i]
+                if fix is not None:
+                    _apply_fix(fix, dh, grad_h, dh_done)
+                    _apply_fix(fix, dc, grad_c, dc_done)
+                # (In place throughout: dh and dc belong to the enclosing function.)
+                if g_out is not None:
+                    np.add(dh, g_out[t], out=dh)
+                if w_hr is not None:
+                    dh_all[t] = dh
+                    np.matmul(w_hr_t, dh, out=dr)
+                np.multiply(dr, dc_from_h[t], out=tmp)
+                np.add(dc, tmp, out=dc)
+                block = dz4[t]
+                np.multiply(k[t, :3], dc, out=block[:3])
+                np.multiply(dr, k[t, 3], out=block[3])
+                np.multiply(dc, gates[t, hidden:2 * hidden], out=dc)
+                np.matmul(w_hh_t, dz[t], out=dh)
 
-def _unpermute(arr: np.ndarray, perm: np.ndarray) -> np.ndarray:
-    out = np.empty_like(arr)
-    out[perm] = arr
-    return out
+        w_in, w_rec, b, _ = _backward_chunks(
+            plan, overlap, run_chunk,
+            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs,
+                                              t0, t1))
+        w_proj = None
+        if needs[7]:
+            w_proj = _live_columns(plan, dh_all, 0, T) @ _live_columns(plan, r_all, 0, T).T
+    grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
+    grad_h0, grad_c0 = _finish_columns(plan, dh, dh_done), _finish_columns(plan, dc, dc_done)
+    _overlap.record(started)
+    return [grad_x, grad_h0, grad_c0, w_in, w_rec, b, b, w_proj]
 
 
 def _gru_forward(X, h0, c0, weights, order, need_cache):
     w_ih, w_hh, b_ih, b_hh, _ = weights
     hidden = w_hh.shape[1]
     h2 = 2 * hidden
-    w_in = w_ih.copy()
-    w_in[:h2] *= -1
-    w_rec_t = w_hh.T.copy()
-    w_rec_t[:, :h2] *= -1
-    gates = X @ w_in.T
-    b_hn = None
+    batch = h0.shape[0]
+    dtype = X.dtype
+    plan = _Plan(order, batch, X.shape[0], 3 * hidden)
+    started = _overlap.start(plan.overlap)
+    T = plan.T
+    # Pre-activations of the sigmoid gates r, z scaled by -1, see above.
+    scale = np.ones((3 * hidden, 1), dtype)
+    scale[:h2] = -1
+    w_rec = w_hh * scale
+    bias = b_hn = None
     if b_ih is not None:
         bias = b_ih.copy()
         bias[:h2] += b_hh[:h2]
         bias[:h2] *= -1
-        gates += bias
-        b_hn = b_hh[h2:]
-    rows, batch = X.shape[0], h0.shape[0]
-    dtype = X.dtype
-    h = h0.copy()
-    out = np.empty((rows, hidden), dtype)
-    hprev = np.empty((rows, hidden), dtype) if need_cache else None
-    hid_n = np.empty((rows, hidden), dtype)
-    tmp = np.empty((batch, 3 * hidden), dtype)
-    tmp_h = np.empty((batch, hidden), dtype)
-    with np.errstate(all="ignore"):
-        for start, size in order:
-            end = start + size
-            g = gates[start:end]
-            hb = h[:size]
-            if need_cache:
-                hprev[start:end] = hb
-            step = tmp[:size]
-            np.matmul(hb, w_rec_t, out=step)
-            rz = g[:, :h2]
-            rz += step[:, :h2]
+        b_hn = b_hh[h2:, None]
+    X3 = plan.steps_of_rows(X)
+    h_hist = plan.history(h0)
+    h0_t = h0.T
+    gates = np.empty((T, 3 * hidden, batch), dtype)
+    hid_n = np.empty((T, hidden, batch), dtype)
+    out_rows = np.empty((T, batch, hidden), dtype)
+    factors = None
+    if need_cache:
+        factors = (np.empty((T, 3, hidden, batch), dtype), np.empty((T, hidden, batch), dtype))
+    recurrent = np.empty((3 * hidden, batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    steps = plan.steps
+
+    def run_chunk(i0, i1):
+        for t, prev, cur, grow in steps[i0:i1]:
+            h_prev = h_hist[prev]
+            if grow is not None:
+                h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+            g = gates[t]
+            np.matmul(w_rec, h_prev, out=recurrent)
+            rz = g[:h2]
+            rz += recurrent[:h2]
             np.exp(rz, out=rz)
             rz += 1
-            np.reciprocal(rz, out=rz)
-            hn = hid_n[start:end]
+            np.divide(1, rz, out=rz)
+            hn = hid_n[t]
             if b_hn is None:
-                hn[...] = step[:, h2:]
+                hn[...] = recurrent[h2:]
             else:
-                np.add(step[:, h2:], b_hn, out=hn)
-            n = g[:, h2:]
-            t = tmp_h[:size]
-            np.multiply(hn, rz[:, :hidden], out=t)
-            n += t
-            np.tanh(n, out=n)
-            np.subtract(hb, n, out=t)
-            t *= rz[:, hidden:]
-            np.add(t, n, out=out[start:end])
-            hb[...] = out[start:end]
-    cache = (gates, hprev, hid_n) if need_cache else None
-    return out, h, None, cache
+                np.add(recurrent[h2:], b_hn, out=hn)
+            n_g = g[h2:]
+            np.multiply(hn, rz[:hidden], out=tmp)
+            n_g += tmp
+            np.tanh(n_g, out=n_g)
+            np.subtract(h_prev, n_g, out=tmp)
+            np.multiply(tmp, rz[hidden:], out=tmp)
+            np.add(tmp, n_g, out=h_hist[cur])
+
+    with np.errstate(all="ignore"), single_threaded_blas:
+        projections = plan.project(X3, w_ih * scale, bias, gates)
+        deferred = _forward_chunks(
+            plan, run_chunk, projections, plan.outputs(h_hist), out_rows,
+            _gru_factors if need_cache else None,
+            (plan, gates, hid_n, plan.previous(h_hist), factors))
+    h_n = plan.final_state(h_hist)
+    out = plan.rows_of_steps(out_rows)
+    _overlap.record(started)
+    cache = (gates, h_hist, factors, deferred, plan) if need_cache else None
+    return out, h_n, None, cache
+
+
+def _gru_factors(plan, gates, hid_n, h_prev, factors, t0, t1) -> None:
+    """Per-column factors for steps t0:t1 taking dh' to the gradients of the recurrent
+    products' r, z, n blocks (``k``) and of the input product's n block (``k_n``).  Zero in
+    dead columns."""
+    k_all, k_n_all = factors
+    hidden = hid_n.shape[1]
+    g = gates[t0:t1].reshape(t1 - t0, 3, hidden, -1)
+    r_g, z_g, n_g = g[:, 0], g[:, 1], g[:, 2]
+    k, k_n = k_all[t0:t1], k_n_all[t0:t1]
+    with np.errstate(all="ignore"):
+        np.multiply(n_g, n_g, out=k_n)
+        np.subtract(1, k_n, out=k_n)
+        k_n *= 1 - z_g
+        np.multiply(hid_n[t0:t1], k_n, out=k[:, 0])
+        k[:, 0] *= r_g
+        k[:, 0] *= 1 - r_g
+        np.subtract(h_prev[t0:t1], n_g, out=k[:, 1])
+        k[:, 1] *= z_g
+        k[:, 1] *= 1 - z_g
+        np.multiply(k_n, r_g, out=k[:, 2])
+    plan.kill_dead(k_all, t0, t1)
+    plan.kill_dead(k_n_all, t0, t1)
 
 
 def _gru_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, hprev, hid_n = cache
+    gates, h_hist, (k, k_n), deferred, plan = cache
     w_ih, w_hh = weights[0], weights[1]
-    rows, hidden = hid_n.shape
+    T, hidden, batch = k_n.shape
+    overlap = len(plan.chunks) > 1 and _overlap.wanted()
+    started = _overlap.start(overlap)
     h2 = 2 * hidden
     dtype = gates.dtype
-    r_g, z_g, n_g = gates[:, :hidden], gates[:, hidden:h2], gates[:, h2:]
-    with np.errstate(all="ignore"):
-        k_n = (1 - z_g) * (1 - n_g * n_g)
-        k_r = hid_n * r_g * (1 - r_g)
-        k_z = (hprev - n_g) * z_g * (1 - z_g)
-    dx_gates = np.empty((rows, 3 * hidden), dtype)
-    dh_gates = np.empty((rows, 3 * hidden), dtype)
-    dh = grad_h.copy()
-    tmp_h = np.empty((dh.shape[0], hidden), dtype)
-    for start, size in reversed(order):
-        end = start + size
-        dhb = dh[:size]
-        if grad_out is not None:
-            dhb += grad_out[start:end]
-        dxg = dx_gates[start:end]
-        dn = dxg[:, h2:]
-        np.multiply(dhb, k_n[start:end], out=dn)
-        np.multiply(dn, k_r[start:end], out=dxg[:, :hidden])
-        np.multiply(dhb, k_z[start:end], out=dxg[:, hidden:h2])
-        dhg = dh_gates[start:end]
-        dhg[:, :h2] = dxg[:, :h2]
-        np.multiply(dn, r_g[start:end], out=dhg[:, h2:])
-        t = tmp_h[:size]
-        np.matmul(dhg, w_hh, out=t)
-        dhb *= z_g[start:end]
-        dhb += t
-    grads = [None] * 8
-    if needs[0]:
-        grads[0] = dx_gates @ w_ih
-    grads[1] = dh
-    if needs[3]:
-        grads[3] = dx_gates.T @ X
-    if needs[4]:
-        grads[4] = dh_gates.T @ hprev
-    if needs[5]:
-        grads[5] = dx_gates.sum(0)
-    if needs[6]:
-        grads[6] = dh_gates.sum(0)
-    return grads
+    w_hh_t = w_hh.T
+    dh, dh_done = _start_columns(plan, grad_h)
+    dh_all = np.empty((T, hidden, batch), dtype)
+    dh_gates = np.empty((T, 3 * hidden, batch), dtype)
+    dh_gates4 = dh_gates.reshape(T, 3, hidden, batch)
+    dx_gates = np.empty((T, 3 * hidden, batch), dtype)
+    tmp = np.empty((hidden, batch), dtype)
+    steps, fixes = plan.steps, plan.back_fixes
+    X3 = plan.steps_of_rows(X)
+    h_prev = plan.previous(h_hist)
+    grad_x = np.empty_like(X3) if needs[0] else None
+    with np.errstate(all="ignore"), single_threaded_blas:
+        if deferred is not None:
+            deferred.result()
+        g_out, ready = _grad_out_columns(plan, overlap, grad_out, hidden)
+
+        def run_chunk(n, i0, i1):
+            if n == 1 and ready is not None:
+                ready.result()
+            for i in range(i1 - 1, i0 - 1, -1):
+                t = steps[i][0]
+                if fixes[i] is not None:
+                    _apply_fix(fixes[i], dh, grad_h, dh_done)
+                if g_out is not None:
+                    np.add(dh, g_out[t], out=dh)
+                dh_all[t] = dh
+                np.multiply(k[t], dh, out=dh_gates4[t])
+                np.matmul(w_hh_t, dh_gates[t], out=tmp)
+                np.multiply(dh, gates[t, hidden:h2], out=dh)
+                np.add(dh, tmp, out=dh)
+
+        def input_gates(t0, t1):
+            # The input products share the r, z gradients; their n block is dh' * k_n.
+            dx_gates[t0:t1, :h2] = dh_gates[t0:t1, :h2]
+            np.multiply(dh_all[t0:t1], k_n[t0:t1], out=dx_gates[t0:t1, h2:])
+
+        w_in, w_rec, b_in, b_rec = _backward_chunks(
+            plan, overlap, run_chunk,
+            lambda t0, t1: _gradient_products(plan, dx_gates, dh_gates, X3, h_prev, w_ih,
+                                              grad_x, needs, t0, t1, input_gates))
+    grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
+    grad_h0 = _finish_columns(plan, dh, dh_done)
+    _overlap.record(started)
+    return [grad_x, grad_h0, None, w_in, w_rec, b_in, b_rec, None]
 
 
 def _elman_forward(relu: bool):
     def forward(X, h0, c0, weights, order, need_cache):
         w_ih, w_hh, b_ih, b_hh, _ = weights
-        gates = X @ w_ih.T
-        if b_ih is not None:
-            gates += b_ih + b_hh
-        w_rec_t = np.ascontiguousarray(w_hh.T)
-        rows, batch = X.shape[0], h0.shape[0]
-        h = h0.copy()
-        hprev = np.empty((rows, h.shape[1]), X.dtype) if need_cache else None
-        tmp = np.empty((batch, h.shape[1]), X.dtype)
-        with np.errstate(all="ignore"):
-            for start, size in order:
-                end = start + size
-                g = gates[start:end]
-                hb = h[:size]
-                if need_cache:
-                    hprev[start:end] = hb
-                step = tmp[:size]
-                np.matmul(hb, w_rec_t, out=step)
-                g += step
+        batch, hidden = h0.shape
+        plan = _Plan(order, batch, X.shape[0], hidden)
+        started = _overlap.start(plan.overlap)
+        X3 = plan.steps_of_rows(X)
+        h_hist = plan.history(h0)
+        h0_t = h0.T
+        outputs = plan.outputs(h_hist)
+        out_rows = np.empty((plan.T, batch, hidden), X.dtype)
+        recurrent = np.empty((hidden, batch), X.dtype)
+        bias = None if b_ih is None else b_ih + b_hh
+        steps = plan.steps
+
+        def run_chunk(i0, i1):
+            for _, prev, cur, grow in steps[i0:i1]:
+                h_prev = h_hist[prev]
+                if grow is not None:
+                    h_prev[:, grow[0]:grow[1]] = h0_t[:, grow[0]:grow[1]]
+                np.matmul(w_hh, h_prev, out=recurrent)
+                g = h_hist[cur]
+                g += recurrent
                 if relu:
                     np.maximum(g, 0, out=g)
                 else:
                     np.tanh(g, out=g)
-                hb[...] = g
-        # The output is handed out; the cache keeps its own copy, safe from in-place edits.
-        cache = (gates, hprev, relu) if need_cache else None
-        return gates.copy() if need_cache else gates, h, None, cache
+
+        with np.errstate(all="ignore"), single_threaded_blas:
+            projections = plan.project(X3, w_ih, bias, outputs)
+            _forward_chunks(plan, run_chunk, projections, outputs, out_rows, None, ())
+        h_n = plan.final_state(h_hist)
+        out = plan.rows_of_steps(out_rows)
+        _overlap.record(started)
+        return out, h_n, None, ((h_hist, plan, relu) if need_cache else None)
     return forward
 
 
 def _elman_backward(cache, X, weights, order, grad_out, grad_h, grad_c, needs):
-    gates, hprev, relu = cache
+    h_hist, plan, relu = cache
     w_ih, w_hh = weights[0], weights[1]
-    with np.errstate(all="ignore"):
+    overlap = len(plan.chunks) > 1 and _overlap.wanted()
+    started = _overlap.start(overlap)
+    w_hh_t = w_hh.T
+    outputs = plan.outputs(h_hist)
+    dh, dh_done = _start_columns(plan, grad_h)
+    dz = np.empty_like(outputs)
+    steps, fixes = plan.steps, plan.back_fixes
+    X3 = plan.steps_of_rows(X)
+    h_prev = plan.previous(h_hist)
+    grad_x = np.empty_like(X3) if needs[0] else None
+    with np.errstate(all="ignore"), single_threaded_blas:
         if relu:
-            slope = (gates > 0).astype(gates.dtype)
+            slope = (outputs > 0).astype(outputs.dtype)
         else:
-            slope = 1 - gates * gates
-    dz = np.empty_like(gates)
-    dh = grad_h.copy()
-    for start, size in reversed(order):
-        end = start + size
-        dhb = dh[:size]
-        if grad_out is not None:
-            dhb += grad_out[start:end]
-        d = dz[start:end]
-        np.multiply(dhb, slope[start:end], out=d)
-        np.matmul(d, w_hh, out=dhb)
-    grads = [None] * 8
-    if needs[0]:
-        grads[0] = dz @ w_ih
-    grads[1] = dh
-    if needs[3]:
-        grads[3] = dz.T @ X
-    if needs[4]:
-        grads[4] = dz.T @ hprev
-    if needs[5] or needs[6]:
-        grads[5] = grads[6] = dz.sum(0)
-    return grads
+            slope = np.multiply(outputs, outputs)
+            np.subtract(1, slope, out=slope)
+        plan.kill_dead(slope, 0, plan.T)
+        g_out, ready = _grad_out_columns(plan, overlap, grad_out, dh.shape[0])
+
+        def run_chunk(n, i0, i1):
+            if n == 1 and ready is not None:
+                ready.result()
+            for i in range(i1 - 1, i0 - 1, -1):
+                t = steps[i][0]
+                if fixes[i] is not None:
+                    _apply_fix(fixes[i], dh, grad_h, dh_done)
+                if g_out is not None:
+                    np.add(dh, g_out[t], out=dh)
+                np.multiply(dh, slope[t], out=dz[t])
+                np.matmul(w_hh_t, dz[t], out=dh)
+
+        w_in, w_rec, b, _ = _backward_chunks(
+            plan, overlap, run_chunk,
+            lambda t0, t1: _gradient_products(plan, dz, dz, X3, h_prev, w_ih, grad_x, needs,
+                                              t0, t1))
+    grad_x = None if grad_x is None else plan.rows_of_steps(grad_x)
+    grad_h0 = _finish_columns(plan, dh, dh_done)
+    _overlap.record(started)
+    return [grad_x, grad_h0, None, w_in, w_rec, b, b, None]
 
 
 _KERNELS = {"LSTM": (_lstm_forward, _lstm_backward),
