@@ -279,3 +279,32 @@ def test_explicit_generators_match():
         same_bytes(ember.randn(5, generator=ge, dtype=ember.float64),
                    torch.randn(5, generator=gt, dtype=torch.float64))
         assert ge.get_state().numpy().tobytes() == gt.get_state().numpy().tobytes()
+
+
+def test_scale_and_shift_round_once():
+    # normal_(mean, std) ends with fma(n, std, mean) in float: one rounding.  These values make
+    # the float64 sum land exactly halfway between two floats after rounding away a tiny rest,
+    # where rounding again to float32 would go the wrong way.
+    from ember.ops import _avx_mathfun as mathfun
+    values = np.float32(1) + np.arange(-4096, 4096, dtype=np.float32) * np.float32(2**-23)
+    scale, shift = np.float32(5.9633685e-08), np.float32(1.0)
+    exact = _exactly_rounded(values, scale, shift)
+    twice = (values.astype(np.float64) * np.float64(scale) + 1.0).astype(np.float32)
+    assert not np.array_equal(twice, exact)     # the case occurs
+    got = values.copy()
+    mathfun._fused_scale(got, scale, shift, mathfun.Workspace(values.size))
+    assert got.tobytes() == exact.tobytes()
+
+
+def _exactly_rounded(values, scale, shift) -> np.ndarray:
+    # v * scale + shift with Python's exact rationals, rounded once to float32
+    from fractions import Fraction
+    out = []
+    for v in values.tolist():
+        total = Fraction(v) * Fraction(float(scale)) + Fraction(float(shift))
+        below = np.float32(float(total))                      # within one float32 step
+        candidates = [np.nextafter(below, np.float32(-np.inf)), below,
+                      np.nextafter(below, np.float32(np.inf))]
+        out.append(min(candidates, key=lambda c: (abs(Fraction(float(c)) - total),
+                                                  int(np.float32(c).view(np.uint32)) & 1)))
+    return np.array(out, dtype=np.float32)

@@ -226,6 +226,9 @@ _UNIFORM_STEP = _F32(2.0 ** -24)
 _ANGLE_STEP = _F32(2.0 * np.pi) * _UNIFORM_STEP
 _MINUS_TWO = _F32(-2.0)
 _HALF_ROW = np.dtype("V32")     # 8 float32 or uint32 values, half a row of 16
+_BELOW_FLOAT = np.uint64((1 << 29) - 1)   # the float64 mantissa bits a float32 drops
+_HALFWAY = np.uint64(1 << 28)
+_FLOAT_NORMAL_LIMIT = 2.0 ** -125
 _ROWS_PER_CHUNK = 4096          # 32K values per function call: small enough to stay in cache
 _DRAW_ROWS = 4 * _ROWS_PER_CHUNK  # rows drawn from the generator at a time
 _PARALLEL_MIN_ROWS = 1 << 13    # below this a hand-off to another thread costs more than it gives
@@ -380,14 +383,25 @@ def _fill_chunk(draws: np.ndarray, out: np.ndarray, scale, shift, buffers: _Buff
 
 
 def _fused_scale(values: np.ndarray, scale, shift, work: Workspace) -> None:
-    # values = fma(values, std, mean), rounded once, in place
-    if shift == 0:
-        # the product is exact in float64, so one rounding to float32 is the fused result;
-        # adding zero turns -0 into +0 as the fma does
-        product = work.product[:values.size]
-        np.multiply(values, _F64(scale), out=product, dtype=_F64)
-        np.add(product, 0.0, out=values, casting="unsafe")
-    else:
-        from .creation import _fma_to_odd
-        # rounding to odd in float64 keeps the one rounding to float32 exact
-        values[...] = _fma_to_odd(values.astype(_F64), _F64(scale), _F64(shift))
+    # values = fma(values, std, mean) in place.  The product is exact in float64 and the sum is
+    # rounded there once; rounding that to float32 can differ from one rounding of the exact
+    # value only when the float64 sum was inexact and lies exactly halfway between two floats
+    # (or in float32's subnormal range).  Those rare elements are recomputed exactly.
+    product = work.product[:values.size]
+    np.multiply(values, _F64(scale), out=product)
+    product += _F64(shift)
+    suspect = (product.view(np.uint64) & _BELOW_FLOAT) == _HALFWAY
+    suspect |= np.abs(product) < _FLOAT_NORMAL_LIMIT
+    where = np.flatnonzero(suspect) if suspect.any() else None
+    if where is not None:
+        # keep those whose float64 sum was inexact (its error, by TwoSum, is not zero)
+        exact_product = values[where].astype(_F64) * _F64(scale)
+        total = product[where]
+        part = total - exact_product
+        error = (exact_product - (total - part)) + (_F64(shift) - part)
+        where = where[error != 0]
+        from .creation import _fma32
+        fixed = _fma32(values[where].astype(_F64), _F64(scale), _F64(shift))
+    np.copyto(values, product, casting="same_kind")
+    if where is not None:
+        values[where] = fixed
