@@ -84,7 +84,8 @@ _MANTISSA = _U32(0x007FFFFF)
 _TO_UPPER = _U32(0x00800000 - 0x003504F3)
 _CARRY = _U32(0x00800000)
 _ONE_BITS = _U32(0x3F800000)
-_EXPONENT_BIAS = 127
+_TWO_POW_23_BITS = _U32(0x4B000000)
+_TWO_POW_23_PLUS_BIAS = _F32(2**23 + 127)
 _SIGN_BIT = _I32(-0x80000000)
 
 
@@ -116,10 +117,11 @@ def log_ps(x: np.ndarray, out: np.ndarray, work: Workspace) -> np.ndarray:
     np.add(fraction, _TO_UPPER, out=upper)
     upper &= _CARRY
     e = work.float_a[:n]
-    shifted = work.float_b[:n].view(_U32)
-    np.add(bits, upper, out=shifted)                 # bumps the exponent field when upper
-    shifted >>= _U32(23)
-    np.subtract(shifted.view(_I32), _EXPONENT_BIAS, out=e, casting="unsafe")
+    exponent = e.view(_U32)
+    np.add(bits, upper, out=exponent)                # bumps the exponent field when upper
+    exponent >>= _U32(23)
+    exponent |= _TWO_POW_23_BITS                     # the float 2**23 + exponent field
+    e -= _TWO_POW_23_PLUS_BIAS                       # exact: e as a float
     fraction |= _ONE_BITS                            # 2m, in [1, 2)
     fraction -= upper                                # or m, in [sqrt(1/2), 1)
     t = work.float_b[:n]
