@@ -225,20 +225,38 @@ def _normal_fill(g: Generator, n: int, np_dtype, mean: float, std: float) -> np.
 
 
 def _normal_fill_float(g: Generator, n: int, mean: float, std: float, discard: int) -> np.ndarray:
-    # float32 and the half types compute in float: full blocks straight into the result, then
-    # the ragged end's block from 16 fresh draws.  float32 first draws a uniform for every
+    # float32 and the half types compute in float.  float32 first draws a uniform for every
     # element (``discard`` of them belong to the ragged end and are overwritten); the half types
-    # draw only whole blocks.
+    # draw only whole blocks.  The ragged end's block, from 16 fresh draws, goes through the
+    # kernel as one more row.
     blocks = n // 16
+    if not n % 16:
+        out = np.empty((blocks, 16), dtype=np.float32)
+        normal_fill_16(g.random32, out, mean, std)
+        return out.reshape(-1)
+    values = np.empty((blocks + 1, 16), dtype=np.float32)
+    normal_fill_16(_skipping(g.random32, 16 * blocks, discard), values, mean, std)
     out = np.empty(n, dtype=np.float32)
-    normal_fill_16(g.random32, out[:16 * blocks].reshape(blocks, 16), mean, std)
-    if n % 16:
-        if discard:
-            g.random32(discard)
-        last = np.empty((1, 16), dtype=np.float32)
-        normal_fill_16(g.random32, last, mean, std)
-        out[n - 16:] = last[0]
+    out[:blocks * 16] = values[:blocks].reshape(-1)
+    out[n - 16:] = values[-1]
     return out
+
+
+def _skipping(draw, at: int, skip: int):
+    """``draw`` (n -> the next n raw draws) that throws ``skip`` draws away once ``at`` draws
+    have been taken."""
+    taken = 0
+
+    def take(count: int) -> np.ndarray:
+        nonlocal taken
+        start, taken = taken, taken + count
+        if not skip or not start <= at < taken:
+            return draw(count)
+        head = draw(at - start)
+        draw(skip)
+        return np.concatenate([head, draw(taken - at)])
+
+    return take
 
 
 def _box_muller_blocks(u: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
