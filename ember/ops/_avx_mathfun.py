@@ -1,11 +1,14 @@
-"""float32 ``log`` and ``sincos`` exactly as PyTorch's AVX2 CPU build computes them.
+"""PyTorch's AVX2 Box-Muller for float tensors, reproduced bit for bit: float32 ``log`` and
+``sincos`` exactly as PyTorch's CPU build computes them, and the block transform around them.
 
-PyTorch's ``normal_`` (and ``randn``, ``normal``) for contiguous float32, float16 and bfloat16
-tensors of 16 or more elements runs Box-Muller through ``log256_ps`` and ``sincos256_ps`` of
-``ATen/native/cpu/avx_mathfun.h`` (Julien Pommier's float32 ports of the Cephes polynomials)
-when its CPU capability is AVX2.  Their results differ from a correctly rounded ``logf``/``cosf``
-(NumPy's) in the last bit for about one value in seven, so reproducing PyTorch's numbers bit for
-bit means repeating those functions operation by operation.
+PyTorch's ``normal_`` (and so ``randn``, ``normal``, ``randn_like``) for contiguous float32,
+float16 and bfloat16 tensors of 16 or more elements runs Box-Muller in float over blocks of 16
+(``NormalFill16<float>`` in ``ATen/native/cpu/DistributionTemplates.h``).  When PyTorch's CPU
+capability is AVX2 that kernel calls ``log256_ps`` and ``sincos256_ps`` of
+``ATen/native/cpu/avx_mathfun.h``: Julien Pommier's float32 ports of the Cephes polynomials, not
+correctly rounded functions.  NumPy's float32 ``log``/``cos``/``sin`` differ from them in the
+last bit often enough that about one normal value in seven came out different, so this module
+repeats those functions operation by operation.
 
 The header is compiled with ``-mavx2 -mfma`` and GCC's default ``-ffp-contract=fast``, so GCC
 fuses a multiply into the add or subtract that consumes it (when that is the product's only use)
@@ -25,12 +28,13 @@ rounding); for the inputs Box-Muller gives these functions it never does, which 
 exhaustively: PyTorch's float uniforms are ``k * 2**-24``, so ``log`` only ever sees the 2**24
 values ``1 - k * 2**-24`` and ``sincos`` the 2**24 angles ``float(2 pi) * k * 2**-24``; on all of
 them every emulated fused operation equals the exactly rounded one (computed rounding to odd),
-and both functions equal a C build of PyTorch's header bit for bit (which in turn reproduces
-``torch.randn`` exactly).
+and both functions equal a C build of PyTorch's header bit for bit, which in turn reproduces
+``torch.randn`` (``tests/test_random_exact.py`` repeats the comparison with the header).
 
 Domain: ``log_ps`` takes positive normal floats, ``sincos_ps`` non-negative angles below 8192
-(the header's own limits; its special cases for other inputs are left out).  Each function
-works on one contiguous 1-D chunk; callers keep chunks small enough to stay in cache.
+(the header also handles other inputs; Box-Muller never gives them).  Both work on one
+contiguous 1-D chunk; ``normal_fill_16`` keeps chunks small enough to stay in cache and spreads
+them over threads.
 """
 from __future__ import annotations
 
