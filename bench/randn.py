@@ -1,7 +1,10 @@
 """randn of 10 million float32 values with a seeded generator: ember <= 3x PyTorch's time.
 
-Both produce the same stream (PyTorch's mt19937 and its Box-Muller), so the work compared is
-the same: generate 10M 24-bit uniforms and transform them in blocks of 16.
+Both produce the same bytes (PyTorch's mt19937 and its AVX2 Box-Muller), so the work compared
+is the same: generate 10M 24-bit uniforms and transform them in blocks of 16.  PyTorch does
+that on one thread with vector instructions; ember repeats the kernel's float32 log and
+sin/cos polynomials in NumPy (fused multiply-adds emulated in float64), in cache-sized chunks
+spread over the cores while the generator draws.
 """
 from __future__ import annotations
 

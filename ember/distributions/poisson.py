@@ -14,8 +14,7 @@ __all__ = ["Poisson"]
 class Poisson(ExponentialFamily):
     """P(k) = rate^k exp(-rate) / k! for k = 0, 1, 2, ...
 
-    Samples come from ``ember.poisson``: deterministic for a seed but not PyTorch's
-    sequence."""
+    Samples come from ``ember.poisson``, which draws PyTorch's sequence for the same seed."""
 
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer

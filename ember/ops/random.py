@@ -24,6 +24,7 @@ from ..autograd.grad_mode import no_grad as _no_grad
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..backends.meta import MetaArray
+from ._avx_mathfun import normal_fill_16
 from ._dispatch import _type_word, apply_inplace, bind_methods, check_inplace, write_out
 from ._poisson import sample_poisson
 from .creation import (_CPP_OPTION_NAMES, _fma32, _real_limits, check_shape, dense_order, factory_dtype,
@@ -203,66 +204,78 @@ def sample_normal_serial(g: Generator, n: int, mean: float, std: float) -> np.nd
 def _normal_fill(g: Generator, n: int, np_dtype, mean: float, std: float) -> np.ndarray:
     # PyTorch's vector-friendly path for contiguous tensors of 16 or more elements: uniforms
     # for every element, then Box-Muller over blocks of 16 (first 8 with the last 8); a ragged
-    # end is redone as one more block over the last 16 elements with fresh uniforms.  float32
-    # computes in float (as PyTorch's vectorized kernel does), float64 in double.
-    compute = np.float32 if np_dtype == np.float32 else np.float64
+    # end is redone as one more block over the last 16 elements with fresh uniforms.  float64
+    # computes in double; float32 in float with PyTorch's AVX2 log and sincos.
+    if np_dtype == np.float32:
+        return _normal_fill_float(g, n, mean, std, discard=n % 16)
     blocks = n // 16
-    u = sample_uniform(g, n, np_dtype, 0.0, 1.0).astype(compute, copy=False)
+    u = sample_uniform(g, n, np_dtype, 0.0, 1.0)
     if n % 16:
         # The ragged end's fresh block joins the full ones (its values overwrite the end).
-        fresh = sample_uniform(g, 16, np_dtype, 0.0, 1.0).astype(compute, copy=False)
+        fresh = sample_uniform(g, 16, np_dtype, 0.0, 1.0)
         u = np.concatenate([u[:blocks * 16], fresh])
     rows = u.shape[0] // 16
-    values = np.empty((rows, 16), dtype=compute)
+    values = np.empty((rows, 16), dtype=np.float64)
     _box_muller_blocks(u.reshape(rows, 16), values, mean, std)
     if not n % 16:
         return values.reshape(-1)
-    out = np.empty(n, dtype=compute)
+    out = np.empty(n, dtype=np.float64)
     out[:blocks * 16] = values[:blocks].reshape(-1)
     out[n - 16:] = values[-1]
     return out
 
 
-def _normal_fill_blocks(g: Generator, n: int, mean: float, std: float) -> np.ndarray:
-    # The half types draw 16 fresh float uniforms per block (and for the ragged end), and
-    # compute in float.
+def _normal_fill_float(g: Generator, n: int, mean: float, std: float, discard: int) -> np.ndarray:
+    # float32 and the half types compute in float.  float32 first draws a uniform for every
+    # element (``discard`` of them belong to the ragged end and are overwritten); the half types
+    # draw only whole blocks.  The ragged end's block, from 16 fresh draws, goes through the
+    # kernel as one more row.
     blocks = n // 16
-    count = blocks + (1 if n % 16 else 0)
-    values = np.empty((count, 16), dtype=np.float32)
-    _box_muller_blocks(g.uniform_bits(16 * count, 24).reshape(count, 16), values, mean, std)
+    if not n % 16:
+        out = np.empty((blocks, 16), dtype=np.float32)
+        normal_fill_16(g.random32, out, mean, std)
+        return out.reshape(-1)
+    values = np.empty((blocks + 1, 16), dtype=np.float32)
+    normal_fill_16(_skipping(g.random32, 16 * blocks, discard), values, mean, std)
     out = np.empty(n, dtype=np.float32)
     out[:blocks * 16] = values[:blocks].reshape(-1)
-    if n % 16:
-        out[n - 16:] = values[-1]
+    out[n - 16:] = values[-1]
     return out
 
 
+def _skipping(draw, at: int, skip: int):
+    """``draw`` (n -> the next n raw draws) that throws ``skip`` draws away once ``at`` draws
+    have been taken."""
+    taken = 0
+
+    def take(count: int) -> np.ndarray:
+        nonlocal taken
+        start, taken = taken, taken + count
+        if not skip or not start <= at < taken:
+            return draw(count)
+        head = draw(at - start)
+        draw(skip)
+        return np.concatenate([head, draw(taken - at)])
+
+    return take
+
+
 def _box_muller_blocks(u: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
-    """Box-Muller over rows of 16 uniforms in ``u``'s precision: the first 8 give the radius,
-    the last 8 the angle; cosines fill the first half of ``out``'s rows, sines the second."""
-    kind = u.dtype.type
+    """Box-Muller in double over rows of 16 uniforms: the first 8 give the radius, the last 8
+    the angle; cosines fill the first half of ``out``'s rows, sines the second.  (The float
+    path is ``normal_fill_16``.)"""
     first = np.ascontiguousarray(u[:, :8])
     second = np.ascontiguousarray(u[:, 8:])
-    radius = np.sqrt(kind(-2.0) * np.log(kind(1.0) - first))
-    theta = kind(_TWO_PI) * second
-    scale, shift = kind(std), kind(mean)
+    radius = np.sqrt(-2.0 * np.log(1.0 - first))
+    theta = _TWO_PI * second
     cosine = radius * np.cos(theta)
     sine = radius * np.sin(theta)
     if std != 1 or mean != 0:
         # PyTorch's kernels scale and shift with one fused multiply-add
-        cosine = _fused_scale(cosine, scale, shift)
-        sine = _fused_scale(sine, scale, shift)
+        cosine = fma(cosine, std, mean)
+        sine = fma(sine, std, mean)
     out[:, :8] = cosine
     out[:, 8:] = sine
-
-
-def _fused_scale(values: np.ndarray, scale, shift) -> np.ndarray:
-    """``values * scale + shift`` rounded once, in ``values``' precision."""
-    from .creation import _fma_to_odd, fma
-    if values.dtype == np.float64:
-        return fma(values, scale, shift)
-    wide = _fma_to_odd(values.astype(np.float64), np.float64(scale), np.float64(shift))
-    return wide.astype(values.dtype)
 
 
 def sample_normal(g: Generator, n: int, np_dtype, mean: float, std: float,
@@ -274,14 +287,14 @@ def sample_normal(g: Generator, n: int, np_dtype, mean: float, std: float,
         values = sample_normal(g, 2 * n, part, mean, std / math.sqrt(2.0), contiguous)
         return np.ascontiguousarray(values).view(np_dtype)
     if n >= 16 and contiguous and np_dtype in _HALF_TYPES:
-        values = _normal_fill_blocks(g, n, mean, std)
+        values = _normal_fill_float(g, n, mean, std, discard=0)
     elif n >= 16 and contiguous:
         values = _normal_fill(g, n, np_dtype, mean, std)
     else:
         values = sample_normal_serial(g, n, mean, std)
     if np_dtype in _HALF_TYPES:
-        values = values.astype(np.float32)
-    return values.astype(np_dtype)
+        values = values.astype(np.float32, copy=False)
+    return values.astype(np_dtype, copy=False)
 
 
 # ================================================================================================
