@@ -20,6 +20,7 @@ PyTorch does for meta tensors.
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -101,7 +102,7 @@ def _is_dense(shape, strides, itemsize, reversed_order: bool) -> bool:
 class MetaArray:
     """Shape, dtype and (byte) strides only; any attempt to read values raises."""
 
-    __slots__ = ("shape", "dtype", "strides", "offset", "base", "_writeable")
+    __slots__ = ("shape", "dtype", "strides", "offset", "base", "_writeable", "_truth")
 
     # Win over ndarray in mixed binary operators, so meta + ndarray stays meta.
     __array_priority__ = 100
@@ -116,6 +117,7 @@ class MetaArray:
         self.offset = offset
         self.base = base
         self._writeable = writeable
+        self._truth = None
 
     # -- attributes NumPy arrays have ----------------------------------------------------------
 
@@ -198,7 +200,10 @@ class MetaArray:
         raise NotImplementedError(_NO_DATA)
 
     def __bool__(self) -> bool:
-        raise NotImplementedError(_NO_DATA)
+        # Only the answer of ``any()``/``all()`` has a truth value: see _truth_of.
+        if self._truth is None:
+            raise NotImplementedError(_NO_DATA)
+        return self._truth
 
     def __float__(self) -> float:
         raise NotImplementedError(_NO_DATA)
@@ -316,7 +321,10 @@ class MetaArray:
         return _getitem(self, key)
 
     def __setitem__(self, key, value) -> None:
-        # No values to write; only check that the value fits the selected region.
+        # No values to write; only check that the value fits the selected region (which a
+        # meta boolean mask leaves unknown: any value is taken).
+        if _has_meta_mask(key):
+            return
         region = _getitem(self, key)
         value_shape = np.shape(value) if not isinstance(value, MetaArray) else value.shape
         try:
@@ -402,8 +410,6 @@ class MetaArray:
         return _array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if func in _COMBINING:
-            _check_devices(_flatten_arrays(args))
         handler = _HANDLERS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
@@ -481,19 +487,10 @@ def _view_strides(old_shape, old_strides, new_shape, itemsize):
 
 
 def _dense_like_strides(arr: MetaArray, itemsize: int) -> tuple:
-    # Like NumPy's order='K' copies (and PyTorch's preserve_format): keep the order of the
-    # strides when the input is a permutation of a dense layout, else row-major.
-    shape, strides = arr.shape, arr.strides
-    order = sorted(builtins.range(len(shape)), key=lambda d: (-abs(strides[d]), d))
-    if any(s == 0 for s in strides) or order == list(builtins.range(len(shape))):
-        return _contiguous_strides(shape, itemsize)
-    out = [0] * len(shape)
-    acc = itemsize
-    for d in reversed(order):
-        out[d] = acc
-        acc *= builtins.max(shape[d], 1)
-    return tuple(out)
-
+    # PyTorch's empty_like layout (preserve_format), which NumPy's order='K' copies resemble.
+    from .._storage import dense_like_strides, element_strides
+    layout = dense_like_strides(arr.shape, element_strides(arr))
+    return tuple(s * itemsize for s in layout)
 
 def _shape_of(x) -> tuple:
     if isinstance(x, MetaArray):
@@ -561,42 +558,55 @@ def _via_proxies(func, args, kwargs):
 
 # -- ufuncs ---------------------------------------------------------------------------------
 
-def _check_devices(inputs) -> None:
-    # A meta array meeting real data with dimensions is a device mix (PyTorch lets only
-    # zero-dim CPU tensors take part in an op on another device).
-    devices = []
-    for x in inputs:
-        if isinstance(x, MetaArray):
-            name = "meta"
-        elif isinstance(x, np.ndarray) and x.ndim:
-            name = "cpu"
-        else:
-            continue
-        if name not in devices:
-            devices.append(name)
-    if len(devices) > 1:
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
-                           f"two devices, {devices[0]} and {devices[1]}!")
+def elementwise_strides(shape: tuple, inputs, itemsize: int):
+    """Byte strides of an elementwise result, as PyTorch's TensorIterator lays it out.
 
+    Row-major when every array input is; otherwise the dimensions are ordered by the inputs'
+    strides (the first input that tells two dimensions apart decides, broadcast dimensions
+    tell nothing), so ``exp`` of a transposed tensor comes out transposed, as in PyTorch.
+    """
+    ndim = len(shape)
+    arrays = [x for x in inputs if type(x) is MetaArray or isinstance(x, np.ndarray)]
+    if ndim < 2 or all(_is_dense(a.shape, a.strides, a.dtype.itemsize, False) for a in arrays):
+        return None
+    operand_strides = []
+    for a in arrays:
+        lead = ndim - a.ndim
+        operand_strides.append([0] * lead + [
+            0 if size == 1 and target != 1 else stride
+            for size, target, stride in zip(a.shape, shape[lead:], a.strides)])
 
-def _flatten_arrays(args) -> list:
-    found = []
-    for x in args:
-        if isinstance(x, (list, tuple)):
-            found.extend(_flatten_arrays(x))
-        else:
-            found.append(x)
-    return found
+    def order(d0: int, d1: int) -> int:
+        # > 0: d0 varies faster than d1 in memory (PyTorch's should_swap).
+        for strides in operand_strides:
+            s0, s1 = strides[d0], strides[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
 
-
-# NumPy functions that combine several arrays: mixing meta with real data is a device error.
-_COMBINING = frozenset((np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.einsum,
-                        np.concatenate, np.stack, np.where, np.broadcast_arrays, np.kron,
-                        np.cross))
+    perm = list(builtins.range(ndim - 1, -1, -1))  # fastest-varying dimension first
+    for i in builtins.range(1, ndim):
+        moving = i
+        for j in builtins.range(i - 1, -1, -1):
+            swap = order(perm[j], perm[moving])
+            if swap > 0:
+                perm[j], perm[moving] = perm[moving], perm[j]
+                moving = j
+            elif swap < 0:
+                break
+    strides = [0] * ndim
+    step = itemsize
+    for d in perm:
+        strides[d] = step
+        step *= builtins.max(shape[d], 1)
+    return tuple(strides)
 
 
 def _array_ufunc(ufunc, method, inputs, kwargs):
-    _check_devices(inputs)
     out = kwargs.pop("out", None)
     kwargs.pop("where", None)
     if method == "__call__":
@@ -607,7 +617,9 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
             sample = ufunc(*(_stand_in(x) for x in inputs), **kwargs)
             if ufunc.nout == 1:
                 sample = (sample,)
-            results = tuple(MetaArray(shape, s.dtype) for s in sample)
+            results = tuple(MetaArray(shape, s.dtype, elementwise_strides(shape, inputs,
+                                                                          s.dtype.itemsize))
+                            for s in sample)
     elif method == "reduce":
         results = (_ufunc_reduce(ufunc, inputs[0], **kwargs),)
     elif method == "accumulate":
@@ -721,6 +733,11 @@ def _unsqueeze_strides(shape, strides, itemsize: int) -> tuple:
     return tuple(strides)
 
 
+def _has_meta_mask(key) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return any(type(item) is MetaArray and item.dtype == np.bool_ for item in items)
+
+
 def _getitem(arr: MetaArray, key) -> MetaArray:
     if _is_basic_key(key):
         # A view: compute its strides and offset on a strided proxy (nothing is read).
@@ -783,8 +800,28 @@ def _reduction(func, with_dtype: bool):
 
 for _f in (np.sum, np.prod, np.mean, np.std, np.var, np.nansum, np.nanprod, np.nanmean):
     _HANDLERS[_f] = _reduction(_f, True)
-for _f in (np.max, np.min, np.amax, np.amin, np.any, np.all, np.nanmax, np.nanmin, np.ptp):
+for _f in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin, np.ptp):
     _HANDLERS[_f] = _reduction(_f, False)
+
+
+def _truth_of(reduction, truth: bool):
+    """``any``/``all`` whose meta answer has a truth value.
+
+    Op code validates data with ``if bad.any(): raise`` or ``if not ok.all(): raise``.  A meta
+    array has no values that could fail such a check (PyTorch's meta kernels skip them), so the
+    answer reads as it would for valid data: ``any()`` is false and ``all()`` true.  ``bool()``
+    of any other meta array still raises.
+    """
+    def handler(a, axis=None, out=None, keepdims=False, **kwargs):
+        result = reduction(a, axis=axis, out=out, keepdims=keepdims, **kwargs)
+        if type(result) is MetaArray and result.size == 1:
+            result._truth = truth
+        return result
+    return handler
+
+
+_HANDLERS[np.any] = _truth_of(_reduction(np.any, False), False)
+_HANDLERS[np.all] = _truth_of(_reduction(np.all, False), True)
 
 
 @_implements(np.argmax, np.argmin)
@@ -973,6 +1010,62 @@ def _empty_like(prototype, dtype=None, order="K", subok=True, shape=None, **kwar
     return MetaArray(shape, prototype.dtype if dtype is None else dtype)
 
 
+# Creation functions called with ``like=`` a meta array (NEP 35) make meta arrays: op code
+# allocates its result buffers with ``np.empty(shape, dtype, like=arr)`` to stay on arr's device.
+
+def _shape_tuple(shape) -> tuple:
+    if isinstance(shape, (int, np.integer)):
+        return (operator.index(shape),)
+    return tuple(operator.index(s) for s in shape)
+
+
+@_implements(np.empty, np.zeros, np.ones)
+def _empty(shape, dtype=float, order="C", **kwargs):
+    return MetaArray(_shape_tuple(shape), float if dtype is None else dtype)
+
+
+@_implements(np.full)
+def _full(shape, fill_value, dtype=None, order="C", **kwargs):
+    if dtype is None:
+        dtype = _dtype_of(fill_value)
+    return MetaArray(_shape_tuple(shape), dtype)
+
+
+@_implements(np.arange)
+def _arange(start, stop=None, step=1, dtype=None, **kwargs):
+    if stop is None:
+        start, stop = 0, start
+    length = builtins.max(0, math.ceil((stop - start) / step))
+    sample = np.arange(start, start + step, step, dtype=dtype)
+    return MetaArray((length,), sample.dtype)
+
+
+@_implements(np.eye, np.tri)
+def _eye(N, M=None, k=0, dtype=float, **kwargs):
+    return MetaArray((N, N if M is None else M), dtype)
+
+
+@_implements(np.identity)
+def _identity(n, dtype=None, **kwargs):
+    return MetaArray((n, n), float if dtype is None else dtype)
+
+
+@_implements(np.asarray, np.asanyarray)
+def _asarray(a, dtype=None, order=None, **kwargs):
+    return asarray(a, dtype)
+
+
+@_implements(np.array)
+def _array(a, dtype=None, copy=True, order="K", **kwargs):
+    result = asarray(a, dtype)
+    return result.copy() if copy and result is a else result
+
+
+@_implements(np.ascontiguousarray)
+def _ascontiguousarray(a, dtype=None, **kwargs):
+    return contiguous_array(asarray(a, dtype))
+
+
 @_implements(np.full_like)
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kwargs):
     return _empty_like(a, dtype=dtype, shape=shape)
@@ -1148,6 +1241,17 @@ def asarray(obj, dtype=None) -> MetaArray:
 def empty(shape, dtype) -> MetaArray:
     """A new meta array (allocates nothing)."""
     return MetaArray(shape, dtype)
+
+
+def empty_strided(shape, strides, dtype) -> MetaArray:
+    """A new meta array with element ``strides``."""
+    dtype = np.dtype(dtype)
+    return MetaArray(shape, dtype, tuple(s * dtype.itemsize for s in strides))
+
+
+def as_strided(arr: MetaArray, shape, strides, writeable: bool = True) -> MetaArray:
+    """A view of ``arr``'s memory with ``shape`` and byte ``strides``."""
+    return arr._view(tuple(shape), tuple(strides), writeable=arr._writeable and writeable)
 
 
 def to_host(arr):
