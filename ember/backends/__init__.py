@@ -70,6 +70,14 @@ def holds_values(arr) -> bool:
     return type(arr) is not meta.MetaArray
 
 
+def require_values(op: str, *arrays) -> None:
+    """Refuse ``op`` on arrays without values, as PyTorch refuses ops that have no meta kernel
+    (their result's shape, or their work, depends on the values)."""
+    for arr in arrays:
+        if type(arr) is meta.MetaArray:
+            meta.no_meta_kernel(op)
+
+
 class _Flags:
     """A namespace of settings, as ``torch.backends.cudnn`` and friends are."""
 

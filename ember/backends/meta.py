@@ -1215,6 +1215,254 @@ def _argsort(a, axis=-1, **kwargs):
     return MetaArray(a.shape, np.intp)
 
 
+@_implements(np.take)
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    shape, index_shape = _shape_of(a), _shape_of(indices)
+    if axis is None:
+        result_shape = index_shape
+    else:
+        axis = _normalize_axis(axis, len(shape))
+        result_shape = shape[:axis] + index_shape + shape[axis + 1:]
+    result = MetaArray(result_shape, _dtype_of(a))
+    return result if out is None else _into_out(out, (result,))
+
+
+@_implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis=-1):
+    shape, index_shape = _shape_of(arr), _shape_of(indices)
+    if axis is None:
+        return MetaArray(index_shape, _dtype_of(arr))
+    if len(index_shape) != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    axis = _normalize_axis(axis, len(shape))
+    rest = np.broadcast_shapes(shape[:axis] + (1,) + shape[axis + 1:],
+                               index_shape[:axis] + (1,) + index_shape[axis + 1:])
+    return MetaArray(rest[:axis] + (index_shape[axis],) + rest[axis + 1:], _dtype_of(arr))
+
+
+@_implements(np.put_along_axis, np.put, np.place, np.putmask)
+def _put_nothing(*args, **kwargs):
+    return None  # writes change no metadata
+
+
+@_implements(np.tile)
+def _tile(A, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    shape = _shape_of(A)
+    ndim = builtins.max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    return MetaArray(tuple(s * r for s, r in zip(shape, reps)), _dtype_of(A))
+
+
+@_implements(np.repeat)
+def _repeat(a, repeats, axis=None):
+    if type(repeats) is MetaArray:
+        _nonzero()  # the counts are data
+    shape = _shape_of(a)
+    if axis is None:
+        shape, axis = (int(np.prod(shape)),), 0
+    axis = _normalize_axis(axis, len(shape))
+    counts = np.broadcast_to(np.asarray(repeats), (shape[axis],))
+    return MetaArray(shape[:axis] + (int(counts.sum()),) + shape[axis + 1:], _dtype_of(a))
+
+
+@_implements(np.flip)
+def _flip(m, axis=None):
+    ndim = m.ndim
+    axes = builtins.range(ndim) if axis is None else \
+        {_normalize_axis(x, ndim) for x in ((axis,) if isinstance(axis, (int, np.integer))
+                                             else axis)}
+    return m[tuple(slice(None, None, -1) if d in axes else slice(None)
+                   for d in builtins.range(ndim))]
+
+
+@_implements(np.searchsorted)
+def _searchsorted(a, v, side="left", sorter=None):
+    return MetaArray(_shape_of(v), np.intp)
+
+
+@_implements(np.partition, np.sort_complex)
+def _partition(a, *args, axis=-1, **kwargs):
+    return MetaArray(_shape_of(a), _dtype_of(a))
+
+
+@_implements(np.lexsort)
+def _lexsort(keys, axis=-1):
+    shape = _shape_of(keys)[1:]
+    return MetaArray(shape if axis is not None else (int(np.prod(shape)),), np.intp)
+
+
+@_implements(np.ravel_multi_index)
+def _ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    return MetaArray(np.broadcast_shapes(*(_shape_of(i) for i in multi_index)), np.intp)
+
+
+def _elementwise_function(func, dtype_rule):
+    def handler(x, *args, **kwargs):
+        kwargs.pop("out", None)
+        shape = _shape_of(x)
+        return MetaArray(shape, dtype_rule(_dtype_of(x)),
+                         elementwise_strides(shape, (x,), np.dtype(dtype_rule(_dtype_of(x)))
+                                             .itemsize))
+    _HANDLERS[func] = handler
+
+
+_elementwise_function(np.isneginf, lambda dtype: np.bool_)
+_elementwise_function(np.isposinf, lambda dtype: np.bool_)
+_elementwise_function(np.isreal, lambda dtype: np.bool_)
+_elementwise_function(np.nan_to_num, lambda dtype: dtype)
+_elementwise_function(np.real_if_close, lambda dtype: dtype)
+_elementwise_function(np.angle, lambda dtype: np.angle(np.zeros(1, dtype)).dtype)
+
+
+@_implements(np.vdot)
+def _vdot(a, b):
+    return MetaArray((), np.vdot(np.zeros(1, _dtype_of(a)), np.zeros(1, _dtype_of(b))).dtype)
+
+
+@_implements(np.cross)
+def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    sample = np.cross(np.zeros(3, _dtype_of(a)), np.zeros(3, _dtype_of(b)))
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    sa = list(_shape_of(a))
+    sb = list(_shape_of(b))
+    size = sa.pop(_normalize_axis(axisa, len(sa)))
+    sb.pop(_normalize_axis(axisb, len(sb)))
+    batch = np.broadcast_shapes(tuple(sa), tuple(sb))
+    if size == 2:
+        return MetaArray(batch, sample.dtype)
+    axisc = _normalize_axis(axisc, len(batch) + 1)
+    return MetaArray(batch[:axisc] + (3,) + batch[axisc:], sample.dtype)
+
+
+# -- linear algebra: the shapes of the factorizations, with NumPy's result dtypes -------------
+
+def _linalg_dtype(func, *dtypes, **kwargs):
+    """Result dtypes of ``np.linalg`` function ``func`` for inputs of ``dtypes`` (run on 1x1
+    identity matrices, which every factorization accepts)."""
+    sample = func(*(np.eye(1, dtype=d) for d in dtypes), **kwargs)
+    if isinstance(sample, tuple):
+        return tuple(np.asarray(x).dtype for x in sample)
+    return np.asarray(sample).dtype
+
+
+def _square(a, name: str = "") -> tuple:
+    shape = _shape_of(a)
+    if len(shape) < 2:
+        raise np.linalg.LinAlgError(f"{len(shape)}-dimensional array given. Array must be at "
+                                    f"least two-dimensional")
+    if shape[-1] != shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    return shape
+
+
+@_implements(np.linalg.inv, np.linalg.cholesky, np.linalg.matrix_power)
+def _linalg_same_shape(a, *args, **kwargs):
+    return MetaArray(_square(a), _linalg_dtype(np.linalg.inv, _dtype_of(a)))
+
+
+@_implements(np.linalg.pinv)
+def _pinv(a, *args, **kwargs):
+    shape = _shape_of(a)
+    return MetaArray(shape[:-2] + (shape[-1], shape[-2]), _linalg_dtype(np.linalg.pinv,
+                                                                         _dtype_of(a)))
+
+
+@_implements(np.linalg.det)
+def _det(a):
+    return MetaArray(_square(a)[:-2], _linalg_dtype(np.linalg.det, _dtype_of(a)))
+
+
+@_implements(np.linalg.slogdet)
+def _slogdet(a):
+    shape = _square(a)[:-2]
+    sign, logabs = _linalg_dtype(np.linalg.slogdet, _dtype_of(a))
+    return type(np.linalg.slogdet(np.eye(1)))(MetaArray(shape, sign), MetaArray(shape, logabs))
+
+
+@_implements(np.linalg.solve)
+def _solve(a, b):
+    sa, sb = _square(a), _shape_of(b)
+    dtype = np.linalg.solve(np.eye(1, dtype=_dtype_of(a)), np.ones(1, _dtype_of(b))).dtype
+    if len(sb) == 1:
+        return MetaArray(sa[:-1], dtype)
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    return MetaArray(batch + sb[-2:], dtype)
+
+
+@_implements(np.linalg.qr)
+def _qr(a, mode="reduced"):
+    shape = _shape_of(a)
+    m, n = shape[-2:]
+    k = builtins.min(m, n)
+    batch = shape[:-2]
+    dtypes = _linalg_dtype(np.linalg.qr, _dtype_of(a), mode=mode)
+    if mode == "r":
+        return MetaArray(batch + (k, n), dtypes)
+    if mode == "raw":
+        return (MetaArray(batch + (n, m), dtypes[0]), MetaArray(batch + (k,), dtypes[1]))
+    rows = m if mode == "complete" else k
+    return type(np.linalg.qr(np.eye(1)))(MetaArray(batch + (m, rows), dtypes[0]),
+                                         MetaArray(batch + (rows, n), dtypes[1]))
+
+
+@_implements(np.linalg.svd)
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    shape = _shape_of(a)
+    m, n = shape[-2:]
+    k = builtins.min(m, n)
+    batch = shape[:-2]
+    dtypes = _linalg_dtype(np.linalg.svd, _dtype_of(a))
+    values = MetaArray(batch + (k,), dtypes[1])
+    if not compute_uv:
+        return values
+    u_cols, v_rows = (m, n) if full_matrices else (k, k)
+    return type(np.linalg.svd(np.eye(1)))(MetaArray(batch + (m, u_cols), dtypes[0]), values,
+                                          MetaArray(batch + (v_rows, n), dtypes[2]))
+
+
+def _values_dtype(func, dtype, complex_result: bool):
+    values = np.asarray(func(np.eye(1, dtype=dtype))).dtype
+    return np.result_type(values, np.complex64) if complex_result else values
+
+
+@_implements(np.linalg.svdvals)
+def _svdvals(x):
+    shape = _shape_of(x)
+    return MetaArray(shape[:-2] + (builtins.min(shape[-2:]),),
+                     _values_dtype(np.linalg.svdvals, _dtype_of(x), False))
+
+
+@_implements(np.linalg.eigvals)
+def _eigvals(a):
+    shape = _square(a)
+    # NumPy answers real or complex by the values; PyTorch's eigenvalues are always complex.
+    return MetaArray(shape[:-1], _values_dtype(np.linalg.eigvals, _dtype_of(a), True))
+
+
+@_implements(np.linalg.eigvalsh)
+def _eigvalsh(a, UPLO="L"):  # noqa: N803 - NumPy's name
+    shape = _square(a)
+    return MetaArray(shape[:-1], _values_dtype(np.linalg.eigvalsh, _dtype_of(a), False))
+
+
+@_implements(np.linalg.eig)
+def _eig(a):
+    shape = _square(a)
+    dtype = _values_dtype(np.linalg.eigvals, _dtype_of(a), True)
+    return type(np.linalg.eig(np.eye(1)))(MetaArray(shape[:-1], dtype), MetaArray(shape, dtype))
+
+
+@_implements(np.linalg.eigh)
+def _eigh(a, UPLO="L"):  # noqa: N803 - NumPy's name
+    shape = _square(a)
+    values, vectors = _linalg_dtype(np.linalg.eigh, _dtype_of(a))
+    return type(np.linalg.eigh(np.eye(1)))(MetaArray(shape[:-1], values),
+                                           MetaArray(shape, vectors))
+
+
 def _allclose(*args, **kwargs):
     raise NotImplementedError(_NO_DATA)
 
@@ -1236,6 +1484,13 @@ def asarray(obj, dtype=None) -> MetaArray:
         return obj if dtype is None else obj.astype(dtype, copy=False)
     arr = np.asarray(obj)
     return MetaArray(arr.shape, arr.dtype if dtype is None else dtype)
+
+
+def no_meta_kernel(op: str):
+    """PyTorch's NotImplementedError for an op with no meta implementation (its result's shape
+    or its work depends on the values, which a meta tensor does not have)."""
+    raise NotImplementedError(f"{op}: attempted to run this operator with Meta tensors, but "
+                              f"there was no fake impl or Meta kernel registered.")
 
 
 def empty(shape, dtype) -> MetaArray:
