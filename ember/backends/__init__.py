@@ -70,6 +70,16 @@ def holds_values(arr) -> bool:
     return type(arr) is not meta.MetaArray
 
 
+def check_same_device(*arrays) -> None:
+    """PyTorch's RuntimeError when the arrays an op combines live on different devices."""
+    first = backend_of(arrays[0]).device_type
+    for arr in arrays[1:]:
+        other = backend_of(arr).device_type
+        if other != first:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {first} and {other}!")
+
+
 def require_values(op: str, *arrays) -> None:
     """Refuse ``op`` on arrays without values, as PyTorch refuses ops that have no meta kernel
     (their result's shape, or their work, depends on the values)."""

@@ -573,7 +573,7 @@ def elementwise_strides(shape: tuple, inputs, itemsize: int):
     for a in arrays:
         lead = ndim - a.ndim
         operand_strides.append([0] * lead + [
-            0 if size == 1 and target != 1 else stride
+            0 if size == 1 and target != 1 else builtins.abs(stride)
             for size, target, stride in zip(a.shape, shape[lead:], a.strides)])
 
     def order(d0: int, d1: int) -> int:
