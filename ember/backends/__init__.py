@@ -80,6 +80,13 @@ def check_same_device(*arrays) -> None:
                                f"least two devices, {first} and {other}!")
 
 
+def require_item(*arrays) -> None:
+    """PyTorch's RuntimeError for reading a number out of an array without values."""
+    for arr in arrays:
+        if type(arr) is meta.MetaArray:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
+
+
 def require_values(op: str, *arrays) -> None:
     """Refuse ``op`` on arrays without values, as PyTorch refuses ops that have no meta kernel
     (their result's shape, or their work, depends on the values)."""

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..backends.meta import contiguous_array
+from ..backends import contiguous_array
 from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Tensor
@@ -83,7 +83,7 @@ def clone(input, *, memory_format=None) -> Tensor:
     order = "C" if (memory_format is not None and
                     getattr(memory_format, "name", "") == "contiguous_format") else "K"
     if getattr(memory_format, "name", "") == "channels_last" and arr.ndim == 4:
-        data = np.ascontiguousarray(arr.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        data = contiguous_array(arr.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     elif order == "C" or arr.flags.c_contiguous or type(arr) is not np.ndarray:
         data = arr.copy(order=order)
     else:

@@ -717,7 +717,7 @@ class EmbedBackward(Node):
 
 def embed(grad: Tensor, shape: tuple, key) -> Tensor:
     """Zeros of ``shape`` with ``grad`` written at the basic NumPy ``key`` (differentiable)."""
-    data = np.zeros(shape, dtype=grad._data.dtype)
+    data = np.zeros(shape, dtype=grad._data.dtype, like=grad._data)
     data[key] = grad._data
     result = wrap(data)
     if grad_state.enabled and grad._rg:

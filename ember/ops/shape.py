@@ -22,6 +22,7 @@ from .._storage import storage_offset as offset_of
 from .._tensor import Tensor
 from .._tensor_type import legacy_type_name
 from ..backends.meta import MetaArray
+from ..backends import contiguous_array
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from . import cast as _cast_ops
@@ -729,7 +730,7 @@ def narrow_copy(input, dim: int, start, length: int) -> Tensor:
     """A contiguous copy of ``input.narrow(dim, start, length)``."""
     d, start, length = _narrow_args(input, dim, start, length)
     piece = _narrow_view(input.detach(), d, start, length)
-    result = wrap(np.ascontiguousarray(piece._data))
+    result = wrap(contiguous_array(piece._data))
     if grad_state.enabled and input._rg:
         node = NarrowCopyBackward0((input,), result)
         node.shape, node.dim, node.start, node.length = input._data.shape, d, start, length
