@@ -165,7 +165,7 @@ def scatter_into_zeros(grad: Tensor, shape, view_fn, node_name: str,
     may reach one element several times, and the contributions add up.
     """
     g = grad._data
-    out = np.zeros(shape, dtype=g.dtype)
+    out = np.zeros(shape, dtype=g.dtype, like=g)
     target = view_fn(wrap(out))._data
     if overlapping:
         _accumulate_through(out, target, g)
@@ -650,10 +650,11 @@ class _PiecesBackward(Node):
         from .join import cat
         dim, shape = self.dim, self.shape
         pieces = []
+        like = next(g for g in grads if g is not None)._data  # zeros on the gradients' device
         for g, (_start, length) in zip(grads, self.bounds):
             if g is None:
                 piece_shape = shape[:dim] + (length,) + shape[dim + 1:]
-                g = wrap(np.zeros(piece_shape, self.np_dtype))
+                g = wrap(np.zeros(piece_shape, self.np_dtype, like=like))
             pieces.append(g)
         return (cat(pieces, dim),)
 
@@ -756,7 +757,9 @@ class UnbindBackward0(Node):
     def backward(self, *grads):
         from .join import stack
         piece_shape = self.shape[:self.dim] + self.shape[self.dim + 1:]
-        pieces = [wrap(np.zeros(piece_shape, self.np_dtype)) if g is None else g for g in grads]
+        like = next(g for g in grads if g is not None)._data  # zeros on the gradients' device
+        pieces = [wrap(np.zeros(piece_shape, self.np_dtype, like=like)) if g is None else g
+                  for g in grads]
         return (stack(pieces, self.dim),)
 
 
