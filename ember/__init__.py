@@ -88,3 +88,11 @@ def get_default_device() -> device:
     """The device factories use when none is given (the CPU outside ``with device(...)``)."""
     from ._device import default_device
     return default_device()
+
+
+def __getattr__(name: str):
+    # torch imports torch.distributions eagerly; ember loads it on first access instead, so
+    # that `import ember` stays as fast as it was.
+    if name == "distributions":
+        return _importlib.import_module(".distributions", __name__)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

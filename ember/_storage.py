@@ -223,15 +223,51 @@ def _foreign_view(arr, shape, byte_strides, offset: int):
     raise NotImplementedError(f"strided views are not supported for {type(arr).__name__}")
 
 
+_CHANNELS_LAST_ORDER = {"channels_last": (1, 3, 2, 0), "channels_last_3d": (1, 4, 3, 2, 0)}
+
+
+def _strides_like_channels_last(shape, strides, order) -> bool:
+    # PyTorch's is_channels_last_strides_{2d,3d}: strides grow along ``order`` (channels
+    # first), with its tie-breaks that send ambiguous size-1 layouts to the default format.
+    if strides[1] == 0:
+        return False
+    smallest = 0
+    for dim in order:
+        if shape[dim] == 0 or strides[dim] < smallest:
+            return False
+        if dim == 0 and smallest == strides[1]:
+            return False
+        smallest = strides[dim] * (shape[dim] if shape[dim] > 1 else 1)
+    return True
+
+
+def suggest_memory_format(arr) -> str:
+    """The memory format a tensor's strides suggest (PyTorch's suggest_memory_format): the
+    layout ``.to(memory_format=...)`` keeps without copying and ``clone`` falls back to."""
+    shape, strides = arr.shape, element_strides(arr)
+    for name, order in _CHANNELS_LAST_ORDER.items():
+        if arr.ndim == len(order) and _strides_like_channels_last(shape, strides, order):
+            return name
+    return "contiguous_format"
+
+
 def is_contiguous(arr, memory_format=None) -> bool:
     """Row-major contiguity that ignores the strides of size-1 dimensions, as PyTorch does."""
-    if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
-        if arr.ndim != 4:
+    name = getattr(memory_format, "name", "") if memory_format is not None else ""
+    if name in _CHANNELS_LAST_ORDER:
+        # Channels innermost, then the spatial dims from last to first, then the batch.
+        order = _CHANNELS_LAST_ORDER[name]
+        if arr.ndim != len(order):
             return False
-        n, c, h, w = arr.shape
-        expected = (h * w * c, 1, w * c, c)
         strides = element_strides(arr)
-        return all(size == 1 or s == e for size, s, e in zip(arr.shape, strides, expected))
+        expected = 1
+        for dim in order:
+            size = arr.shape[dim]
+            if size != 1:
+                if strides[dim] != expected:
+                    return False
+                expected *= size
+        return True
     if arr.size == 0:
         return True
     expected = 1

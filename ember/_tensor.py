@@ -401,6 +401,14 @@ class Tensor:
             arr = arr.astype(dtype, copy=False)
         return arr
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        # A NumPy ufunc applied to a tensor (np.sin(t), or t + ndarray after the operator
+        # defers) gives a tensor back, as in PyTorch, whose bool results come back as uint8.
+        array = np.asarray(array)
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return Tensor._make(array)
+
     def tolist(self):
         """The values as (nested) Python lists of numbers."""
         arr = self._host()
@@ -536,9 +544,16 @@ class Tensor:
 
     def to(self, *args, **kwargs) -> "Tensor":
         """Convert dtype and/or device: ``to(dtype)``, ``to(device, dtype)``, ``to(other)``."""
+        memory_format = kwargs.pop("memory_format", None)
         target_device, target_dtype, copy = _parse_to(self, args, kwargs)
         # Through the bound ops module: an import statement here cost as much as the cast.
-        return _ops.cast.to_device_dtype(self, target_device, target_dtype, copy)
+        result = _ops.cast.to_device_dtype(self, target_device, target_dtype, copy)
+        if memory_format is None or memory_format.name == "preserve_format":
+            return result
+        from ._storage import suggest_memory_format
+        if result is self and suggest_memory_format(self._data) == memory_format.name:
+            return self
+        return _ops.clone(result, memory_format=memory_format)
 
     def type(self, dtype=None, non_blocking: bool = False, **kwargs):
         """Without arguments the legacy type name (``'torch.FloatTensor'``); else a cast."""
@@ -810,6 +825,26 @@ _COMPARABLE = (Tensor, builtins.int, builtins.float, builtins.complex, np.number
                np.ndarray)
 
 
+def _defer_on_type_error(method):
+    """The operator ``method``, answering NotImplemented where the operand is of a type it does
+    not take: Python then tries the other operand's reflected operator, so ``t + ndarray`` is
+    computed by NumPy and wrapped back into a tensor, as PyTorch's operators behave."""
+    def operator_method(self, other):
+        try:
+            return method(self, other)
+        except TypeError:
+            return NotImplemented
+
+    operator_method.__name__ = operator_method.__qualname__ = method.__name__
+    return operator_method
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+              "lshift", "rshift"):
+    for _form in (f"__{_name}__", f"__r{_name}__", f"__i{_name}__"):
+        setattr(Tensor, _form, _defer_on_type_error(getattr(Tensor, _form)))
+
+
 def _device_of(arr) -> device:
     from .backends.meta import MetaArray
     if isinstance(arr, MetaArray):
@@ -835,7 +870,6 @@ def _parse_to(tensor: Tensor, args, kwargs):
     target_dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
                         f"keyword {next(iter(kwargs))!r}")

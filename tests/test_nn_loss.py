@@ -483,6 +483,64 @@ def test_ctc_loss_unbatched_module_and_errors():
                     ember.tensor([4] * 3))
 
 
+
+# -- second order: PyTorch has no derivative of the pdist and CTC backward kernels ------------
+
+def _second_order(lib, F, name, p):
+    """First-order gradient with create_graph, then the error of differentiating it again."""
+    if name == "pdist":
+        x = lib.from_numpy(X.copy()).requires_grad_()
+        loss = F.pdist(x, p=p).sum()
+    else:
+        log_probs, targets = _ctc_case(seed=4)
+        x = lib.from_numpy(log_probs.copy()).requires_grad_()
+        loss = F.ctc_loss(x, lib.from_numpy(targets), [7, 6, 5], [4, 3, 2], reduction=p)
+        loss = loss.sum() if p == "none" else loss
+    grad, = lib.autograd.grad(loss, x, create_graph=True)
+    assert grad.requires_grad
+    node = grad.grad_fn
+    first_order = grad.detach().numpy()
+    with pytest.raises(Exception) as error:
+        lib.autograd.grad((grad * grad).sum(), x)
+    # backward() reaches the same node and fails the same way.
+    with pytest.raises(type(error.value), match="not implemented"):
+        (grad * 2).sum().backward()
+    return node, first_order, error.value
+
+
+@pytest.mark.parametrize("name,p", [("pdist", 2.0), ("pdist", 1.0), ("pdist", 0.5),
+                                    ("pdist", 3.0), ("pdist", float("inf")), ("ctc", "mean"),
+                                    ("ctc", "none"), ("ctc", "sum")])
+def test_second_order_through_pdist_and_ctc_raises_as_torch(name, p):
+    e_node, e_grad, e_err = _second_order(ember, EF, name, p)
+    t_node, t_grad, t_err = _second_order(torch, TF, name, p)
+    assert type(e_err) is type(t_err)
+    assert type(t_err) is (NotImplementedError if name == "pdist" else RuntimeError)
+    assert str(e_err) == str(t_err)
+    assert e_node.name() == t_node.name()
+    assert type(e_node).__name__ == type(t_node).__name__
+    np.testing.assert_allclose(e_grad, t_grad, rtol=1e-10, atol=1e-12)
+    e_next = [type(n).__name__ if n is not None else None for n, _ in e_node.next_functions]
+    t_next = [type(n).__name__ if n is not None else None for n, _ in t_node.next_functions]
+    assert e_next == t_next
+
+
+def test_pdist_and_ctc_first_order_unchanged_without_create_graph():
+    x = ember.from_numpy(X.copy()).requires_grad_()
+    grad, = ember.autograd.grad(EF.pdist(x).sum(), x)
+    assert not grad.requires_grad and grad.grad_fn is None
+    log_probs, targets = _ctc_case(seed=5)
+    lp = ember.from_numpy(log_probs.copy()).requires_grad_()
+    EF.ctc_loss(lp, ember.from_numpy(targets), [7, 7, 7], [4, 4, 4]).backward()
+    assert lp.grad is not None and lp.grad.grad_fn is None
+    # create_graph alone (no second backward) is fine and gives the same numbers.
+    lp2 = ember.from_numpy(log_probs.copy()).requires_grad_()
+    grad2, = ember.autograd.grad(
+        EF.ctc_loss(lp2, ember.from_numpy(targets), [7, 7, 7], [4, 4, 4]), lp2,
+        create_graph=True)
+    np.testing.assert_array_equal(grad2.detach().numpy(), lp.grad.numpy())
+
+
 # -- modules --------------------------------------------------------------------------------------
 
 WEIGHT = np.linspace(0.5, 1.5, 5)

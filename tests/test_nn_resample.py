@@ -142,6 +142,73 @@ def test_interpolate_antialias(mode, size, align_corners):
     assert_same(xe.grad, xt.grad, rtol=1e-5, atol=1e-5)
 
 
+LANCZOS_SIZES = [(3, 4), (2, 9), (7, 2), (20, 21), (11, 13), (40, 5), (1, 1), (33, 3)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", LANCZOS_SIZES)
+def test_interpolate_lanczos(size, dtype):
+    xe, xt = _pair((2, 3, 11, 13), dtype, True)
+    ye = EF.interpolate(xe, size=size, mode="lanczos", antialias=True)
+    yt = TF.interpolate(xt, size=size, mode="lanczos", antialias=True)
+    tol = TOL[dtype]
+    assert_same(ye, yt, rtol=tol, atol=tol)
+    assert ye.grad_fn.name() == yt.grad_fn.name() == "UpsampleLanczos2DAaBackward0"
+    _backward(ye, yt)
+    assert_same(xe.grad, xt.grad, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("scale_factor", [0.5, 1.7, 0.33, (2.5, 0.6)])
+@pytest.mark.parametrize("recompute_scale_factor", [None, True])
+def test_interpolate_lanczos_scale_factor(scale_factor, recompute_scale_factor):
+    xe, xt = _pair((1, 2, 9, 10), "float64", True)
+    kwargs = {"scale_factor": scale_factor, "recompute_scale_factor": recompute_scale_factor,
+              "mode": "lanczos", "antialias": True}
+    ye, yt = EF.interpolate(xe, **kwargs), TF.interpolate(xt, **kwargs)
+    assert_same(ye, yt)
+    _backward(ye, yt)
+    assert_same(xe.grad, xt.grad)
+
+
+def test_interpolate_lanczos_same_size_noncontiguous_and_half():
+    xe, xt = _pair((2, 4, 6, 5), "float32")
+    # A size that is already right is left alone (even in half precision, which PyTorch
+    # refuses as soon as there are weights to compute).
+    for e, t in [(xe, xt), (xe.half(), xt.half())]:
+        assert_same(EF.interpolate(e, size=(6, 5), mode="lanczos", antialias=True),
+                    TF.interpolate(t, size=(6, 5), mode="lanczos", antialias=True))
+    assert_same(EF.interpolate(xe.transpose(2, 3), size=(8, 3), mode="lanczos", antialias=True),
+                TF.interpolate(xt.transpose(2, 3), size=(8, 3), mode="lanczos", antialias=True),
+                rtol=1e-5, atol=1e-5)
+    for mode in ["bilinear", "bicubic", "lanczos"]:
+        for e, t in [(xe.half(), xt.half()), (xe.bfloat16(), xt.bfloat16())]:
+            with pytest.raises(NotImplementedError) as t_err:
+                TF.interpolate(t, size=(3, 5), mode=mode, antialias=True)
+            with pytest.raises(NotImplementedError) as e_err:
+                EF.interpolate(e, size=(3, 5), mode=mode, antialias=True)
+            assert str(e_err.value) == str(t_err.value)
+
+
+@pytest.mark.parametrize("call,error", [
+    (lambda F, x: F.interpolate(x, size=(3, 4), mode="lanczos"), ValueError),
+    (lambda F, x: F.interpolate(x, size=(3, 4), mode="lanczos", antialias=True,
+                                align_corners=True), ValueError),
+    (lambda F, x: F.interpolate(x[0], size=3, mode="lanczos", antialias=True), ValueError),
+    (lambda F, x: F.interpolate(x[0], size=3, mode="lanczos"), NotImplementedError),
+    (lambda F, x: F.interpolate(x, size=(0, 4), mode="lanczos", antialias=True), RuntimeError),
+    (lambda F, x: F.interpolate(x.long(), size=(3, 4), mode="lanczos", antialias=True),
+     NotImplementedError),
+])
+def test_interpolate_lanczos_errors(call, error):
+    xe, xt = _pair((2, 3, 4, 5))
+    with pytest.raises(error) as t_err:
+        call(TF, xt)
+    with pytest.raises(error) as e_err:
+        call(EF, xe)
+    if error is not NotImplementedError or "Input Error" in str(t_err.value):
+        assert str(e_err.value) == str(t_err.value)
+
+
 def test_interpolate_noncontiguous_and_uint8():
     xe, xt = _pair((2, 5, 4, 3))
     assert_same(EF.interpolate(xe.transpose(1, 3), scale_factor=2, mode="bilinear"),
@@ -432,6 +499,7 @@ def _leaf(shape, seed=0, low=None, high=None):
     ("bilinear", (1, 1, 2, 3), {"size": (3, 2)}), ("bicubic", (1, 1, 3, 3), {"size": (4, 2)}),
     ("trilinear", (1, 1, 2, 2, 2), {"scale_factor": 1.5}),
     ("bilinear", (1, 1, 5, 4), {"size": (2, 3), "antialias": True}),
+    ("lanczos", (1, 1, 5, 4), {"size": (3, 7), "antialias": True}),
     ("area", (1, 1, 5, 4), {"size": (2, 3)})])
 def test_gradcheck_interpolate(mode, shape, kwargs):
     x = _leaf(shape)
@@ -448,6 +516,19 @@ def test_gradcheck_grid_sample(mode, padding_mode):
     inputs = (x, grid) if mode != "nearest" else (x, grid.detach())
     assert ember.autograd.gradcheck(
         lambda x, g: EF.grid_sample(x, g, mode, padding_mode, align_corners=False), inputs,
+        atol=1e-5)
+    assert ember.autograd.gradgradcheck(
+        lambda x, g: EF.grid_sample(x, g, mode, padding_mode, align_corners=True), inputs,
+        atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflection"])
+def test_gradgradcheck_grid_sample_3d(mode, padding_mode):
+    x = _leaf((1, 2, 3, 2, 3))
+    grid = _leaf((1, 2, 1, 2, 3), seed=8, low=-1.1, high=1.1)
+    assert ember.autograd.gradgradcheck(
+        lambda x, g: EF.grid_sample(x, g, mode, padding_mode, align_corners=False), (x, grid),
         atol=1e-5)
 
 
@@ -475,7 +556,8 @@ def test_interpolate_double_backward_matches_torch():
 
 
 @pytest.mark.parametrize("mode,antialias", [("bilinear", False), ("bicubic", False),
-                                            ("bilinear", True), ("bicubic", True)])
+                                            ("bilinear", True), ("bicubic", True),
+                                            ("lanczos", True)])
 @pytest.mark.parametrize("size", [(9, 11), (30, 40)])
 def test_interpolate_uint8_images(mode, antialias, size):
     # PyTorch interpolates uint8 with 16-bit fixed-point weights; ember rounds float32 passes,
@@ -488,13 +570,124 @@ def test_interpolate_uint8_images(mode, antialias, size):
     assert diff.max() <= 1 and diff.mean() < 0.05
 
 
-def test_grid_sample_double_backward_refuses():
-    x = _leaf((1, 1, 3, 3))
-    grid = _leaf((1, 2, 2, 2), seed=3, low=-0.9, high=0.9)
-    gx, gg = ember.autograd.grad((EF.grid_sample(x, grid, align_corners=False) ** 2).sum(),
-                                 (x, grid), create_graph=True)
-    with pytest.raises(NotImplementedError, match="double backward through grid_sample"):
-        ember.autograd.grad(gx.sum() + gg.sum(), (x, grid))
+GRID_SAMPLE_CASES = [(mode, padding, align_corners, ndim)
+                     for mode in ("bilinear", "nearest", "bicubic")
+                     for padding in ("zeros", "border", "reflection")
+                     for align_corners in (False, True) for ndim in (2, 3)
+                     if not (mode == "bicubic" and ndim == 3)]
+
+
+def _grid_sample_orders(lib, F, x_arr, grid_arr, kwargs, wrt=(True, True), third=False):
+    """Gradients of a grid_sample loss (recorded), then of a loss built from them."""
+    x = lib.from_numpy(x_arr.copy()).requires_grad_(wrt[0])
+    grid = lib.from_numpy(grid_arr.copy()).requires_grad_(wrt[1])
+    inputs = [t for t, w in zip((x, grid), wrt) if w]
+    y = F.grid_sample(x, grid, **kwargs)
+    first = lib.autograd.grad((y * y).sum(), inputs, create_graph=True)
+    names = [g.grad_fn.name() for g in first]
+    loss = sum((g ** 2).sum() + (g * t).sum() for g, t in zip(first, inputs))
+    second = lib.autograd.grad(loss, inputs, allow_unused=True, create_graph=third)
+    out = {"names": names, "first": [g.detach() for g in first],
+           "second": [None if g is None else g.detach() for g in second]}
+    if third:
+        used = [g for g in second if g is not None]
+        out["third"] = lib.autograd.grad(sum((g ** 2).sum() for g in used), inputs,
+                                         allow_unused=True)
+    return out
+
+
+def _grid_arrays(ndim, dtype="float64", seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3) + (5, 4, 6)[:ndim]).astype(dtype)
+    grid = rng.uniform(-1.3, 1.3, (2,) + (3, 4, 2)[:ndim] + (ndim,)).astype(dtype)
+    return x, grid
+
+
+def _same_or_both_none(e, t, **tol):
+    assert (e is None) == (t is None)
+    if t is not None:
+        assert_same(e, t, **tol)
+
+
+@pytest.mark.parametrize("mode,padding_mode,align_corners,ndim", GRID_SAMPLE_CASES)
+def test_grid_sample_double_backward_matches_torch(mode, padding_mode, align_corners, ndim):
+    x, grid = _grid_arrays(ndim)
+    kwargs = {"mode": mode, "padding_mode": padding_mode, "align_corners": align_corners}
+    e = _grid_sample_orders(ember, EF, x, grid, kwargs)
+    t = _grid_sample_orders(torch, TF, x, grid, kwargs)
+    assert e["names"] == t["names"] == [f"GridSampler{ndim}DBackwardBackward0"] * 2
+    for key in ("first", "second"):
+        for a, b in zip(e[key], t[key]):
+            _same_or_both_none(a, b, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("wrt", [(True, False), (False, True)])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_grid_sample_double_backward_one_input_and_third_order(mode, wrt):
+    x, grid = _grid_arrays(2, seed=1)
+    kwargs = {"mode": mode, "padding_mode": "border", "align_corners": False}
+    e = _grid_sample_orders(ember, EF, x, grid, kwargs, wrt, third=any(wrt))
+    t = _grid_sample_orders(torch, TF, x, grid, kwargs, wrt, third=any(wrt))
+    assert e["names"] == t["names"]
+    for key in ("first", "second", "third"):
+        for a, b in zip(e[key], t[key]):
+            _same_or_both_none(a, b, rtol=1e-10, atol=1e-10)
+
+
+def test_grid_sample_third_order_both_inputs():
+    x, grid = _grid_arrays(2, seed=2)
+    for mode in ("bilinear", "bicubic"):
+        kwargs = {"mode": mode, "padding_mode": "zeros", "align_corners": True}
+        e = _grid_sample_orders(ember, EF, x, grid, kwargs, third=True)
+        t = _grid_sample_orders(torch, TF, x, grid, kwargs, third=True)
+        for a, b in zip(e["third"], t["third"]):
+            assert_same(a, b, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "nearest"])
+def test_grid_sample_double_backward_float32_noncontiguous(mode):
+    x, grid = _grid_arrays(2, "float32", seed=3)
+    results = []
+    for lib, F in ((ember, EF), (torch, TF)):
+        xl = lib.from_numpy(np.ascontiguousarray(x.transpose(0, 1, 3, 2))).transpose(2, 3)
+        gl = lib.from_numpy(np.concatenate([grid, grid], 1))[:, ::2]
+        xl.requires_grad_(True)
+        gl.requires_grad_(True)
+        y = F.grid_sample(xl.transpose(2, 3).transpose(2, 3), gl, mode=mode,
+                          padding_mode="reflection", align_corners=False)
+        gx, gg = lib.autograd.grad((y * y).sum(), (xl, gl), create_graph=True)
+        second = lib.autograd.grad((gx ** 2).sum() + (gg ** 2).sum(), (xl, gl),
+                                   allow_unused=True)
+        results.append([gx.detach(), gg.detach(), *second])
+    for a, b in zip(*results):
+        # float32 sums of terms up to ~1e3 in size: compare relative to the largest entry.
+        scale = 1.0 if b is None else max(1.0, float(b.abs().max()))
+        _same_or_both_none(a, b, rtol=1e-5, atol=1e-6 * scale)
+
+
+def test_grid_sample_gradients_without_create_graph_are_plain():
+    x, grid = _grid_arrays(2)
+    xe, ge = ember.from_numpy(x).requires_grad_(), ember.from_numpy(grid).requires_grad_()
+    gx, gg = ember.autograd.grad(EF.grid_sample(xe, ge, align_corners=False).sum(), (xe, ge))
+    assert gx.grad_fn is None and gg.grad_fn is None and not gx.requires_grad
+    # Half precision: recorded in float32 like the forward, gradients in the inputs' dtype.
+    half = ember.from_numpy(x).half().requires_grad_()
+    half_grid = ember.from_numpy(grid).half().requires_grad_()
+    y = EF.grid_sample(half, half_grid, align_corners=False)
+    gx, gg = ember.autograd.grad((y.float() ** 2).sum(), (half, half_grid), create_graph=True)
+    assert gx.dtype is gg.dtype is ember.float16
+    assert gx.grad_fn.name() == "GridSampler2DBackwardBackward0"
+    second = ember.autograd.grad((gx.float() ** 2).sum() + gg.float().sum(), (half, half_grid))
+    assert second[0].dtype is second[1].dtype is ember.float16
+    # Against the same computation in float32 from the half-rounded inputs.
+    x32 = half.detach().float().requires_grad_()
+    grid32 = half_grid.detach().float().requires_grad_()
+    y = EF.grid_sample(x32, grid32, align_corners=False)
+    gx, gg = ember.autograd.grad((y ** 2).sum(), (x32, grid32), create_graph=True)
+    expected = ember.autograd.grad((gx ** 2).sum() + gg.sum(), (x32, grid32))
+    for got, want in zip(second, expected):
+        scale = float(want.abs().max())
+        np.testing.assert_allclose(got.float().numpy(), want.numpy(), atol=2e-2 * scale)
 
 
 @pytest.mark.parametrize("call", [
@@ -521,7 +714,7 @@ def test_meta_tensors_give_shapes(call):
 
 @pytest.mark.parametrize("in_hw,out_hw", [((2, 1), (3, 1)), ((5, 4), (3, 1)), ((3, 3), (7, 1)),
                                           ((2, 1), (3, 4)), ((4, 1), (4, 1))])
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
 def test_interpolate_antialias_unit_width(in_hw, out_hw, mode):
     # PyTorch's antialiased forward repeats output row 0 when the result is one pixel wide.
     xe, xt = _pair((2, 2) + in_hw, "float64", True)

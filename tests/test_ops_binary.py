@@ -1039,3 +1039,51 @@ def test_module_functions_and_methods_exist():
     for name in ("xlogy_", "ldexp_", "gcd_", "lcm_", "clamp_", "clip_", "clamp_min_",
                  "clamp_max_"):
         assert hasattr(ember, name), name
+
+
+# -- operators meeting NumPy arrays ------------------------------------------------------------------
+# PyTorch's operators answer NotImplemented for an ndarray, so NumPy computes (with its own
+# promotion) and its result comes back as a tensor through __array_wrap__ (bools as uint8).
+
+NUMPY_OPERAND_CASES = {
+    "add": lambda t, a: t + a,
+    "radd_scalar": lambda t, a: np.float64(2) + t,
+    "sub_zero_dim": lambda t, a: t - np.array(2.0),
+    "mul_float32": lambda t, a: t * a.astype(np.float32),
+    "truediv": lambda t, a: t / a,
+    "pow": lambda t, a: t ** a,
+    "matmul": lambda t, a: t @ a.astype(np.float32),
+    "iadd_rebinds": lambda t, a: _iadd(t.clone(), a),
+    "rsub_array": lambda t, a: a - t,
+    "and_float": lambda t, a: t & a,
+    "ufunc_sin": lambda t, a: np.sin(t),
+    "ufunc_greater": lambda t, a: np.greater(t, 1),
+    "ufunc_zero_dim": lambda t, a: np.exp(t[0]),
+    "add_list": lambda t, a: t + [1, 2],
+    "add_str": lambda t, a: t + "a",
+    "method_add": lambda t, a: t.add(a),
+}
+
+
+def _iadd(t, a):
+    t += a
+    return t
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("case", sorted(NUMPY_OPERAND_CASES))
+def test_operators_with_numpy_operands(case):
+    fn = NUMPY_OPERAND_CASES[case]
+    array = np.array([1, 2], dtype=np.int64)
+    outcomes = []
+    for lib in (ember, torch):
+        try:
+            outcomes.append(fn(lib.tensor([1.0, 2.0]), array))
+        except Exception as error:  # noqa: BLE001 - the exception type is what is compared
+            outcomes.append(type(error))
+    ours, theirs = outcomes
+    if isinstance(theirs, type):
+        assert ours is theirs
+        return
+    assert isinstance(ours, ember.Tensor)
+    assert_same(ours, theirs)

@@ -158,6 +158,37 @@ def test_channels_last_contiguity():
     assert e.is_contiguous() == t.is_contiguous() is False
 
 
+MEMORY_FORMAT_CASES = {
+    "contiguous_cl": lambda m, x: x.contiguous(memory_format=m.channels_last),
+    "clone_cl": lambda m, x: x.clone(memory_format=m.channels_last),
+    "to_cl": lambda m, x: x.to(memory_format=m.channels_last),
+    "to_dtype_cl": lambda m, x: x.to(m.float64, memory_format=m.channels_last),
+    "clone_cl3d": lambda m, x: x.clone(memory_format=m.channels_last_3d),
+    "to_contiguous_format": lambda m, x: x.to(memory_format=m.channels_last).to(
+        memory_format=m.contiguous_format),
+    "clone_preserve": lambda m, x: x.to(memory_format=m.channels_last).clone(),
+}
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (2, 3, 4, 5, 6), (2, 3, 4), (2, 1, 4, 1)])
+@pytest.mark.parametrize("case", sorted(MEMORY_FORMAT_CASES))
+def test_memory_formats(case, shape):
+    """Layouts (strides and contiguity in each format) as PyTorch gives them, and its error
+    when the rank does not fit the format."""
+    results = []
+    for lib in (ember, torch):
+        x = lib.arange(float(np.prod(shape))).reshape(shape)
+        try:
+            y = MEMORY_FORMAT_CASES[case](lib, x)
+        except RuntimeError as error:
+            results.append(str(error))
+            continue
+        results.append((y.tolist(), y.stride(), y.is_contiguous(),
+                        y.is_contiguous(memory_format=lib.channels_last),
+                        y.is_contiguous(memory_format=lib.channels_last_3d)))
+    assert results[0] == results[1]
+
+
 @pytest.mark.parametrize("name", ["transposed", "permuted", "sliced", "size1"])
 def test_clone_and_contiguous_layouts(name):
     make = {"transposed": lambda x: x.transpose(0, 2),

@@ -77,18 +77,31 @@ class CloneBackward0(Node):
         return (grad,)
 
 
+def _channels_last_copy(arr, name: str):
+    rank = 4 if name == "channels_last" else 5
+    if arr.ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {name} format")
+    # Channels move innermost: copy in (N, *spatial, C) order, then view back as (N, C, ...).
+    order = (0,) + tuple(range(2, rank)) + (1,)
+    inverse = (0, rank - 1) + tuple(range(1, rank - 1))
+    return arr.transpose(order).copy(order="C").transpose(inverse)
+
+
 def clone(input, *, memory_format=None) -> Tensor:
     """A copy with its own storage; keeps the input's layout when it is dense (as PyTorch)."""
     arr = input._data
-    order = "C" if (memory_format is not None and
-                    getattr(memory_format, "name", "") == "contiguous_format") else "K"
-    if getattr(memory_format, "name", "") == "channels_last" and arr.ndim == 4:
-        data = contiguous_array(arr.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
-    elif order == "C" or arr.flags.c_contiguous or type(arr) is not np.ndarray:
-        data = arr.copy(order=order)
+    name = getattr(memory_format, "name", "preserve_format")
+    if name in ("channels_last", "channels_last_3d"):
+        data = _channels_last_copy(arr, name)
+    elif name == "contiguous_format" or type(arr) is not np.ndarray:
+        data = arr.copy(order="C" if name == "contiguous_format" else "K")
     else:
-        from .._storage import copy_like
-        data = copy_like(arr)  # PyTorch's empty_like layout (dense layouts kept, others sorted)
+        data = arr.copy(order="K") if arr.flags.c_contiguous else None
+        if data is None or data.strides != arr.strides:
+            # Size-1 dims with unusual strides, or not row-major: PyTorch's empty_like layout
+            # (dense layouts kept exactly, others sorted).
+            from .._storage import copy_like
+            data = copy_like(arr)
     result = wrap(data)
     if grad_state.enabled and input._rg:
         CloneBackward0((input,), result)
@@ -96,10 +109,11 @@ def clone(input, *, memory_format=None) -> Tensor:
 
 
 def contiguous(input, memory_format=None) -> Tensor:
-    """Itself if already row-major contiguous, else a contiguous copy."""
+    """Itself if already contiguous in ``memory_format`` (row-major by default), else a copy
+    laid out that way."""
     if input.is_contiguous(memory_format):
         return input
-    if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
+    if getattr(memory_format, "name", "") in ("channels_last", "channels_last_3d"):
         return clone(input, memory_format=memory_format)
     result = wrap(contiguous_array(input._data))
     if grad_state.enabled and input._rg:

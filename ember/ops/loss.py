@@ -824,7 +824,15 @@ class CtcLossBackward0(Node):
     def backward(self, grad):
         g = grad._data.astype(self.grad_values.dtype, copy=False)
         values = self.grad_values * g[None, :, None]
-        return _make(values.astype(self.dtype, copy=False)), None
+        result = _make(values.astype(self.dtype, copy=False))
+        if grad_state.enabled:
+            # PyTorch has no derivative for _ctc_loss_backward: the gradient is recorded (so
+            # create_graph works) and differentiating it again raises.
+            from .binary import NotImplementedBackward
+            log_probs, nll = self.saved_tensors
+            node = NotImplementedBackward((log_probs, nll), result)
+            node.op = "_ctc_loss_backward"
+        return result, None
 
 
 def _lengths(value, name: str) -> np.ndarray:
@@ -965,6 +973,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     result = _finish(nll, dt)
     if grad_state.enabled and lp_tensor._rg:
         node = CtcLossBackward0((lp_tensor, None), result)
+        node.save(lp_tensor, result)
         node.grad_values = _ctc_backward(x, alpha, emit, extended, skip, nll, in_lengths,
                                          tg_lengths, zero_infinity)
         node.dtype = dt
@@ -1039,7 +1048,18 @@ class PdistBackward0(Node):
         result = np.zeros_like(a)
         np.add.at(result, first, local)
         np.add.at(result, second, -local)
-        return (_make(result),)
+        result = _make(result)
+        if grad_state.enabled:
+            # Recorded so that create_graph works; differentiating it again raises, as in PyTorch.
+            PdistBackwardBackward0((grad, x, distances), result)
+        return (result,)
+
+
+class PdistBackwardBackward0(Node):
+    """PyTorch has no derivative for _pdist_backward."""
+
+    def backward(self, grad):
+        raise NotImplementedError("the derivative for '_pdist_backward' is not implemented.")
 
 
 def pdist(input: Tensor, p: float = 2.0) -> Tensor:

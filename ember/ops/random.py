@@ -555,7 +555,10 @@ def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *, generator=None
 
 
 def _bernoulli_tensor_sample(g: Generator, p: np.ndarray, np_dtype) -> np.ndarray:
-    # One float32 uniform per element, compared with p as a float.
+    # One uniform per element compared with p: a 53-bit double for float64 probabilities,
+    # a 24-bit float (p rounded to float) for the other dtypes, as PyTorch's kernel does.
+    if p.dtype == np.float64:
+        return (g.uniform53(p.size) < p.reshape(-1)).astype(np_dtype)
     u = g.uniform_bits(p.size, 24)
     return (u < p.reshape(-1).astype(np.float32)).astype(np_dtype)
 
@@ -921,8 +924,9 @@ def _combine(sample: Tensor, std, mean):
             compute = np.promote_types(compute, np.float32)
         values = op(values.astype(compute), np.asarray(other).astype(compute))
         values = values.astype(np_dtype)
-    return np.ascontiguousarray(np.broadcast_to(values, np.broadcast_shapes(
-        data.shape, values.shape)))
+    shape = np.broadcast_shapes(data.shape, values.shape)
+    # ascontiguousarray makes 0-d arrays 1-d; the reshape keeps 0-d results 0-d.
+    return np.ascontiguousarray(np.broadcast_to(values, shape)).reshape(shape)
 
 
 # -- bernoulli, multinomial, poisson ------------------------------------------------------

@@ -9,9 +9,14 @@ interpolated values to float rounding.  The forward gathers with ``np.take`` per
 first as PyTorch's kernels nest; the backward is the transposed map, a segment sum per tap
 (``np.add.reduceat``: the taps' indices never decrease along the output), itself an op whose
 backward is the forward again, so double backward works.
+
+Grid sampling gathers the taps around each grid location in NumPy; its gradients are NumPy too,
+unless they must be differentiable again (create_graph), when they are written with ember ops
+(see "Recorded gradients of grid sampling" below).
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -213,15 +218,38 @@ def _aa_cubic_filter(x):
                     np.where(x < 2, _cubic_conv2(x, a), 0)).astype(x.dtype)
 
 
+def _sinc(x):
+    """sin(pi x) / (pi x), 1 at 0, in the precision of ``x``."""
+    scaled = x * x.dtype.type(math.pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x == 0, x.dtype.type(1), np.sin(scaled) / scaled)
+
+
+def _aa_lanczos_filter(x):
+    # Lanczos-3 (as Pillow): sinc(x) sinc(x / 3) inside |x| < 3.  PyTorch evaluates the
+    # first factor in the weights' precision and the second, whose argument is x / 3.0, in
+    # double, rounding the product once.
+    x = np.abs(x)
+    wide = _sinc(x.astype(np.float64) / 3.0)
+    product = (_sinc(x).astype(np.float64) * wide).astype(x.dtype)
+    return np.where(x < 3, product, x.dtype.type(0))
+
+
+# The filter of each antialiased mode and its support (taps) at scale 1.
+_AA_FILTERS = {"bilinear": (_aa_linear_filter, 2), "bicubic": (_aa_cubic_filter, 4),
+               "lanczos": (_aa_lanczos_filter, 6)}
+
+
 def antialias_plan(in_size: int, out_size: int, align_corners: bool, scale, np_dtype,
-                   cubic: bool) -> Plan | None:
-    """Pillow-style antialiased resampling: when shrinking, the filter widens by the scale so
-    every input pixel contributes; weights normalized to sum to one.  None when the size is
-    unchanged (PyTorch leaves such a dim alone)."""
+                   mode: str) -> Plan | None:
+    """Pillow-style antialiased resampling with the filter of ``mode`` (bilinear, bicubic or
+    lanczos): when shrinking, the filter widens by the scale so every input pixel contributes;
+    weights normalized to sum to one.  None when the size is unchanged (PyTorch leaves such a
+    dim alone)."""
     if in_size == out_size:
         return None
+    filt, interp_size = _AA_FILTERS[mode]
     st = np.float64 if np_dtype == _F64 else np.float32
-    interp_size = 4 if cubic else 2
     s = _scale(in_size, out_size, align_corners, scale, st)
     support = st(interp_size * 0.5 * s) if s >= 1.0 else st(interp_size * 0.5)
     taps = int(math.ceil(support)) * 2 + 1
@@ -231,7 +259,6 @@ def antialias_plan(in_size: int, out_size: int, align_corners: bool, scale, np_d
     xmin = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
     xsize = np.trunc(center + support + 0.5).astype(np.int64)
     xsize = np.clip(np.minimum(xsize, in_size) - xmin, 0, taps)
-    filt = _aa_cubic_filter if cubic else _aa_linear_filter
     weights = np.zeros((taps, out_size), st)
     total = np.zeros(out_size, st)
     for j in range(taps):
@@ -362,7 +389,7 @@ _FORWARD_NODES, _TRANSPOSED_NODES = _node_classes(
     [f"UpsampleNearest{n}D" for n in (1, 2, 3)]
     + [f"UpsampleNearestExact{n}D" for n in (1, 2, 3)]
     + ["UpsampleLinear1D", "UpsampleBilinear2D", "UpsampleTrilinear3D", "UpsampleBicubic2D",
-       "UpsampleBilinear2DAa", "UpsampleBicubic2DAa"]
+       "UpsampleBilinear2DAa", "UpsampleBicubic2DAa", "UpsampleLanczos2DAa"]
     + [f"AdaptiveAvgPool{n}D" for n in (1, 2, 3)])
 globals().update({cls.__name__: cls for cls in _FORWARD_NODES.values()})
 globals().update({cls.__name__: cls for cls in _TRANSPOSED_NODES.values()})
@@ -885,17 +912,13 @@ _SAMPLERS = {"bilinear": _sample_linear, "nearest": _sample_nearest, "bicubic": 
 class GridSampler2DBackward0(Node):
     def backward(self, grad):
         input, grid = self.saved_tensors
+        if grad_state.enabled and (grad._rg or input._rg or grid._rg):
+            return _recorded_gradients(self, grad, input, grid)
         grad_input, grad_grid = _SAMPLERS[self.mode](
             input._data.astype(self.cdt, copy=False), grid._data.astype(self.cdt, copy=False),
             self.padding, self.align_corners, True, grad._data.astype(self.cdt, copy=False))
         grad_input = wrap(grad_input.astype(input._data.dtype)) if self._next[0] else None
         grad_grid = wrap(grad_grid.astype(grid._data.dtype)) if self._next[1] else None
-        if grad_state.enabled and (grad._rg or input._rg or grid._rg):
-            # The gradients were computed in NumPy: mark them so that differentiating them
-            # again fails loudly instead of silently giving zero.
-            for t in (grad_input, grad_grid):
-                if t is not None:
-                    _GridSamplerDoubleBackward((input, grid, grad), t)
         return grad_input, grad_grid
 
 
@@ -903,13 +926,165 @@ class GridSampler3DBackward0(GridSampler2DBackward0):
     pass
 
 
-class _GridSamplerDoubleBackward(Node):
-    def backward(self, grad):
-        raise NotImplementedError("ember does not implement double backward through "
-                                  "grid_sample (the derivative of grid_sampler's backward)")
+# ------------------------------------------------------------------------------------------------
+# Recorded gradients of grid sampling (create_graph)
+#
+# The NumPy samplers above give the gradients as plain arrays.  When they must be differentiable
+# again, they are computed instead with ember ops: every tap's weight is a product over dims of
+# a polynomial in the fractional source position t, and t = t0 + slope * (grid - grid.detach())
+# has t0's value and carries d t / d grid = slope (the unnormalization and the padding mode
+# are piecewise linear, so their second derivative vanishes).  Differentiating these ops then
+# gives the second (and higher) derivatives, as PyTorch's double backward does.
+# ------------------------------------------------------------------------------------------------
 
-    def name(self) -> str:
-        return "GridSamplerBackwardBackward0"
+def _linear_factors(t: Tensor):
+    """Weights of the lower and upper neighbour at fraction t, and their derivatives in t."""
+    return [1 - t, t], [-1.0, 1.0]
+
+
+def _cubic_factors(t: Tensor):
+    """The four cubic-convolution weights at fraction t, and their derivatives in t."""
+    a = _CUBIC_A
+    values = [_cubic_conv2(t + 1, a), _cubic_conv1(t, a), _cubic_conv1(1 - t, a),
+              _cubic_conv2(2 - t, a)]
+    return values, _cubic_derivatives(t, float)
+
+
+def _grid_taps(shape, grid: np.ndarray, mode: str, padding: str, align_corners: bool, ot):
+    """The taps of every sample, as the NumPy samplers find them.
+
+    Returns (taps, flat, fractions, slopes): ``taps`` lists each tap as its offset number per
+    spatial dim; ``flat`` (N, taps, Q) its flat input position, or P (one past the end) where
+    it falls outside with zeros padding; per dim the fraction t and d(source) / d(grid), each
+    (N, Q) (None for nearest, whose weights are constant).
+    """
+    spatial = shape[2:]
+    axes, coords = _grid_axes(shape, grid, padding, align_corners, ot)
+    choices, fractions, slopes = [], [], []
+    for axis, coord in zip(axes, coords):
+        if mode == "nearest":
+            nearest = np.rint(axis.locate(coord)[0]).astype(np.int64)
+            choices.append([axis.bound(nearest) if padding == "zeros" else
+                            (np.clip(nearest, 0, axis.size - 1), None)])
+            fractions.append(None)
+            slopes.append(None)
+            continue
+        if mode == "bilinear":
+            position, slope = axis.locate(coord)
+            low = np.floor(position)
+            start = low.astype(np.int64)
+            choices.append([axis.bound(start + b) if padding == "zeros" else
+                            _bounded_upper(axis, start + b) for b in (0, 1)])
+        else:  # bicubic: the padding mode applies to each tap
+            position = axis.unnormalize(coord).astype(ot)
+            slope = np.full(position.shape, axis.scaling(), ot)
+            low = np.floor(position)
+            start = low.astype(np.int64)
+            choices.append([axis.bound(start + j - 1) for j in range(4)])
+        fractions.append((position - low).astype(ot))
+        slopes.append(slope.astype(ot))
+    taps = list(itertools.product(*(range(len(c)) for c in choices)))
+    size = math.prod(spatial)
+    flat = []
+    for tap in taps:
+        picked = [choices[d][o] for d, o in enumerate(tap)]
+        index = _flat_index([p[0] for p in picked], spatial)
+        valid = _combine_valid([p[1] for p in picked])
+        flat.append(index if valid is None else np.where(valid, index, size))
+    return taps, np.stack(flat, axis=1), fractions, slopes
+
+
+def _product(factors):
+    out = factors[0]
+    for f in factors[1:]:
+        out = f * out
+    return out
+
+
+def _grid_gradients_graph(grad: Tensor, input: Tensor, grid: Tensor, mode: str, padding: str,
+                          align_corners: bool, need_input: bool, need_grid: bool):
+    """(grad_input, grad_grid) of grid sampling written with differentiable ember ops (None
+    where not needed); see the note above."""
+    from .creation import zeros
+    from .join import cat, stack
+    cdt = _compute_dtype(input._data.dtype)
+    kind = D._BY_NP[np.dtype(cdt)]
+    x, g, go = (t if t._data.dtype == cdt else t.to(kind) for t in (input, grid, grad))
+    shape = tuple(input.shape)
+    n, c = shape[:2]
+    ndim = len(shape) - 2
+    size = math.prod(shape[2:])
+    taps, flat, fractions, slopes = _grid_taps(shape, g._data, mode, padding, align_corners,
+                                               _opmath(cdt))
+    k, q = flat.shape[1:]
+    index = wrap(flat.reshape(n, 1, k * q)).expand(n, c, k * q)
+    go_taps = go.reshape(n, c, 1, q)
+    weights = factors = None
+    if mode != "nearest":
+        make = _linear_factors if mode == "bilinear" else _cubic_factors
+        factors = []
+        for d in range(ndim):
+            coord = g[..., ndim - 1 - d].reshape(n, q)  # the grid lists x (the last dim) first
+            t = wrap(fractions[d]) + wrap(slopes[d]) * (coord - coord.detach())
+            factors.append(make(t))
+        weights = stack([_product([factors[d][0][o] for d, o in enumerate(tap)])
+                         for tap in taps], 1)  # (N, taps, Q)
+    grad_input = grad_grid = None
+    if need_input:
+        values = go_taps if weights is None else weights.unsqueeze(1) * go_taps
+        values = values.expand(n, c, k, q).reshape(n, c, k * q)
+        total = zeros((n, c, size + 1), dtype=kind).scatter_add(2, index, values)
+        grad_input = total[:, :, :size].reshape(shape)
+    if need_grid:
+        if weights is None:  # nearest: the output does not move with the grid
+            grad_grid = zeros(tuple(grid.shape), dtype=kind)
+        else:
+            padded = cat([x.reshape(n, c, size), zeros((n, c, 1), dtype=kind)], 2)
+            along = (padded.gather(2, index).reshape(n, c, k, q) * go_taps).sum(1)
+            columns = []
+            for d in range(ndim - 1, -1, -1):
+                slope_d = [_product([factors[e][1 if e == d else 0][o]
+                                     for e, o in enumerate(tap)]) for tap in taps]
+                columns.append((stack(slope_d, 1) * along).sum(1) * wrap(slopes[d]))
+            grad_grid = stack(columns, -1).reshape(tuple(grid.shape))
+    if grad_input is not None and grad_input.dtype is not input.dtype:
+        grad_input = grad_input.to(input.dtype)
+    if grad_grid is not None and grad_grid.dtype is not grid.dtype:
+        grad_grid = grad_grid.to(grid.dtype)
+    return grad_input, grad_grid
+
+
+class GridSampler2DBackwardBackward0(Node):
+    """The node PyTorch shows on recorded grid-sampler gradients.  The derivative itself lives
+    in the ember ops that computed them (see the note above); this node passes gradients on."""
+
+    _nout = 2
+
+    def backward(self, grad_input, grad_grid):
+        return grad_input, grad_grid
+
+
+class GridSampler3DBackwardBackward0(GridSampler2DBackwardBackward0):
+    """The 3-D form of :class:`GridSampler2DBackwardBackward0`."""
+
+
+def _recorded_gradients(node: GridSampler2DBackward0, grad: Tensor, input: Tensor,
+                        grid: Tensor):
+    need_input, need_grid = node._next[0] is not None, node._next[1] is not None
+    computed = _grid_gradients_graph(grad, input, grid, node.mode, node.padding,
+                                     node.align_corners, need_input, need_grid)
+    cls = (GridSampler2DBackwardBackward0 if input.ndim == 4
+           else GridSampler3DBackwardBackward0)
+    named = cls(computed)
+    results = []
+    for nr, gradient in enumerate(computed):
+        if gradient is None:
+            results.append(None)
+            continue
+        out = wrap(gradient._data)
+        out.grad_fn, out._rg, out._output_nr = named, True, nr
+        results.append(out)
+    return tuple(results)
 
 
 def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int) -> None:

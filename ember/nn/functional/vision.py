@@ -7,8 +7,10 @@ import warnings
 
 import numpy as np
 
+from ... import _dtype as D
 from ... import ops
 from ..._tensor import Tensor
+from ...ops._dispatch import _type_word
 from ...ops import sampling
 from ...ops.sampling import (area_plan, antialias_plan, check_upsample_input, cubic_plan,
                              linear_plan, nearest_plan, resample)
@@ -22,6 +24,7 @@ GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
 GRID_SAMPLE_PADDING_MODES = {"zeros": 0, "border": 1, "reflection": 2}
 
 _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
+_HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
 _MODE_DIMS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
 
 
@@ -102,8 +105,7 @@ def _upsample(input: Tensor, output_size, scale_factors, mode: str, align_corner
     plans = []
     for in_size, out_size, scale in zip(spatial, output_size, scales):
         if antialias:
-            plan = antialias_plan(in_size, out_size, align_corners, scale, np_dtype,
-                                  mode == "bicubic")
+            plan = antialias_plan(in_size, out_size, align_corners, scale, np_dtype, mode)
         elif mode == "bicubic":
             plan = cubic_plan(in_size, out_size, align_corners, scale, np_dtype)
         elif mode == "area":
@@ -113,9 +115,13 @@ def _upsample(input: Tensor, output_size, scale_factors, mode: str, align_corner
         plans.append(plan)
     kind = {"linear": "UpsampleLinear1D", "bilinear": "UpsampleBilinear2D",
             "trilinear": "UpsampleTrilinear3D", "bicubic": "UpsampleBicubic2D",
-            "area": f"AdaptiveAvgPool{dim}D"}[mode]
+            "lanczos": "UpsampleLanczos2D", "area": f"AdaptiveAvgPool{dim}D"}[mode]
     if antialias:
         kind += "Aa"
+        if np_dtype in _HALF_TYPES and any(plan is not None for plan in plans):
+            # PyTorch computes antialiasing weights for float and double only.
+            raise NotImplementedError(f"\"compute_index_ranges_weights\" not implemented for "
+                                      f"'{_type_word(input.dtype)}'")
         if output_size[-1] == 1 and plans[0] is not None:
             # PyTorch's antialiased kernel, given a width-1 result, applies output row 0's
             # filter to every row (its vertical pass reads the taps without strides once the
@@ -170,8 +176,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     """Resize the spatial dims (2 and on) of ``input`` to ``size`` or by ``scale_factor``.
 
     Modes: nearest, nearest-exact, linear (3-D input), bilinear and bicubic (4-D), trilinear
-    (5-D) and area (adaptive average pooling); ``antialias`` filters when shrinking with
-    bilinear or bicubic.
+    (5-D), area (adaptive average pooling) and lanczos (4-D, Lanczos-3; needs ``antialias``);
+    ``antialias`` filters when shrinking with bilinear, bicubic or lanczos.
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -198,7 +204,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 raise ValueError("Lanczos mode does not support align_corners=True")
             if not antialias:
                 raise ValueError("Lanczos mode requires antialias=True")
-            raise NotImplementedError("ember does not implement lanczos interpolation")
+            return _upsample(input, output_size, scale_factors, mode, False, True)
         if mode in _MODE_DIMS:
             needed = _MODE_DIMS[mode]
             raise NotImplementedError(f"Got {ndim}D input, but {mode} mode needs {needed}D "
