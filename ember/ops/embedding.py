@@ -147,6 +147,8 @@ def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float,
         raise RuntimeError("embedding_renorm_(): expected input to be 2-D")
     check_inplace(input)
     arr = input._data
+    if not (holds_values(arr) and holds_values(indices._data)):
+        return input  # meta: no norms to measure, nothing changes shape
     index = np.unique(indices._data.reshape(-1))
     if index.size and (index[0] < 0 or index[-1] >= arr.shape[0]):
         raise IndexError("index out of range in self")

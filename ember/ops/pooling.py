@@ -926,9 +926,9 @@ def fractional_max_pool(input: Tensor, kernel_size, output_size, samples: Tensor
         local = _first_argmax_last(windows)
         values = np.take_along_axis(windows, local[..., None], -1)[..., 0]
     else:
-        local = np.zeros(windows.shape[:-1], dtype=np.int64)
-        values = np.zeros(windows.shape[:-1], dtype=compute.dtype)
-    flat = np.zeros(values.shape, dtype=_I64)
+        local = np.zeros(windows.shape[:-1], dtype=np.int64, like=windows)
+        values = np.zeros(windows.shape[:-1], dtype=compute.dtype, like=windows)
+    flat = np.zeros(values.shape, dtype=_I64, like=values)
     plane_strides = [math.prod(spatial[i + 1:]) for i in range(dims)]
     remaining = local
     for axis in range(dims - 1, -1, -1):
