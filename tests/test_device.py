@@ -164,6 +164,13 @@ def test_meta_ops_do_not_consume_random_numbers():
     ember.rand(100, device="meta")
     ember.empty(5, device="meta").normal_()
     ember.randperm(10, device="meta")
+    images = ember.empty(2, 3, 8, 8, device="meta")
+    functional = ember.nn.functional
+    functional.dropout(images, 0.5)
+    functional.rrelu(images, training=True)
+    functional.fractional_max_pool2d(images, 2, output_size=3)
+    functional.scaled_dot_product_attention(images, images, images, dropout_p=0.5)
+    ember.nn.TransformerEncoderLayer(8, 2, 16, device="meta")(ember.empty(2, 3, 8, device="meta"))
     assert np.array_equal(ember.get_rng_state()._data, state._data)
 
 
