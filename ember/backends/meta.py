@@ -14,8 +14,25 @@ Two tools make the shape logic short and exact:
   single element (``np.broadcast_to``), which has the full shape but occupies one element of
   memory.
 
+What op code written for NumPy needs from a meta array, and how it gets it:
+
+- host constants (index grids, masks, ``np.eye``) meet meta arrays freely and the result is
+  meta; mixing user tensors of two devices is refused at the tensor level, where the devices
+  are known (``backends.check_same_device``);
+- elementwise results are laid out as PyTorch's TensorIterator lays them out
+  (:func:`elementwise_strides`), so a transposed input gives a transposed result;
+- buffers are allocated on the device of an array with NEP 35's ``like=``
+  (``np.zeros(shape, dtype, like=arr)``), which this module answers with meta arrays;
+- validation such as ``if bad.any(): raise`` reads as it would for valid data: ``any()`` of a
+  meta array is false and ``all()`` true (PyTorch's meta kernels skip data-dependent checks);
+  ``bool()`` of any other meta array raises;
+- ``np.asarray`` and ``np.ascontiguousarray`` take no part in dispatch, so op code calls
+  ``backends.result_array`` / ``backends.contiguous_array`` instead, and branches on
+  ``backends.holds_values`` where an array kernel only makes sense with values.
+
 Reading values (``item``, ``tolist``, ``np.asarray`` ...) raises ``NotImplementedError`` as
-PyTorch does for meta tensors.
+PyTorch does for meta tensors; functions whose result shape depends on values (``nonzero``,
+``unique``) raise it too.
 """
 from __future__ import annotations
 
@@ -1139,7 +1156,7 @@ def _tensordot(a, b, axes=2):
 def _einsum(subscripts, *operands, out=None, dtype=None, optimize=False, **kwargs):
     if not isinstance(subscripts, str):
         return _via_proxies(np.einsum, (subscripts,) + operands, dict(out=out, dtype=dtype))
-    inputs, _, output = subscripts.replace(" ", "").partition("->")
+    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
     terms = inputs.split(",")
     sizes: dict = {}
     batch_shapes = []
@@ -1163,12 +1180,12 @@ def _einsum(subscripts, *operands, out=None, dtype=None, optimize=False, **kwarg
                                  f"for subscript {letter!r}")
             sizes[letter] = size if known in (None, 1) else known
     batch = np.broadcast_shapes(*batch_shapes) if batch_shapes else ()
-    if (len(operands) == 1 and _ and "." not in subscripts and sorted(output) == sorted(terms[0])
+    if (len(operands) == 1 and arrow and "." not in subscripts and sorted(output) == sorted(terms[0])
             and len(set(terms[0])) == len(terms[0]) and dtype is None and out is None
             and type(operands[0]) is MetaArray):
         # A pure permutation: NumPy hands back a view, and so does the meta array.
         return operands[0].transpose([terms[0].index(c) for c in output])
-    if not _:
+    if not arrow:
         letters = "".join(c for c in inputs if c.isalpha())
         output = ("..." if batch_shapes else "") + "".join(
             sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -1304,12 +1321,11 @@ def _ravel_multi_index(multi_index, dims, mode="raise", order="C"):
 
 
 def _elementwise_function(func, dtype_rule):
+    """Register a NumPy function that maps each element of its first argument to one result."""
     def handler(x, *args, **kwargs):
-        kwargs.pop("out", None)
         shape = _shape_of(x)
-        return MetaArray(shape, dtype_rule(_dtype_of(x)),
-                         elementwise_strides(shape, (x,), np.dtype(dtype_rule(_dtype_of(x)))
-                                             .itemsize))
+        dtype = np.dtype(dtype_rule(_dtype_of(x)))
+        return MetaArray(shape, dtype, elementwise_strides(shape, (x,), dtype.itemsize))
     _HANDLERS[func] = handler
 
 
@@ -1521,17 +1537,6 @@ def to_host(arr):
 def is_meta(arr) -> bool:
     """Whether ``arr`` is a meta array."""
     return type(arr) is MetaArray
-
-
-def result_array(value):
-    """``np.asarray(value)`` for op results that may be meta arrays (kept as they are).
-
-    ``np.asarray``, ``np.ascontiguousarray`` and ``as_strided`` do not take part in NumPy's
-    dispatch, so op code that must also run on meta tensors uses these helpers instead.
-    """
-    if type(value) is MetaArray:
-        return value
-    return np.asarray(value)
 
 
 def contiguous_array(value):
