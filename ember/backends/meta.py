@@ -1180,9 +1180,9 @@ def _einsum(subscripts, *operands, out=None, dtype=None, optimize=False, **kwarg
                                  f"for subscript {letter!r}")
             sizes[letter] = size if known in (None, 1) else known
     batch = np.broadcast_shapes(*batch_shapes) if batch_shapes else ()
-    if (len(operands) == 1 and arrow and "." not in subscripts and sorted(output) == sorted(terms[0])
-            and len(set(terms[0])) == len(terms[0]) and dtype is None and out is None
-            and type(operands[0]) is MetaArray):
+    if (len(operands) == 1 and arrow and "." not in subscripts
+            and sorted(output) == sorted(terms[0]) and len(set(terms[0])) == len(terms[0])
+            and dtype is None and out is None and type(operands[0]) is MetaArray):
         # A pure permutation: NumPy hands back a view, and so does the meta array.
         return operands[0].transpose([terms[0].index(c) for c in output])
     if not arrow:

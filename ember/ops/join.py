@@ -469,7 +469,10 @@ def repeat(input, *sizes) -> Tensor:
         if size < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
                                f"{shape_str(target)}")
-    data = np.tile(arr, repeats) if arr.size and all(repeats) else np.empty(target, arr.dtype, like=arr)
+    if arr.size and all(repeats):
+        data = np.tile(arr, repeats)
+    else:
+        data = np.empty(target, arr.dtype, like=arr)
     result = wrap(_c_order(data))
     if grad_state.enabled and input._rg:
         node = RepeatBackward0((input,), result)

@@ -978,7 +978,7 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if arr.dtype.kind == "c":
         raise NotImplementedError("signbit is not implemented for complex tensors.")
     if arr.dtype.kind in "biu":
-        result = wrap(arr < 0) if arr.dtype.kind == "i" else wrap(np.zeros_like(arr, dtype=np.bool_))
+        result = wrap(arr < 0 if arr.dtype.kind == "i" else np.zeros_like(arr, dtype=np.bool_))
     else:
         result = wrap(np.signbit(arr.astype(_F32) if arr.dtype == _BF16 else arr))
     return result if out is None else _write_bool(out, result, "signbit")
