@@ -74,7 +74,7 @@ def storage_offset(arr) -> int:
     """Elements between the start of the storage and ``arr``'s first element."""
     root = root_array(arr)
     if not isinstance(root, np.ndarray) or not isinstance(arr, np.ndarray):
-        return 0
+        return getattr(arr, "offset", 0)  # a device array (meta) keeps its offset itself
     return (arr.__array_interface__["data"][0] - _span_start(root)) // arr.dtype.itemsize
 
 
@@ -144,7 +144,11 @@ def copy_like(arr, values=None) -> np.ndarray:
     values = arr if values is None else values
     strides = element_strides(arr)
     layout = dense_like_strides(arr.shape, strides)
-    out = empty_strided_array(arr.shape, layout, values.dtype)
+    if type(arr) is np.ndarray:
+        out = empty_strided_array(arr.shape, layout, values.dtype)
+    else:
+        from .backends import backend_of
+        out = backend_of(arr).empty_strided(arr.shape, layout, values.dtype)
     out[...] = values
     return out
 
@@ -215,7 +219,7 @@ def _foreign_view(arr, shape, byte_strides, offset: int):
     # Arrays without data (the meta backend) carry only their geometry.
     from .backends.meta import MetaArray
     if isinstance(arr, MetaArray):
-        return MetaArray(shape, arr.dtype, byte_strides)
+        return arr._view(tuple(shape), byte_strides, arr.offset + offset)
     raise NotImplementedError(f"strided views are not supported for {type(arr).__name__}")
 
 

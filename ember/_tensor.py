@@ -430,6 +430,12 @@ class Tensor:
                 value = builtins.float(value)
         return value
 
+    def _scalar_host(self) -> np.ndarray:
+        """The host array behind a conversion to a Python number (refused on meta, as item())."""
+        if type(self._data) is not np.ndarray and self.device.type == "meta":
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
+        return self._host()
+
     def _host(self) -> np.ndarray:
         if type(self._data) is np.ndarray:
             return self._data
@@ -454,16 +460,16 @@ class Tensor:
             if self._data.size == 0:
                 raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return builtins.bool(self._host().reshape(())[()])
+        return builtins.bool(self._scalar_host().reshape(())[()])
 
     def __float__(self) -> float:
         self._check_scalar("float")
-        return builtins.float(self._host().reshape(()).astype(np.float64)
+        return builtins.float(self._scalar_host().reshape(()).astype(np.float64)
                               if self._data.dtype.kind != "c" else self._real_part("double"))
 
     def __int__(self) -> int:
         self._check_scalar("int")
-        value = self._host().reshape(())
+        value = self._scalar_host().reshape(())
         if value.dtype.kind == "c":
             return builtins.int(self._real_part("int64_t"))
         if value.dtype.kind == "f" or value.dtype == _dtype.bfloat16.np:
@@ -472,19 +478,19 @@ class Tensor:
 
     def _real_part(self, ctype: str):
         # PyTorch converts a complex value to a real number only when it has no imaginary part.
-        value = self._host().reshape(()).item()
+        value = self._scalar_host().reshape(()).item()
         if value.imag != 0:
             raise RuntimeError(f"value cannot be converted to type {ctype} without overflow")
         return value.real
 
     def __complex__(self) -> complex:
         self._check_scalar("complex")
-        return builtins.complex(self._host().reshape(()).item())
+        return builtins.complex(self._scalar_host().reshape(()).item())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "biu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return builtins.int(self._host().reshape(()))
+        return builtins.int(self._scalar_host().reshape(()))
 
     def _check_scalar(self, kind: str) -> None:
         if self._data.size != 1:

@@ -42,6 +42,17 @@ def asarray(obj, dtype=None) -> np.ndarray:
     return np.asarray(obj, dtype=dtype)
 
 
+def empty_strided(shape, strides, dtype) -> np.ndarray:
+    """An uninitialized array with element ``strides`` over a fresh dense buffer."""
+    from .._storage import empty_strided_array
+    return empty_strided_array(shape, strides, dtype)
+
+
+def as_strided(arr, shape, strides, writeable: bool = True) -> np.ndarray:
+    """A view of ``arr``'s memory with ``shape`` and byte ``strides``."""
+    return np.lib.stride_tricks.as_strided(arr, shape, strides, writeable=writeable)
+
+
 def to_host(arr) -> np.ndarray:
     """CPU arrays already live on the host."""
     return arr

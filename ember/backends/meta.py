@@ -14,12 +14,30 @@ Two tools make the shape logic short and exact:
   single element (``np.broadcast_to``), which has the full shape but occupies one element of
   memory.
 
+What op code written for NumPy needs from a meta array, and how it gets it:
+
+- host constants (index grids, masks, ``np.eye``) meet meta arrays freely and the result is
+  meta; mixing user tensors of two devices is refused at the tensor level, where the devices
+  are known (``backends.check_same_device``);
+- elementwise results are laid out as PyTorch's TensorIterator lays them out
+  (:func:`elementwise_strides`), so a transposed input gives a transposed result;
+- buffers are allocated on the device of an array with NEP 35's ``like=``
+  (``np.zeros(shape, dtype, like=arr)``), which this module answers with meta arrays;
+- validation such as ``if bad.any(): raise`` reads as it would for valid data: ``any()`` of a
+  meta array is false and ``all()`` true (PyTorch's meta kernels skip data-dependent checks);
+  ``bool()`` of any other meta array raises;
+- ``np.asarray`` and ``np.ascontiguousarray`` take no part in dispatch, so op code calls
+  ``backends.result_array`` / ``backends.contiguous_array`` instead, and branches on
+  ``backends.holds_values`` where an array kernel only makes sense with values.
+
 Reading values (``item``, ``tolist``, ``np.asarray`` ...) raises ``NotImplementedError`` as
-PyTorch does for meta tensors.
+PyTorch does for meta tensors; functions whose result shape depends on values (``nonzero``,
+``unique``) raise it too.
 """
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as np
@@ -101,7 +119,7 @@ def _is_dense(shape, strides, itemsize, reversed_order: bool) -> bool:
 class MetaArray:
     """Shape, dtype and (byte) strides only; any attempt to read values raises."""
 
-    __slots__ = ("shape", "dtype", "strides", "offset", "base", "_writeable")
+    __slots__ = ("shape", "dtype", "strides", "offset", "base", "_writeable", "_truth")
 
     # Win over ndarray in mixed binary operators, so meta + ndarray stays meta.
     __array_priority__ = 100
@@ -116,6 +134,7 @@ class MetaArray:
         self.offset = offset
         self.base = base
         self._writeable = writeable
+        self._truth = None
 
     # -- attributes NumPy arrays have ----------------------------------------------------------
 
@@ -198,7 +217,10 @@ class MetaArray:
         raise NotImplementedError(_NO_DATA)
 
     def __bool__(self) -> bool:
-        raise NotImplementedError(_NO_DATA)
+        # Only the answer of ``any()``/``all()`` has a truth value: see _truth_of.
+        if self._truth is None:
+            raise NotImplementedError(_NO_DATA)
+        return self._truth
 
     def __float__(self) -> float:
         raise NotImplementedError(_NO_DATA)
@@ -316,7 +338,10 @@ class MetaArray:
         return _getitem(self, key)
 
     def __setitem__(self, key, value) -> None:
-        # No values to write; only check that the value fits the selected region.
+        # No values to write; only check that the value fits the selected region (which a
+        # meta boolean mask leaves unknown: any value is taken).
+        if _has_meta_mask(key):
+            return
         region = _getitem(self, key)
         value_shape = np.shape(value) if not isinstance(value, MetaArray) else value.shape
         try:
@@ -402,8 +427,6 @@ class MetaArray:
         return _array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if func in _COMBINING:
-            _check_devices(_flatten_arrays(args))
         handler = _HANDLERS.get(func)
         if handler is not None:
             return handler(*args, **kwargs)
@@ -481,19 +504,10 @@ def _view_strides(old_shape, old_strides, new_shape, itemsize):
 
 
 def _dense_like_strides(arr: MetaArray, itemsize: int) -> tuple:
-    # Like NumPy's order='K' copies (and PyTorch's preserve_format): keep the order of the
-    # strides when the input is a permutation of a dense layout, else row-major.
-    shape, strides = arr.shape, arr.strides
-    order = sorted(builtins.range(len(shape)), key=lambda d: (-abs(strides[d]), d))
-    if any(s == 0 for s in strides) or order == list(builtins.range(len(shape))):
-        return _contiguous_strides(shape, itemsize)
-    out = [0] * len(shape)
-    acc = itemsize
-    for d in reversed(order):
-        out[d] = acc
-        acc *= builtins.max(shape[d], 1)
-    return tuple(out)
-
+    # PyTorch's empty_like layout (preserve_format), which NumPy's order='K' copies resemble.
+    from .._storage import dense_like_strides, element_strides
+    layout = dense_like_strides(arr.shape, element_strides(arr))
+    return tuple(s * itemsize for s in layout)
 
 def _shape_of(x) -> tuple:
     if isinstance(x, MetaArray):
@@ -561,42 +575,55 @@ def _via_proxies(func, args, kwargs):
 
 # -- ufuncs ---------------------------------------------------------------------------------
 
-def _check_devices(inputs) -> None:
-    # A meta array meeting real data with dimensions is a device mix (PyTorch lets only
-    # zero-dim CPU tensors take part in an op on another device).
-    devices = []
-    for x in inputs:
-        if isinstance(x, MetaArray):
-            name = "meta"
-        elif isinstance(x, np.ndarray) and x.ndim:
-            name = "cpu"
-        else:
-            continue
-        if name not in devices:
-            devices.append(name)
-    if len(devices) > 1:
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
-                           f"two devices, {devices[0]} and {devices[1]}!")
+def elementwise_strides(shape: tuple, inputs, itemsize: int):
+    """Byte strides of an elementwise result, as PyTorch's TensorIterator lays it out.
 
+    Row-major when every array input is; otherwise the dimensions are ordered by the inputs'
+    strides (the first input that tells two dimensions apart decides, broadcast dimensions
+    tell nothing), so ``exp`` of a transposed tensor comes out transposed, as in PyTorch.
+    """
+    ndim = len(shape)
+    arrays = [x for x in inputs if type(x) is MetaArray or isinstance(x, np.ndarray)]
+    if ndim < 2 or all(_is_dense(a.shape, a.strides, a.dtype.itemsize, False) for a in arrays):
+        return None
+    operand_strides = []
+    for a in arrays:
+        lead = ndim - a.ndim
+        operand_strides.append([0] * lead + [
+            0 if size == 1 and target != 1 else builtins.abs(stride)
+            for size, target, stride in zip(a.shape, shape[lead:], a.strides)])
 
-def _flatten_arrays(args) -> list:
-    found = []
-    for x in args:
-        if isinstance(x, (list, tuple)):
-            found.extend(_flatten_arrays(x))
-        else:
-            found.append(x)
-    return found
+    def order(d0: int, d1: int) -> int:
+        # > 0: d0 varies faster than d1 in memory (PyTorch's should_swap).
+        for strides in operand_strides:
+            s0, s1 = strides[d0], strides[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
 
-
-# NumPy functions that combine several arrays: mixing meta with real data is a device error.
-_COMBINING = frozenset((np.dot, np.vdot, np.inner, np.outer, np.tensordot, np.einsum,
-                        np.concatenate, np.stack, np.where, np.broadcast_arrays, np.kron,
-                        np.cross))
+    perm = list(builtins.range(ndim - 1, -1, -1))  # fastest-varying dimension first
+    for i in builtins.range(1, ndim):
+        moving = i
+        for j in builtins.range(i - 1, -1, -1):
+            swap = order(perm[j], perm[moving])
+            if swap > 0:
+                perm[j], perm[moving] = perm[moving], perm[j]
+                moving = j
+            elif swap < 0:
+                break
+    strides = [0] * ndim
+    step = itemsize
+    for d in perm:
+        strides[d] = step
+        step *= builtins.max(shape[d], 1)
+    return tuple(strides)
 
 
 def _array_ufunc(ufunc, method, inputs, kwargs):
-    _check_devices(inputs)
     out = kwargs.pop("out", None)
     kwargs.pop("where", None)
     if method == "__call__":
@@ -607,7 +634,9 @@ def _array_ufunc(ufunc, method, inputs, kwargs):
             sample = ufunc(*(_stand_in(x) for x in inputs), **kwargs)
             if ufunc.nout == 1:
                 sample = (sample,)
-            results = tuple(MetaArray(shape, s.dtype) for s in sample)
+            results = tuple(MetaArray(shape, s.dtype, elementwise_strides(shape, inputs,
+                                                                          s.dtype.itemsize))
+                            for s in sample)
     elif method == "reduce":
         results = (_ufunc_reduce(ufunc, inputs[0], **kwargs),)
     elif method == "accumulate":
@@ -721,6 +750,11 @@ def _unsqueeze_strides(shape, strides, itemsize: int) -> tuple:
     return tuple(strides)
 
 
+def _has_meta_mask(key) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return any(type(item) is MetaArray and item.dtype == np.bool_ for item in items)
+
+
 def _getitem(arr: MetaArray, key) -> MetaArray:
     if _is_basic_key(key):
         # A view: compute its strides and offset on a strided proxy (nothing is read).
@@ -783,8 +817,28 @@ def _reduction(func, with_dtype: bool):
 
 for _f in (np.sum, np.prod, np.mean, np.std, np.var, np.nansum, np.nanprod, np.nanmean):
     _HANDLERS[_f] = _reduction(_f, True)
-for _f in (np.max, np.min, np.amax, np.amin, np.any, np.all, np.nanmax, np.nanmin, np.ptp):
+for _f in (np.max, np.min, np.amax, np.amin, np.nanmax, np.nanmin, np.ptp):
     _HANDLERS[_f] = _reduction(_f, False)
+
+
+def _truth_of(reduction, truth: bool):
+    """``any``/``all`` whose meta answer has a truth value.
+
+    Op code validates data with ``if bad.any(): raise`` or ``if not ok.all(): raise``.  A meta
+    array has no values that could fail such a check (PyTorch's meta kernels skip them), so the
+    answer reads as it would for valid data: ``any()`` is false and ``all()`` true.  ``bool()``
+    of any other meta array still raises.
+    """
+    def handler(a, axis=None, out=None, keepdims=False, **kwargs):
+        result = reduction(a, axis=axis, out=out, keepdims=keepdims, **kwargs)
+        if type(result) is MetaArray and result.size == 1:
+            result._truth = truth
+        return result
+    return handler
+
+
+_HANDLERS[np.any] = _truth_of(_reduction(np.any, False), False)
+_HANDLERS[np.all] = _truth_of(_reduction(np.all, False), True)
 
 
 @_implements(np.argmax, np.argmin)
@@ -973,6 +1027,62 @@ def _empty_like(prototype, dtype=None, order="K", subok=True, shape=None, **kwar
     return MetaArray(shape, prototype.dtype if dtype is None else dtype)
 
 
+# Creation functions called with ``like=`` a meta array (NEP 35) make meta arrays: op code
+# allocates its result buffers with ``np.empty(shape, dtype, like=arr)`` to stay on arr's device.
+
+def _shape_tuple(shape) -> tuple:
+    if isinstance(shape, (int, np.integer)):
+        return (operator.index(shape),)
+    return tuple(operator.index(s) for s in shape)
+
+
+@_implements(np.empty, np.zeros, np.ones)
+def _empty(shape, dtype=float, order="C", **kwargs):
+    return MetaArray(_shape_tuple(shape), float if dtype is None else dtype)
+
+
+@_implements(np.full)
+def _full(shape, fill_value, dtype=None, order="C", **kwargs):
+    if dtype is None:
+        dtype = _dtype_of(fill_value)
+    return MetaArray(_shape_tuple(shape), dtype)
+
+
+@_implements(np.arange)
+def _arange(start, stop=None, step=1, dtype=None, **kwargs):
+    if stop is None:
+        start, stop = 0, start
+    length = builtins.max(0, math.ceil((stop - start) / step))
+    sample = np.arange(start, start + step, step, dtype=dtype)
+    return MetaArray((length,), sample.dtype)
+
+
+@_implements(np.eye, np.tri)
+def _eye(N, M=None, k=0, dtype=float, **kwargs):
+    return MetaArray((N, N if M is None else M), dtype)
+
+
+@_implements(np.identity)
+def _identity(n, dtype=None, **kwargs):
+    return MetaArray((n, n), float if dtype is None else dtype)
+
+
+@_implements(np.asarray, np.asanyarray)
+def _asarray(a, dtype=None, order=None, **kwargs):
+    return asarray(a, dtype)
+
+
+@_implements(np.array)
+def _array(a, dtype=None, copy=True, order="K", **kwargs):
+    result = asarray(a, dtype)
+    return result.copy() if copy and result is a else result
+
+
+@_implements(np.ascontiguousarray)
+def _ascontiguousarray(a, dtype=None, **kwargs):
+    return contiguous_array(asarray(a, dtype))
+
+
 @_implements(np.full_like)
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, **kwargs):
     return _empty_like(a, dtype=dtype, shape=shape)
@@ -1046,7 +1156,7 @@ def _tensordot(a, b, axes=2):
 def _einsum(subscripts, *operands, out=None, dtype=None, optimize=False, **kwargs):
     if not isinstance(subscripts, str):
         return _via_proxies(np.einsum, (subscripts,) + operands, dict(out=out, dtype=dtype))
-    inputs, _, output = subscripts.replace(" ", "").partition("->")
+    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
     terms = inputs.split(",")
     sizes: dict = {}
     batch_shapes = []
@@ -1070,7 +1180,12 @@ def _einsum(subscripts, *operands, out=None, dtype=None, optimize=False, **kwarg
                                  f"for subscript {letter!r}")
             sizes[letter] = size if known in (None, 1) else known
     batch = np.broadcast_shapes(*batch_shapes) if batch_shapes else ()
-    if not _:
+    if (len(operands) == 1 and arrow and "." not in subscripts
+            and sorted(output) == sorted(terms[0]) and len(set(terms[0])) == len(terms[0])
+            and dtype is None and out is None and type(operands[0]) is MetaArray):
+        # A pure permutation: NumPy hands back a view, and so does the meta array.
+        return operands[0].transpose([terms[0].index(c) for c in output])
+    if not arrow:
         letters = "".join(c for c in inputs if c.isalpha())
         output = ("..." if batch_shapes else "") + "".join(
             sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -1122,6 +1237,253 @@ def _argsort(a, axis=-1, **kwargs):
     return MetaArray(a.shape, np.intp)
 
 
+@_implements(np.take)
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    shape, index_shape = _shape_of(a), _shape_of(indices)
+    if axis is None:
+        result_shape = index_shape
+    else:
+        axis = _normalize_axis(axis, len(shape))
+        result_shape = shape[:axis] + index_shape + shape[axis + 1:]
+    result = MetaArray(result_shape, _dtype_of(a))
+    return result if out is None else _into_out(out, (result,))
+
+
+@_implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis=-1):
+    shape, index_shape = _shape_of(arr), _shape_of(indices)
+    if axis is None:
+        return MetaArray(index_shape, _dtype_of(arr))
+    if len(index_shape) != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    axis = _normalize_axis(axis, len(shape))
+    rest = np.broadcast_shapes(shape[:axis] + (1,) + shape[axis + 1:],
+                               index_shape[:axis] + (1,) + index_shape[axis + 1:])
+    return MetaArray(rest[:axis] + (index_shape[axis],) + rest[axis + 1:], _dtype_of(arr))
+
+
+@_implements(np.put_along_axis, np.put, np.place, np.putmask)
+def _put_nothing(*args, **kwargs):
+    return None  # writes change no metadata
+
+
+@_implements(np.tile)
+def _tile(A, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    shape = _shape_of(A)
+    ndim = builtins.max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    return MetaArray(tuple(s * r for s, r in zip(shape, reps)), _dtype_of(A))
+
+
+@_implements(np.repeat)
+def _repeat(a, repeats, axis=None):
+    if type(repeats) is MetaArray:
+        _nonzero()  # the counts are data
+    shape = _shape_of(a)
+    if axis is None:
+        shape, axis = (int(np.prod(shape)),), 0
+    axis = _normalize_axis(axis, len(shape))
+    counts = np.broadcast_to(np.asarray(repeats), (shape[axis],))
+    return MetaArray(shape[:axis] + (int(counts.sum()),) + shape[axis + 1:], _dtype_of(a))
+
+
+@_implements(np.flip)
+def _flip(m, axis=None):
+    ndim = m.ndim
+    axes = builtins.range(ndim) if axis is None else \
+        {_normalize_axis(x, ndim) for x in ((axis,) if isinstance(axis, (int, np.integer))
+                                             else axis)}
+    return m[tuple(slice(None, None, -1) if d in axes else slice(None)
+                   for d in builtins.range(ndim))]
+
+
+@_implements(np.searchsorted)
+def _searchsorted(a, v, side="left", sorter=None):
+    return MetaArray(_shape_of(v), np.intp)
+
+
+@_implements(np.partition, np.sort_complex)
+def _partition(a, *args, axis=-1, **kwargs):
+    return MetaArray(_shape_of(a), _dtype_of(a))
+
+
+@_implements(np.lexsort)
+def _lexsort(keys, axis=-1):
+    shape = _shape_of(keys)[1:]
+    return MetaArray(shape if axis is not None else (int(np.prod(shape)),), np.intp)
+
+
+@_implements(np.ravel_multi_index)
+def _ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    return MetaArray(np.broadcast_shapes(*(_shape_of(i) for i in multi_index)), np.intp)
+
+
+def _elementwise_function(func, dtype_rule):
+    """Register a NumPy function that maps each element of its first argument to one result."""
+    def handler(x, *args, **kwargs):
+        shape = _shape_of(x)
+        dtype = np.dtype(dtype_rule(_dtype_of(x)))
+        return MetaArray(shape, dtype, elementwise_strides(shape, (x,), dtype.itemsize))
+    _HANDLERS[func] = handler
+
+
+_elementwise_function(np.isneginf, lambda dtype: np.bool_)
+_elementwise_function(np.isposinf, lambda dtype: np.bool_)
+_elementwise_function(np.isreal, lambda dtype: np.bool_)
+_elementwise_function(np.nan_to_num, lambda dtype: dtype)
+_elementwise_function(np.real_if_close, lambda dtype: dtype)
+_elementwise_function(np.angle, lambda dtype: np.angle(np.zeros(1, dtype)).dtype)
+
+
+@_implements(np.vdot)
+def _vdot(a, b):
+    return MetaArray((), np.vdot(np.zeros(1, _dtype_of(a)), np.zeros(1, _dtype_of(b))).dtype)
+
+
+@_implements(np.cross)
+def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    sample = np.cross(np.zeros(3, _dtype_of(a)), np.zeros(3, _dtype_of(b)))
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    sa = list(_shape_of(a))
+    sb = list(_shape_of(b))
+    size = sa.pop(_normalize_axis(axisa, len(sa)))
+    sb.pop(_normalize_axis(axisb, len(sb)))
+    batch = np.broadcast_shapes(tuple(sa), tuple(sb))
+    if size == 2:
+        return MetaArray(batch, sample.dtype)
+    axisc = _normalize_axis(axisc, len(batch) + 1)
+    return MetaArray(batch[:axisc] + (3,) + batch[axisc:], sample.dtype)
+
+
+# -- linear algebra: the shapes of the factorizations, with NumPy's result dtypes -------------
+
+def _linalg_dtype(func, *dtypes, **kwargs):
+    """Result dtypes of ``np.linalg`` function ``func`` for inputs of ``dtypes`` (run on 1x1
+    identity matrices, which every factorization accepts)."""
+    sample = func(*(np.eye(1, dtype=d) for d in dtypes), **kwargs)
+    if isinstance(sample, tuple):
+        return tuple(np.asarray(x).dtype for x in sample)
+    return np.asarray(sample).dtype
+
+
+def _square(a, name: str = "") -> tuple:
+    shape = _shape_of(a)
+    if len(shape) < 2:
+        raise np.linalg.LinAlgError(f"{len(shape)}-dimensional array given. Array must be at "
+                                    f"least two-dimensional")
+    if shape[-1] != shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    return shape
+
+
+@_implements(np.linalg.inv, np.linalg.cholesky, np.linalg.matrix_power)
+def _linalg_same_shape(a, *args, **kwargs):
+    return MetaArray(_square(a), _linalg_dtype(np.linalg.inv, _dtype_of(a)))
+
+
+@_implements(np.linalg.pinv)
+def _pinv(a, *args, **kwargs):
+    shape = _shape_of(a)
+    return MetaArray(shape[:-2] + (shape[-1], shape[-2]), _linalg_dtype(np.linalg.pinv,
+                                                                         _dtype_of(a)))
+
+
+@_implements(np.linalg.det)
+def _det(a):
+    return MetaArray(_square(a)[:-2], _linalg_dtype(np.linalg.det, _dtype_of(a)))
+
+
+@_implements(np.linalg.slogdet)
+def _slogdet(a):
+    shape = _square(a)[:-2]
+    sign, logabs = _linalg_dtype(np.linalg.slogdet, _dtype_of(a))
+    return type(np.linalg.slogdet(np.eye(1)))(MetaArray(shape, sign), MetaArray(shape, logabs))
+
+
+@_implements(np.linalg.solve)
+def _solve(a, b):
+    sa, sb = _square(a), _shape_of(b)
+    dtype = np.linalg.solve(np.eye(1, dtype=_dtype_of(a)), np.ones(1, _dtype_of(b))).dtype
+    if len(sb) == 1:
+        return MetaArray(sa[:-1], dtype)
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    return MetaArray(batch + sb[-2:], dtype)
+
+
+@_implements(np.linalg.qr)
+def _qr(a, mode="reduced"):
+    shape = _shape_of(a)
+    m, n = shape[-2:]
+    k = builtins.min(m, n)
+    batch = shape[:-2]
+    dtypes = _linalg_dtype(np.linalg.qr, _dtype_of(a), mode=mode)
+    if mode == "r":
+        return MetaArray(batch + (k, n), dtypes)
+    if mode == "raw":
+        return (MetaArray(batch + (n, m), dtypes[0]), MetaArray(batch + (k,), dtypes[1]))
+    rows = m if mode == "complete" else k
+    return type(np.linalg.qr(np.eye(1)))(MetaArray(batch + (m, rows), dtypes[0]),
+                                         MetaArray(batch + (rows, n), dtypes[1]))
+
+
+@_implements(np.linalg.svd)
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    shape = _shape_of(a)
+    m, n = shape[-2:]
+    k = builtins.min(m, n)
+    batch = shape[:-2]
+    dtypes = _linalg_dtype(np.linalg.svd, _dtype_of(a))
+    values = MetaArray(batch + (k,), dtypes[1])
+    if not compute_uv:
+        return values
+    u_cols, v_rows = (m, n) if full_matrices else (k, k)
+    return type(np.linalg.svd(np.eye(1)))(MetaArray(batch + (m, u_cols), dtypes[0]), values,
+                                          MetaArray(batch + (v_rows, n), dtypes[2]))
+
+
+def _values_dtype(func, dtype, complex_result: bool):
+    values = np.asarray(func(np.eye(1, dtype=dtype))).dtype
+    return np.result_type(values, np.complex64) if complex_result else values
+
+
+@_implements(np.linalg.svdvals)
+def _svdvals(x):
+    shape = _shape_of(x)
+    return MetaArray(shape[:-2] + (builtins.min(shape[-2:]),),
+                     _values_dtype(np.linalg.svdvals, _dtype_of(x), False))
+
+
+@_implements(np.linalg.eigvals)
+def _eigvals(a):
+    shape = _square(a)
+    # NumPy answers real or complex by the values; PyTorch's eigenvalues are always complex.
+    return MetaArray(shape[:-1], _values_dtype(np.linalg.eigvals, _dtype_of(a), True))
+
+
+@_implements(np.linalg.eigvalsh)
+def _eigvalsh(a, UPLO="L"):  # noqa: N803 - NumPy's name
+    shape = _square(a)
+    return MetaArray(shape[:-1], _values_dtype(np.linalg.eigvalsh, _dtype_of(a), False))
+
+
+@_implements(np.linalg.eig)
+def _eig(a):
+    shape = _square(a)
+    dtype = _values_dtype(np.linalg.eigvals, _dtype_of(a), True)
+    return type(np.linalg.eig(np.eye(1)))(MetaArray(shape[:-1], dtype), MetaArray(shape, dtype))
+
+
+@_implements(np.linalg.eigh)
+def _eigh(a, UPLO="L"):  # noqa: N803 - NumPy's name
+    shape = _square(a)
+    values, vectors = _linalg_dtype(np.linalg.eigh, _dtype_of(a))
+    return type(np.linalg.eigh(np.eye(1)))(MetaArray(shape[:-1], values),
+                                           MetaArray(shape, vectors))
+
+
 def _allclose(*args, **kwargs):
     raise NotImplementedError(_NO_DATA)
 
@@ -1145,9 +1507,27 @@ def asarray(obj, dtype=None) -> MetaArray:
     return MetaArray(arr.shape, arr.dtype if dtype is None else dtype)
 
 
+def no_meta_kernel(op: str):
+    """PyTorch's NotImplementedError for an op with no meta implementation (its result's shape
+    or its work depends on the values, which a meta tensor does not have)."""
+    raise NotImplementedError(f"{op}: attempted to run this operator with Meta tensors, but "
+                              f"there was no fake impl or Meta kernel registered.")
+
+
 def empty(shape, dtype) -> MetaArray:
     """A new meta array (allocates nothing)."""
     return MetaArray(shape, dtype)
+
+
+def empty_strided(shape, strides, dtype) -> MetaArray:
+    """A new meta array with element ``strides``."""
+    dtype = np.dtype(dtype)
+    return MetaArray(shape, dtype, tuple(s * dtype.itemsize for s in strides))
+
+
+def as_strided(arr: MetaArray, shape, strides, writeable: bool = True) -> MetaArray:
+    """A view of ``arr``'s memory with ``shape`` and byte ``strides``."""
+    return arr._view(tuple(shape), tuple(strides), writeable=arr._writeable and writeable)
 
 
 def to_host(arr):
@@ -1157,17 +1537,6 @@ def to_host(arr):
 def is_meta(arr) -> bool:
     """Whether ``arr`` is a meta array."""
     return type(arr) is MetaArray
-
-
-def result_array(value):
-    """``np.asarray(value)`` for op results that may be meta arrays (kept as they are).
-
-    ``np.asarray``, ``np.ascontiguousarray`` and ``as_strided`` do not take part in NumPy's
-    dispatch, so op code that must also run on meta tensors uses these helpers instead.
-    """
-    if type(value) is MetaArray:
-        return value
-    return np.asarray(value)
 
 
 def contiguous_array(value):

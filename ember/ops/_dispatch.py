@@ -181,7 +181,7 @@ def write_out(out: Tensor, result: Tensor, op: str) -> Tensor:
                 "release outputs will not be resized unless they have zero elements. You can "
                 "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=3)
-        out._data = np.empty(result._data.shape, out._data.dtype)
+        out._data = np.empty(result._data.shape, out._data.dtype, like=result._data)
     out._data[...] = result._data
     out._bump_version()
     return out

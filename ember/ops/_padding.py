@@ -66,7 +66,7 @@ def constant_pad_nd(input: Tensor, pad, value=0) -> Tensor:
         tgt_start = max(left, 0)
         target[dim] = slice(tgt_start, tgt_start + max(src_stop - src_start, 0))
         shape[dim] = size
-    out = np.empty(shape, dtype=arr.dtype)
+    out = np.empty(shape, dtype=arr.dtype, like=arr)
     out[...] = np.array(value).astype(arr.dtype) if arr.dtype.kind != "b" else bool(value)
     out[tuple(target)] = arr[tuple(source)]
     result = wrap(out)

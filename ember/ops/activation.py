@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import holds_values
 from . import _special
 from ._dispatch import _type_word, apply_inplace, bind_methods
 from .binary import _ERRSTATE, _IGNORE_ALL
@@ -344,7 +345,10 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     noise = None
-    if training:
+    if training and not holds_values(x):
+        noise = np.empty_like(x)  # meta: no slopes to draw (and no random numbers spent)
+        values = x * noise
+    elif training:
         from ..ops.random import _generator, sample_uniform
         g = _generator(generator, "rrelu")
         flat = np.ascontiguousarray(x).reshape(-1)

@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import contiguous_array, holds_values, result_array
 from ._dispatch import _type_word, apply_inplace, bind_methods, shape_str, write_out
 from .index import checked_scalar, embed, keep_last
 
@@ -47,7 +48,7 @@ def _at_least_1d(arr):
 
 
 def _zeros(shape, like: Tensor) -> Tensor:
-    return wrap(np.zeros(shape, like._data.dtype))
+    return wrap(np.zeros(shape, like._data.dtype, like=like._data))
 
 
 def _contiguous_strides(shape) -> list:
@@ -59,8 +60,8 @@ def _contiguous_strides(shape) -> list:
 
 def _first_bad(arr, low: int, high: int):
     """The first entry of ``arr`` outside [low, high), or None."""
-    if arr.size == 0:
-        return None
+    if arr.size == 0 or not holds_values(arr):
+        return None  # meta indices have no values to check
     if arr.min() >= low and arr.max() < high:
         return None
     flat = arr.reshape(-1)
@@ -68,7 +69,9 @@ def _first_bad(arr, low: int, high: int):
 
 
 def _wrap_negative(arr, size: int):
-    return np.where(arr < 0, arr + size, arr) if arr.size and arr.min() < 0 else arr
+    if arr.size and holds_values(arr) and arr.min() < 0:
+        return np.where(arr < 0, arr + size, arr)
+    return arr
 
 
 def broadcast_shapes_named(a_shape, b_shape) -> tuple:
@@ -207,7 +210,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     arr1, idx1 = _at_least_1d(arr), _at_least_1d(idx)
     if idx1.size == 0:
-        return _finish(wrap(np.empty(idx.shape, arr.dtype)), out, "gather")
+        return _finish(wrap(np.empty(idx.shape, arr.dtype, like=arr)), out, "gather")
     for k, size in enumerate(idx1.shape):
         if k != d and size > arr1.shape[k]:
             raise RuntimeError(f"Size does not match at dimension {k} expected index "
@@ -269,7 +272,7 @@ def _scatter_compute(input: Tensor, d: int, index, values, reduce, include_self=
     """A new array: ``input`` with ``values`` (index-shaped) reduced in along dim ``d``."""
     arr = input._data
     idx1 = _at_least_1d(index)
-    out = np.array(_at_least_1d(arr), order="C", copy=True)
+    out = _at_least_1d(arr).copy(order="C")
     if idx1.size:
         positions = _scatter_positions(idx1, d, out.shape)
         out = _scatter_into(out, positions, values.reshape(idx1.shape), reduce, include_self)
@@ -586,7 +589,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     if alpha != 1:
         scale = int(alpha) if arr.dtype.kind in "iub" else alpha
         values = (values.astype(_compute_dtype(arr.dtype)) * scale).astype(arr.dtype)
-    data = np.array(_at_least_1d(arr), copy=True)
+    data = _at_least_1d(arr).copy(order="K")
     np.add.at(data, _along(d, _index_vector(idx)), values)
     result = wrap(data.reshape(arr.shape))
     if grad_state.enabled and (input._rg or source._rg):
@@ -640,7 +643,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     if bad is not None:
         raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with "
                          f"size {size}")
-    data = np.array(_at_least_1d(arr), copy=True)
+    data = _at_least_1d(arr).copy(order="K")
     moved = np.moveaxis(data, d, 0)
     values = np.moveaxis(_at_least_1d(src), d, 0)
     positions, values = _last_wins(_index_vector(idx), values, size)
@@ -695,7 +698,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     wrapped = _wrap_negative(_index_vector(idx), size)
-    data = np.array(_at_least_1d(arr), copy=True)
+    data = _at_least_1d(arr).copy(order="K")
     np.moveaxis(data, d, 0)[wrapped] = fill
     result = wrap(data.reshape(arr.shape))
     value_grad = is_tensor and value._rg
@@ -745,7 +748,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     result = wrap(_scatter_compute(input, d, full_index, src1, reduce, include_self))
     if grad_state.enabled and (input._rg or source._rg):
         node = IndexReduceBackward0((input, source), result)
-        node.save(input, source, wrap(np.ascontiguousarray(full_index)), result)
+        node.save(input, source, wrap(contiguous_array(full_index)), result)
         node.dim, node.reduce, node.include_self = d, reduce, include_self
     return _finish(result, out, "index_reduce")
 
@@ -821,15 +824,16 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
                            f"got{_word(arr)} and {_word(src)}")
     shape = broadcast_shapes_named(m.shape, arr.shape)
     full_mask = np.broadcast_to(m, shape)
-    count = int(np.count_nonzero(full_mask))
-    if count > src.size:
-        raise RuntimeError("Number of elements of source < number of ones in mask")
-    data = np.array(np.broadcast_to(arr, shape), copy=True)
-    data[full_mask] = src.reshape(-1)[:count]
+    data = np.broadcast_to(arr, shape).copy()
+    if holds_values(full_mask):  # a meta mask has no ones to count or fill
+        count = int(np.count_nonzero(full_mask))
+        if count > src.size:
+            raise RuntimeError("Number of elements of source < number of ones in mask")
+        data[full_mask] = src.reshape(-1)[:count]
     result = wrap(data)
     if grad_state.enabled and (input._rg or source._rg):
         node = MaskedScatterBackward0((input, source), result)
-        node.save(wrap(np.ascontiguousarray(full_mask)))
+        node.save(wrap(contiguous_array(full_mask)))
         node.source_shape = src.shape
     return result
 
@@ -861,7 +865,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> 
     data = np.broadcast_to(arr, shape)[full_mask]
     result = wrap(data)
     if grad_state.enabled and input._rg:
-        MaskedSelectBackward0((input,), result).save(wrap(np.ascontiguousarray(full_mask)))
+        MaskedSelectBackward0((input,), result).save(wrap(contiguous_array(full_mask)))
     return _finish(result, out, "masked_select")
 
 
@@ -893,8 +897,10 @@ def argwhere(input: Tensor) -> Tensor:
 
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
     """``nonzero`` padded with ``fill_value`` (or cut) to exactly ``size`` rows."""
+    data = np.full((size, input._data.ndim), fill_value, dtype=np.int64, like=input._data)
+    if not holds_values(input._data):
+        return wrap(data)  # the shape is fixed by ``size``; a meta tensor has no values to find
     found = np.argwhere(_nonzero_mask(input._data)).astype(np.int64)
-    data = np.full((size, input._data.ndim), fill_value, dtype=np.int64)
     rows = min(size, found.shape[0])
     data[:rows] = found[:rows]
     return wrap(data)
@@ -957,7 +963,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     if arr.size == 0 and idx.size:
         raise IndexError("put_(): Tried to put elements into an empty tensor")
     _check_flat_index(idx, arr.size)
-    data = np.array(arr, order="C", copy=True)
+    data = arr.copy(order="C")
     flat = data.reshape(-1)
     positions = _wrap_negative(idx.reshape(-1), arr.size)
     values = src.reshape(-1)
@@ -1107,7 +1113,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         rows = int(np.prod(boundaries.shape[:-1]))
         flat = _bisect(boundaries.reshape(rows, m), values.reshape(rows, -1), right)
     data = flat.reshape(values.shape)
-    result = wrap(np.asarray(data).astype(out_dtype))
+    result = wrap(result_array(data).astype(out_dtype))
     return _finish(result, out, "searchsorted")
 
 

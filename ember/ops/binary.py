@@ -19,6 +19,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import require_values, result_array
 from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
 
 wrap = Tensor._make
@@ -1028,7 +1029,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
     if equal_nan and inexact:
         close = close | (np.isnan(a) & np.isnan(b))
     if rtol == 0 and atol == 0:
-        return wrap(np.asarray(close))
+        return wrap(result_array(close))
     if not inexact:
         # Integer differences are taken in the default float dtype (uint8 would wrap around).
         default = D.get_default_dtype().np
@@ -1037,13 +1038,13 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
         allowed = atol + np.abs(b * rtol)
         actual = np.abs(a - b)
         within = np.isfinite(actual) & (actual <= allowed)
-    return wrap(np.asarray(close | within))
+    return wrap(result_array(close | within))
 
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether :func:`isclose` holds for every element."""
-    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 def equal(input, other) -> bool:
@@ -1051,6 +1052,7 @@ def equal(input, other) -> bool:
     _require_tensors("equal", input, other)
     if input._data.shape != other._data.shape:
         return False
+    require_values("aten::equal", input._data, other._data)
     return bool(eq(input, other)._data.all())
 
 
@@ -1127,8 +1129,8 @@ def bitwise_not(input, *, out=None) -> Tensor:
 
 def _shift_arrays(x, y, np_dtype, left: bool):
     bits = np_dtype.itemsize * 8
-    x = np.asarray(x, dtype=np_dtype)
-    y = np.asarray(y, dtype=np_dtype)
+    x = result_array(x).astype(np_dtype, copy=False)
+    y = result_array(y).astype(np_dtype, copy=False)
     # C leaves shifts by negative or too-large amounts undefined; PyTorch defines them as the
     # limit of shifting one bit at a time (0, or the sign fill for a signed right shift).
     outside = np.less(y, 0) | np.greater_equal(y, bits)
@@ -1421,13 +1423,13 @@ def _check_same_dtype(expected, actual, name: str) -> None:
 
 def _lerp_arrays(start, end, weight, complex_: bool):
     difference = end - start
-    if isinstance(weight, np.ndarray):
-        small = (np.abs(weight) if complex_ else weight) < 0.5
-        # Two formulas keep lerp exact at both ends (weight 0 gives start, 1 gives end).
-        return np.where(small, start + weight * difference, end - difference * (1 - weight))
-    if abs(weight) < 0.5:
-        return start + weight * difference
-    return end - difference * (1 - weight)
+    if isinstance(weight, (int, float, complex)):
+        if abs(weight) < 0.5:
+            return start + weight * difference
+        return end - difference * (1 - weight)
+    small = (np.abs(weight) if complex_ else weight) < 0.5
+    # Two formulas keep lerp exact at both ends (weight 0 gives start, 1 gives end).
+    return np.where(small, start + weight * difference, end - difference * (1 - weight))
 
 
 class LerpBackward0(Node):

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from ..backends.meta import result_array, contiguous_array
+from ..backends import check_same_device, contiguous_array, result_array
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
@@ -59,6 +59,8 @@ def mH(t: Tensor) -> Tensor:
 def product_arrays(fn, a, b):
     """``fn`` (np.matmul or np.dot) on backend arrays; half types go through float32 as PyTorch's
     CPU kernels accumulate them."""
+    if type(a) is not type(b):
+        check_same_device(a, b)
     if a.dtype in _HALF_TYPES:
         return fn(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
     return fn(a, b)
@@ -424,11 +426,11 @@ def _combine(self_arr, product, beta, alpha):
     """beta * self + alpha * product in the product's dtype (beta == 0 ignores self, NaN too)."""
     product = _scaled(product, alpha)
     if beta == 0:
-        return np.array(np.broadcast_to(product, product.shape))
+        return np.broadcast_to(product, product.shape).copy()
     base = np.broadcast_to(self_arr, product.shape)
     if product.dtype == np.bool_:
         return np.logical_or(base if beta else False, product) if beta else product
-    return (_scaled(np.asarray(base), beta) + product).astype(product.dtype, copy=False)
+    return (_scaled(result_array(base), beta) + product).astype(product.dtype, copy=False)
 
 
 def _expand_check(input: Tensor, shape) -> None:
@@ -566,7 +568,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, ou
     _expand_check(input, (a.shape[1], b.shape[2]))
     # One mm over the concatenated inner dims: (n, batch*k) @ (batch*k, m).
     count, n, k = a.shape
-    rows = np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(n, count * k)
+    rows = contiguous_array(a.transpose(1, 0, 2)).reshape(n, count * k)
     cols = b.reshape(count * k, b.shape[2])
     result = wrap(_combine(s, product_arrays(np.matmul, rows, cols), beta, alpha))
     if _recording(input, batch1, batch2):
@@ -879,7 +881,7 @@ def _repeat_diagonals(g: Tensor, unique: str, term: str, sizes) -> Tensor:
             index_shape[position] = sizes[ch]
             b = np.arange(sizes[ch]).reshape(index_shape)
             mask = mask & (a == b)
-    return g * wrap(mask.astype(g._data.dtype))
+    return g * wrap(np.asarray(mask.astype(g._data.dtype), like=g._data))
 
 
 def _einsum_core(equation: str, operands) -> Tensor:
@@ -893,8 +895,7 @@ def _einsum_core(equation: str, operands) -> Tensor:
         value = np.einsum(equation, *arrays)
     else:
         value = np.einsum(equation, *arrays, optimize=True)
-    value = np.array(value, dtype=dt)
-    result = wrap(value)
+    result = wrap(result_array(value).astype(dt))
     if _recording(*operands):
         lhs, output = equation.split("->")
         node = EinsumBackward0(tuple(operands), result)

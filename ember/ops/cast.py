@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..backends.meta import contiguous_array
+from ..backends import contiguous_array
 from .. import _dtype as D
 from .._device import device as Device
 from .._tensor import Tensor

@@ -31,6 +31,7 @@ from .._tensor import Tensor
 from .._tensor_type import legacy_type_name
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import contiguous_array, holds_values
 from ._padding import constant_pad_nd
 from .binary import conj_if_complex
 
@@ -95,7 +96,7 @@ def _pad_array(x: np.ndarray, plan: _Plan) -> np.ndarray:
     """``x`` (N, C, *spatial) zero-padded to (N, C, *padded); ``x`` itself when no padding."""
     if plan.padded == x.shape[2:]:
         return x
-    buf = np.zeros(x.shape[:2] + plan.padded, dtype=x.dtype)
+    buf = np.zeros(x.shape[:2] + plan.padded, dtype=x.dtype, like=x)
     inner = tuple(slice(p, p + s) for p, s in zip(plan.padding, plan.spatial))
     buf[(slice(None), slice(None)) + inner] = x
     return buf
@@ -104,6 +105,8 @@ def _pad_array(x: np.ndarray, plan: _Plan) -> np.ndarray:
 def im2col(x: np.ndarray, plan: _Plan) -> np.ndarray:
     """The columns matrix ``(C * prod(kernel), N * length)`` of input ``x`` (N, C, *spatial)."""
     n, c = x.shape[:2]
+    if not holds_values(x):  # meta: the shape of the columns is all there is
+        return np.empty((c * math.prod(plan.kernel), n * plan.length), x.dtype, like=x)
     xp = _pad_array(x, plan)
     kernel = plan.kernel
     if plan.shift:
@@ -136,6 +139,8 @@ def _shift_view(buf: np.ndarray, plan: _Plan, n: int, oc: int, channel_major: bo
 def to_grid(g: np.ndarray, plan: _Plan) -> np.ndarray:
     """Output-shaped ``g`` (N, OC, *out) as ``(OC, N * length)`` in the columns' layout."""
     n, oc = g.shape[:2]
+    if not holds_values(g):
+        return np.empty((oc, n * plan.length), g.dtype, like=g)
     if plan.shift:
         length = plan.length
         if len(plan.out) == 2:
@@ -159,6 +164,8 @@ def from_grid(out: np.ndarray, plan: _Plan, n: int, bias=None) -> np.ndarray:
     """``(OC, N * length)`` back to a contiguous (N, OC, *out) array, plus ``bias`` per channel
     (added in the same pass)."""
     oc = out.shape[0]
+    if not holds_values(out):
+        return np.empty((n, oc) + plan.out, out.dtype, like=out)
     if plan.shift:
         view = _shift_view(out, plan, n, oc, True)
     else:
@@ -180,6 +187,8 @@ def col2im(cols: np.ndarray, plan: _Plan, n: int) -> np.ndarray:
     nk = math.prod(kernel)
     c = cols.shape[0] // nk
     dt = cols.dtype
+    if not holds_values(cols):
+        return np.empty((n, c) + plan.spatial, dt, like=cols)
     if plan.shift:
         length = plan.length
         buf = np.zeros((c, n, math.prod(plan.padded)), dtype=dt)
@@ -224,9 +233,9 @@ def conv_forward_array(x: np.ndarray, w: np.ndarray, plan: _Plan, groups: int, b
     oc = w.shape[0]
     if x.shape[1] == 0:
         # PyTorch's answer for an input without channels: no output channels either.
-        return np.zeros((n, 0) + plan.out, dtype=x.dtype), None
+        return np.zeros((n, 0) + plan.out, dtype=x.dtype, like=x), None
     if plan.length == 0 or n == 0:
-        out = np.zeros((n, oc) + plan.out, dtype=x.dtype)
+        out = np.zeros((n, oc) + plan.out, dtype=x.dtype, like=x)
         if bias is not None:
             out += bias.reshape((oc,) + (1,) * len(plan.out))
         return out, None
@@ -242,7 +251,7 @@ def conv_input_grad_array(g: np.ndarray, w: np.ndarray, plan: _Plan, groups: int
     oc = w.shape[0]
     channels = w.shape[1] * groups
     if plan.length == 0 or n == 0 or oc == 0:
-        return np.zeros((n, channels) + plan.spatial, dtype=g.dtype)
+        return np.zeros((n, channels) + plan.spatial, dtype=g.dtype, like=g)
     cols = _grouped_matmul(w.reshape(oc, -1), to_grid(g, plan), groups, trans_a=True)
     return col2im(cols, plan, n)
 
@@ -251,7 +260,7 @@ def conv_weight_grad_array(x: np.ndarray, g: np.ndarray, weight_shape, plan: _Pl
                            cols=None, g_grid=None) -> np.ndarray:
     """Gradient of a convolution's weight: ``g`` (N, OC, *out) against the input's columns."""
     if plan.length == 0 or x.shape[0] == 0:
-        return np.zeros(weight_shape, dtype=x.dtype)
+        return np.zeros(weight_shape, dtype=x.dtype, like=x)
     if cols is None:
         cols = im2col(x, plan)
     if g_grid is None:
@@ -431,13 +440,15 @@ class ConvolutionBackward0(Node):
         gb = None
         if need_b:
             if grad._data.shape[1] == 0:
-                gb = wrap(np.zeros(self._meta[2][0], dtype=self._meta[2][1]))
+                gb = wrap(np.zeros(self._meta[2][0], dtype=self._meta[2][1], like=grad._data))
             elif grad_state.enabled or self.transposed:
                 gb = grad.sum((0,) + tuple(range(2, grad._data.ndim)))
         if grad._data.shape[1] == 0 or input._data.shape[1] == 0:
             # Channel-free convolutions (PyTorch allows them): every gradient is zero.
-            gx = wrap(np.zeros(input._data.shape, dtype=input._data.dtype)) if need_x else None
-            gw = wrap(np.zeros(weight._data.shape, dtype=weight._data.dtype)) if need_w else None
+            gx = wrap(np.zeros(input._data.shape, dtype=input._data.dtype,
+                               like=input._data)) if need_x else None
+            gw = wrap(np.zeros(weight._data.shape, dtype=weight._data.dtype,
+                               like=weight._data)) if need_w else None
         elif grad_state.enabled:
             gx, gw = self._differentiable(grad, input, weight, need_x, need_w)
         else:
@@ -464,10 +475,10 @@ class ConvolutionBackward0(Node):
             if need_b:
                 # The junk positions of the grid are zeros, so a row sum is the bias gradient.
                 grid_sum = g_grid.sum(axis=1) if g_grid is not None else \
-                    np.zeros(w.shape[0], dtype=g.dtype)
+                    np.zeros(w.shape[0], dtype=g.dtype, like=g)
             if need_x:
                 if g_grid is None:
-                    arr = np.zeros(x.shape, dtype=g.dtype)
+                    arr = np.zeros(x.shape, dtype=g.dtype, like=g)
                 else:
                     cols = _grouped_matmul(w.reshape(w.shape[0], -1), g_grid, groups,
                                            trans_a=True)
@@ -482,7 +493,7 @@ class ConvolutionBackward0(Node):
             cols = im2col(g, plan) if plan.length and g.shape[0] else None
             if need_x:
                 if cols is None:
-                    arr = np.zeros(x.shape, dtype=g.dtype)
+                    arr = np.zeros(x.shape, dtype=g.dtype, like=g)
                 else:
                     arr = from_grid(_grouped_matmul(w.reshape(w.shape[0], -1), cols, groups),
                                     plan, g.shape[0])
@@ -766,7 +777,7 @@ def conv_tbc(input, weight, bias, pad: int = 0) -> Tensor:
     out = conv_output_size(x.shape[2], w.shape[2], 1, pad, 1)
     plan = _Plan(x.shape[2:], w.shape[2:], (out,), (1,), (pad,), (1,))
     arr, _ = conv_forward_array(x, w, plan, 1, _compute(bias._data))
-    result = _finish(np.ascontiguousarray(arr.transpose(2, 0, 1)), input._data.dtype)
+    result = _finish(contiguous_array(arr.transpose(2, 0, 1)), input._data.dtype)
     if grad_state.enabled and (input._rg or weight._rg or bias._rg):
         node = ConvTbcBackward0((input, weight, bias), result)
         node.save(input, weight)
@@ -786,6 +797,8 @@ def _dense_plan(spatial, kernel, stride, padding, dilation) -> _Plan:
 
 def _unfold_array(x: np.ndarray, plan: _Plan) -> np.ndarray:
     n, c = x.shape[:2]
+    if not holds_values(x):
+        return np.empty((n, c * math.prod(plan.kernel), math.prod(plan.out)), x.dtype, like=x)
     xp = _pad_array(x, plan)
     s_n, s_c = xp.strides[:2]
     sp = xp.strides[2:]
@@ -797,6 +810,8 @@ def _unfold_array(x: np.ndarray, plan: _Plan) -> np.ndarray:
 
 def _fold_array(cols: np.ndarray, plan: _Plan, channels: int) -> np.ndarray:
     n = cols.shape[0]
+    if not holds_values(cols):
+        return np.empty((n, channels) + plan.spatial, cols.dtype, like=cols)
     buf = np.zeros((n, channels) + plan.padded, dtype=cols.dtype)
     pieces = cols.reshape((n, channels) + plan.kernel + plan.out)
     for index in np.ndindex(*plan.kernel):
@@ -826,7 +841,7 @@ def im2col_op(input: Tensor, plan: _Plan) -> Tensor:
         x = x[None]
     if plan.length == 0 or x.size == 0:
         arr = np.zeros((x.shape[0], x.shape[1] * math.prod(plan.kernel), max(plan.length, 0)),
-                       dtype=x.dtype)
+                       dtype=x.dtype, like=x)
     else:
         arr = _unfold_array(x, plan)
     result = wrap(arr[0] if unbatched else arr)
@@ -844,7 +859,7 @@ def col2im_op(input: Tensor, plan: _Plan, channels: int) -> Tensor:
     if unbatched:
         x = x[None]
     if plan.length == 0 or x.size == 0:
-        arr = np.zeros((x.shape[0], channels) + plan.spatial, dtype=x.dtype)
+        arr = np.zeros((x.shape[0], channels) + plan.spatial, dtype=x.dtype, like=x)
     else:
         arr = _fold_array(x, plan, channels)
     result = wrap(arr[0] if unbatched else arr)

@@ -591,7 +591,9 @@ def tensor(data, *, dtype: D.dtype | None = None, device=None, requires_grad: bo
     dev = factory_device(device)
     arr, _ = data_to_array(data, dtype)
     if isinstance(arr, MetaArray) and dev.type != "meta":
-        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+        if device is not None:
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+        dev = data.device  # a copy of a meta tensor stays on meta unless told otherwise
     return finish(place(arr, dev), requires_grad)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ..backends.meta import MetaArray
+from ..backends import holds_values
 from ._dispatch import check_inplace
 
 __all__ = ["embedding", "embedding_bag", "embedding_renorm_"]
@@ -64,8 +64,9 @@ def _meta(shape, like: Tensor) -> Tensor:
 
 def _scatter_rows(rows: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A (rows, D) array holding the sum of ``values`` rows landing on each ``index``."""
-    out = np.zeros((rows,) + values.shape[1:], values.dtype)
-    scatter_add_rows(out, index, values)
+    out = np.zeros((rows,) + values.shape[1:], values.dtype, like=values)
+    if holds_values(index) and holds_values(values):  # meta: the zeros' shape is the answer
+        scatter_add_rows(out, index, values)
     return out
 
 
@@ -86,7 +87,7 @@ class EmbeddingBackward0(Node):
             g2 = grad.reshape(-1, width)
             if keep is not None:
                 g2 = g2 * wrap(keep.astype(grad._data.dtype)[:, None])
-            base = zeros((self.num_weights, width), dtype=grad.dtype)
+            base = zeros((self.num_weights, width), dtype=grad.dtype, device=grad.device)
             return None, base.index_add(0, wrap(index), g2)
         g2 = grad._data.reshape(-1, width)
         if keep is not None:
@@ -118,10 +119,8 @@ def embedding(weight: Tensor, indices: Tensor, padding_idx: int = -1,
     if sparse:
         raise NotImplementedError("ember does not support sparse gradients (sparse=True)")
     num_weights = weight._data.shape[0]
-    if isinstance(weight._data, MetaArray) or isinstance(indices._data, MetaArray):
-        return _meta(tuple(indices.shape) + (weight._data.shape[1],), weight)
     index = indices._data.reshape(-1).astype(np.int64, copy=False)
-    if index.size and (index.min() < 0 or index.max() >= num_weights):
+    if index.size and holds_values(index) and (index.min() < 0 or index.max() >= num_weights):
         raise IndexError("index out of range in self")
     rows = np.take(weight._data, index, axis=0)
     result = wrap(rows.reshape(tuple(indices.shape) + (weight._data.shape[1],)))
@@ -148,6 +147,8 @@ def embedding_renorm_(input: Tensor, indices: Tensor, max_norm: float,
         raise RuntimeError("embedding_renorm_(): expected input to be 2-D")
     check_inplace(input)
     arr = input._data
+    if not (holds_values(arr) and holds_values(indices._data)):
+        return input  # meta: no norms to measure, nothing changes shape
     index = np.unique(indices._data.reshape(-1))
     if index.size and (index[0] < 0 or index[-1] >= arr.shape[0]):
         raise IndexError("index out of range in self")
@@ -179,7 +180,7 @@ class EmbeddingBagBackward0(Node):
             if grad_state.enabled:
                 return self._recorded_max(grad, bags, dims), None
             rows = self.max_rows
-            flat = np.zeros(self.num_weights * width, grad._data.dtype)
+            flat = np.zeros(self.num_weights * width, grad._data.dtype, like=grad._data)
             np.add.at(flat, rows * width + dims, grad._data[bags, dims])
             return wrap(flat.reshape(self.num_weights, width)), None
         bag_of = self.bag_of
@@ -192,7 +193,7 @@ class EmbeddingBagBackward0(Node):
                 member_grads = member_grads * scale
                 if per_sample_weights is not None:
                     member_grads = member_grads * per_sample_weights.reshape(-1, 1)
-                base = zeros((self.num_weights, width), dtype=grad.dtype)
+                base = zeros((self.num_weights, width), dtype=grad.dtype, device=grad.device)
                 grad_weight = base.index_add(0, wrap(self.index), member_grads)
             else:
                 member_grads = grad._data[bag_of] * factor.astype(grad._data.dtype)[:, None]
@@ -209,7 +210,7 @@ class EmbeddingBagBackward0(Node):
         from .creation import zeros
         width = grad.shape[-1]
         picked = grad.reshape(-1).index_select(0, wrap(bags * width + dims))
-        base = zeros(self.num_weights * width, dtype=grad.dtype)
+        base = zeros(self.num_weights * width, dtype=grad.dtype, device=grad.device)
         return base.index_add(0, wrap(self.max_rows * width + dims), picked) \
             .reshape(self.num_weights, width)
 
@@ -256,10 +257,9 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
     if sparse:
         raise NotImplementedError("ember does not support sparse gradients (sparse=True)")
     num_weights, width = weight._data.shape
-    if any(isinstance(t._data, MetaArray) for t in (weight, indices, offsets)):
-        bags = offsets.numel() - (1 if include_last_offset else 0)
-        return (_meta((bags, width), weight), _meta((indices.numel(),), indices),
-                _meta((bags,), indices), _meta((bags, width) if mode == 2 else (bags,), indices))
+    if not all(holds_values(t._data) for t in (weight, indices, offsets)):
+        return _embedding_bag_meta(weight, indices, offsets, mode, per_sample_weights,
+                                   include_last_offset)
     index = indices._data.reshape(-1).astype(np.int64, copy=False)
     bad = np.flatnonzero((index < 0) | (index >= num_weights))
     if bad.size:
@@ -316,6 +316,29 @@ def embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor,
                 factor = factor / np.bincount(index, minlength=num_weights)[index]
             node.factor = factor
     return result, offset2bag, bag_size, max_index_t
+
+
+def _embedding_bag_meta(weight: Tensor, indices: Tensor, offsets: Tensor, mode: int,
+                        per_sample_weights, include_last_offset: bool):
+    """embedding_bag on meta tensors: the bags' membership is data, so only shapes (and a
+    backward node whose bookkeeping arrays are meta too) come out."""
+    num_weights, width = weight._data.shape
+    bags = offsets.numel() - (1 if include_last_offset else 0)
+    result = _meta((bags, width), weight)
+    psw_rg = per_sample_weights is not None and per_sample_weights._rg
+    if grad_state.enabled and (weight._rg or psw_rg):
+        positions = np.empty(indices.numel(), np.int64, like=weight._data)
+        node = EmbeddingBagBackward0((weight, per_sample_weights), result)
+        node.save(weight if psw_rg else None, per_sample_weights)
+        node.mode, node.num_weights, node.index, node.bag_of = mode, num_weights, positions, \
+            positions
+        node.not_padding = np.empty(indices.numel(), np.bool_, like=weight._data)
+        if mode == 2:
+            node.max_rows, node.max_positions = positions, (positions, positions)
+        else:
+            node.factor = np.empty(indices.numel(), np.float64, like=weight._data)
+    return (result, _meta((indices.numel(),), indices), _meta((bags,), indices),
+            _meta((bags, width) if mode == 2 else (bags,), indices))
 
 
 def _segments(bag_of: np.ndarray, bags: int):

@@ -22,6 +22,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import backend_of, holds_values
 from ._dispatch import apply_inplace, bind_methods, check_inplace, shape_str
 
 wrap = Tensor._make
@@ -315,8 +316,8 @@ def _view(arr, walk: _Walk):
         for pos, stride in walk.inserted:
             strides[pos] = stride * itemsize
         if tuple(strides) != view.strides:
-            view = np.lib.stride_tricks.as_strided(view, view.shape, strides,
-                                                   writeable=view.flags.writeable)
+            view = backend_of(view).as_strided(view, view.shape, strides,
+                                               writeable=view.flags.writeable)
     return view
 
 
@@ -473,7 +474,7 @@ def check_bounds(plan: IndexPlan) -> None:
     if plan.mask_only:
         return
     for ordinal, (arr, size, checked) in enumerate(zip(plan.arrays, plan.sizes, plan.checked)):
-        if not checked or arr.size == 0:
+        if not checked or arr.size == 0 or not holds_values(arr):
             continue
         if size == 0:
             raise IndexError("index is out of bounds for dimension with size 0")
@@ -547,8 +548,8 @@ def keep_last(linear, size: int):
     """Positions (in order) of the last occurrence of each value of ``linear`` (ints in
     [0, size)), or None when no value repeats.  Deterministic: built on ufunc.at."""
     n = linear.size
-    if n < 2:
-        return None
+    if n < 2 or not holds_values(linear):
+        return None  # no values, no repeats to find
     if size <= 4 * n + 4096:
         counts = np.bincount(linear, minlength=size)
         if counts.max() <= 1:
@@ -566,7 +567,7 @@ def keep_last(linear, size: int):
 
 class IndexBackward0(Node):
     def backward(self, grad):
-        zeros = wrap(np.zeros(self.shape, grad._data.dtype))
+        zeros = wrap(np.zeros(self.shape, grad._data.dtype, like=grad._data))
         return (index_put_with_plan(zeros, self.plan, grad, accumulate=True),)
 
 
@@ -678,8 +679,6 @@ def _view_result(input: Tensor, data, key, last) -> Tensor:
 def getitem(input: Tensor, key) -> Tensor:
     """``input[key]``: a view for basic keys, a copy for advanced ones (PyTorch's rules)."""
     arr = input._data
-    if type(arr) is not np.ndarray:
-        return _meta_getitem(input, key)
     kind = type(key)
     if kind is int:
         if arr.ndim == 0:
@@ -707,23 +706,6 @@ def getitem(input: Tensor, key) -> Tensor:
     return index_with_plan(input, plan)
 
 
-def _meta_getitem(input: Tensor, key) -> Tensor:
-    # Meta tensors have no data: index a stand-in whose every element is one real one.
-    from ..backends.meta import MetaArray
-    arr = input._data
-    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, arr.dtype), arr.shape,
-                                               (0,) * arr.ndim)
-    result = getitem(wrap(stand_in), key)
-    data = result._data
-    from ..backends.meta import _is_basic_key
-    if _is_basic_key(key):
-        # A view: the meta array works out PyTorch's strides and offset itself.
-        view = arr[key]
-        if view.shape == data.shape:
-            return input._make_view(view)
-    return wrap(MetaArray(data.shape, data.dtype))
-
-
 class EmbedBackward(Node):
     # embed() is the backward of basic indexing; its own backward indexes again.
     def backward(self, grad):
@@ -735,7 +717,7 @@ class EmbedBackward(Node):
 
 def embed(grad: Tensor, shape: tuple, key) -> Tensor:
     """Zeros of ``shape`` with ``grad`` written at the basic NumPy ``key`` (differentiable)."""
-    data = np.zeros(shape, dtype=grad._data.dtype)
+    data = np.zeros(shape, dtype=grad._data.dtype, like=grad._data)
     data[key] = grad._data
     result = wrap(data)
     if grad_state.enabled and grad._rg:

@@ -19,6 +19,7 @@ from .._layout import contiguous_format
 from .._size import Size
 from .._storage import contiguous_strides, copy_like, element_strides
 from .._tensor import Tensor
+from ..backends import holds_values, require_values
 from ..backends.meta import MetaArray
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
@@ -62,7 +63,7 @@ def _c_order(arr):
     if arr.flags.c_contiguous and arr.size and (1 not in arr.shape or element_strides(
             arr) == contiguous_strides(arr.shape)):
         return arr
-    out = np.empty(arr.shape, arr.dtype)
+    out = np.empty(arr.shape, arr.dtype, like=arr)
     out[...] = arr
     return out
 
@@ -94,7 +95,7 @@ class CatBackward0(Node):
                 grads.append(grad.narrow(dim, start, length))
             else:
                 # A legacy empty (0,) input took no part in the result.
-                grads.append(wrap(np.zeros(shape, grad._data.dtype)))
+                grads.append(wrap(np.zeros(shape, grad._data.dtype, like=grad._data)))
         return tuple(grads)
 
 
@@ -432,7 +433,7 @@ def rot90(input, k: int = 1, dims=(0, 1)) -> Tensor:
     elif k == 3:
         data = transpose(flip(plain, (d0,)), d0, d1)._data
     else:
-        data = np.array(arr, order="C", copy=True)
+        data = arr.copy(order="C")
     result = wrap(data)
     if grad_state.enabled and input._rg:
         node = Rot90Backward0((input,), result)
@@ -468,7 +469,10 @@ def repeat(input, *sizes) -> Tensor:
         if size < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
                                f"{shape_str(target)}")
-    data = np.tile(arr, repeats) if arr.size and all(repeats) else np.empty(target, arr.dtype)
+    if arr.size and all(repeats):
+        data = np.tile(arr, repeats)
+    else:
+        data = np.empty(target, arr.dtype, like=arr)
     result = wrap(_c_order(data))
     if grad_state.enabled and input._rg:
         node = RepeatBackward0((input,), result)
@@ -509,7 +513,7 @@ def _index_select(input: Tensor, dim: int, index: np.ndarray) -> Tensor:
 
 def _index_add_zeros(grad: Tensor, dim: int, index: np.ndarray, shape) -> Tensor:
     """Zeros of ``shape`` with the slices of ``grad`` added at ``index`` along ``dim``."""
-    out = np.zeros(shape, grad._data.dtype)
+    out = np.zeros(shape, grad._data.dtype, like=grad._data)
     np.add.at(out, (slice(None),) * dim + (index,), grad._data)
     result = wrap(out)
     if grad_state.enabled and grad._rg:
@@ -551,10 +555,15 @@ def _check_repeat_dtype(repeats: Tensor) -> None:
                                   f"'{_type_word(repeats.dtype)}'")
 
 
-def _repeat_counts(repeats: Tensor) -> np.ndarray:
+def _repeat_counts(repeats: Tensor, output_size=None) -> np.ndarray:
     if repeats._data.ndim != 1:
         raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
     _check_repeat_dtype(repeats)
+    if not holds_values(repeats._data):
+        # Counts without values: only a given output size tells how long the result is.
+        if output_size is None:
+            raise RuntimeError("cannot repeat_interleave a meta tensor without output_size")
+        return None
     counts = repeats._host()
     if counts.size and counts.min() < 0:
         raise RuntimeError("repeats can not be negative")
@@ -562,7 +571,9 @@ def _repeat_counts(repeats: Tensor) -> np.ndarray:
 
 
 def _repeat_indices(repeats: Tensor, output_size) -> Tensor:
-    counts = _repeat_counts(repeats)
+    counts = _repeat_counts(repeats, output_size)
+    if counts is None:
+        return wrap(np.empty(output_size, repeats._data.dtype, like=repeats._data))
     total = int(counts.sum())
     if output_size is not None and output_size != total:
         raise RuntimeError("allocated size does not match required size")
@@ -577,7 +588,9 @@ def _repeat_by_tensor(input, repeats: Tensor, dim, output_size) -> Tensor:
         d = _dim(dim, input._data.ndim)
     if repeats._data.ndim == 0:
         repeats = reshape(repeats, (1,))
-    counts = _repeat_counts(repeats)
+    counts = _repeat_counts(repeats, output_size)
+    if counts is None:
+        return _index_select(input, d, np.empty(output_size, np.int64, like=repeats._data))
     size = input._data.shape[d] if input._data.ndim else 1
     if counts.size == 1:
         # One count applies to every slice.
@@ -649,7 +662,7 @@ def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor
     shape = []
     for i in range(ndim):
         shape.append(n if i in (d1, d2) else lead.pop(0))
-    out = np.zeros(shape, arr.dtype)
+    out = np.zeros(shape, arr.dtype, like=arr)
     diagonal(wrap(out), offset, d1, d2)._data[...] = arr
     result = wrap(out)
     if grad_state.enabled and input._rg:
@@ -673,7 +686,7 @@ def diag(input, diagonal: int = 0, *, out=None) -> Tensor:
         result = diag_embed(input, diagonal, 0, 1)
     elif arr.ndim == 2:
         offset = operator.index(diagonal)
-        result = wrap(np.array(_diagonal_view(input.detach(), offset)._data, order="C"))
+        result = wrap(_diagonal_view(input.detach(), offset)._data.copy(order="C"))
         if grad_state.enabled and input._rg:
             node = DiagonalBackward0_copy((input,), result)
             node.shape, node.offset = arr.shape, offset
@@ -779,7 +792,8 @@ def combinations(input, r: int = 2, with_replacement: bool = False) -> Tensor:
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
-        return wrap(np.empty((0,), arr.dtype))
+        return wrap(np.empty((0,), arr.dtype, like=arr))
+    require_values("aten::masked_select", arr)  # PyTorch builds the result with masked_select
     n = arr.shape[0]
     # Every index tuple in lexicographic order, kept where the indices increase.
     grid = np.indices((n,) * r).reshape(r, -1)
@@ -829,7 +843,7 @@ def block_diag(*tensors) -> Tensor:
     shapes = [_as_matrix_shape(t._data.shape) for t in tensors]
     rows = sum(s[0] for s in shapes)
     cols = sum(s[1] for s in shapes)
-    out = np.zeros((rows, cols), dtype.np)
+    out = np.zeros((rows, cols), dtype.np, like=tensors[0]._data)
     blocks = []
     row = col = 0
     for t, (h, w) in zip(tensors, shapes):

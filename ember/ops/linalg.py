@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ..backends.meta import result_array
+from ..backends import contiguous_array, holds_values, require_values, result_array
 from .. import _dtype as D
 from .. import return_types as RT
 from .._tensor import Tensor, _wrap_dim
@@ -69,7 +69,7 @@ def _batch_prefix(arr, flat_index: int) -> str:
 
 
 def _first_failure(info) -> int:
-    flat = np.asarray(info).reshape(-1)
+    flat = result_array(info).reshape(-1)
     return int(np.flatnonzero(flat)[0])
 
 
@@ -91,34 +91,37 @@ def _finish(result, out, name: str):
 # Small differentiable helpers used by the backward formulas
 # ================================================================================================
 
-def _const(arr) -> Tensor:
-    return wrap(np.asarray(arr))
+def _const(arr, like: Tensor | None = None) -> Tensor:
+    """A constant tensor (no gradient) of ``arr``, on ``like``'s device when given."""
+    if like is not None:
+        return wrap(np.asarray(arr, like=like._data))
+    return wrap(result_array(arr))
 
 
-def _eye(n: int, np_dtype) -> Tensor:
-    return wrap(np.eye(n, dtype=np_dtype))
+def _eye(n: int, np_dtype, like: Tensor | None = None) -> Tensor:
+    return _const(np.eye(n, dtype=np_dtype), like)
 
 
 def _tril(t: Tensor, k: int = 0) -> Tensor:
     rows, cols = t._data.shape[-2:]
-    return t * _const(np.tri(rows, cols, k, dtype=t._data.dtype))
+    return t * _const(np.tri(rows, cols, k, dtype=t._data.dtype), t)
 
 
 def _triu(t: Tensor, k: int = 0) -> Tensor:
     rows, cols = t._data.shape[-2:]
-    return t * _const((1 - np.tri(rows, cols, k - 1)).astype(t._data.dtype))
+    return t * _const((1 - np.tri(rows, cols, k - 1)).astype(t._data.dtype), t)
 
 
 def _diagonal(t: Tensor) -> Tensor:
     """Diagonal of the last two (square) dims, differentiably."""
     n = t._data.shape[-1]
-    return (t * _eye(n, t._data.dtype)).sum(-1)
+    return (t * _eye(n, t._data.dtype, t)).sum(-1)
 
 
 def _diag_embed(v: Tensor) -> Tensor:
     """Batched diagonal matrices from vectors, differentiably."""
     n = v._data.shape[-1]
-    return v.unsqueeze(-1) * _eye(n, v._data.dtype)
+    return v.unsqueeze(-1) * _eye(n, v._data.dtype, v)
 
 
 def _sign_const(t: Tensor) -> Tensor:
@@ -166,7 +169,7 @@ def _real(t: Tensor) -> Tensor:
     """The real part of a complex tensor as a new tensor (differentiable)."""
     if t._data.dtype.kind != "c":
         return t
-    result = wrap(np.ascontiguousarray(t._data.real))
+    result = wrap(contiguous_array(t._data.real))
     if _recording(t):
         RealBackward0((t,), result).complex_dtype = t.dtype
     return result
@@ -236,9 +239,10 @@ def _lu_arrays(a):
     shape = a.shape
     m, n = shape[-2:]
     k = min(m, n)
-    if a.size == 0:
-        return (np.array(a, copy=True), np.zeros(shape[:-2] + (k,), np.int32),
-                np.zeros(shape[:-2], np.int32))
+    if a.size == 0 or not holds_values(a):
+        # Nothing to factor (or, on the meta device, no values): the shapes are all there is.
+        return (a.copy(), np.zeros(shape[:-2] + (k,), np.int32, like=a),
+                np.zeros(shape[:-2], np.int32, like=a))
     lu = np.array(a, dtype=a.dtype, copy=True).reshape((-1, m, n))
     count = lu.shape[0]
     pivots = np.zeros((count, k), np.int32)
@@ -267,6 +271,8 @@ def _cholesky_arrays(a):
     output on failure); returns (L, info)."""
     shape = a.shape
     n = shape[-1]
+    if not holds_values(a):
+        return a.copy(), np.zeros(shape[:-2], np.int32, like=a)
     work = np.tril(np.array(a, copy=True)).reshape((-1, n, n))
     info = np.zeros(work.shape[0], np.int32)
     for j in range(n):
@@ -297,8 +303,8 @@ def _triangular_solve_arrays(a, b, upper: bool, unit: bool):
     tri = np.broadcast_to(tri, batch + tri.shape[-2:])
     b = np.broadcast_to(b, batch + b.shape[-2:])
     dtype = np.result_type(tri.dtype, b.dtype)
-    if n == 0 or b.shape[-1] == 0:
-        return np.zeros(b.shape, dtype)
+    if n == 0 or b.shape[-1] == 0 or not holds_values(tri):
+        return np.zeros(b.shape, dtype, like=tri)
     diagonal = tri[..., np.arange(n), np.arange(n)]
     if np.all(diagonal != 0) and np.all(np.isfinite(tri)):
         return np.linalg.solve(tri, b).astype(dtype, copy=False)
@@ -604,7 +610,7 @@ class LinalgInvExBackward0(Node):
 def _inverse_arrays(a):
     """(inverse, info) for a batch; singular matrices give NaN-filled inverses and info > 0."""
     try:
-        return np.linalg.inv(a), np.zeros(a.shape[:-2], np.int32)
+        return np.linalg.inv(a), np.zeros(a.shape[:-2], np.int32, like=a)
     except np.linalg.LinAlgError:
         _, _, info = _lu_arrays(a)
         singular = info != 0
@@ -618,7 +624,7 @@ def _inverse_arrays(a):
 def _inverse_raise(arr, info, op: str = "linalg.inv") -> None:
     if np.any(info != 0):
         index = _first_failure(info)
-        element = int(np.asarray(info).reshape(-1)[index])
+        element = int(result_array(info).reshape(-1)[index])
         raise _lin_alg_error(f"{op}: {_batch_prefix(arr, index)}The diagonal element {element} "
                              f"is zero, the inversion could not be completed because the input "
                              f"matrix is singular.")
@@ -662,7 +668,7 @@ class LinalgDetBackward0(Node):
         # Singular matrices have no inverse: their cofactors come from the SVD instead.
         n = A._data.shape[-1]
         mask = _const(singular[..., None, None].astype(A._data.dtype))
-        safe = A * (1 - mask) + _eye(n, A._data.dtype) * mask
+        safe = A * (1 - mask) + _eye(n, A._data.dtype, A) * mask
         regular = scale * mH(linalg_inv(safe)) * (1 - mask)
         cofactor = _svd_cofactor(A._data)
         singular_part = scale * _const(np.conj(cofactor)) * mask
@@ -682,7 +688,7 @@ def _svd_cofactor(a):
 def linalg_det(A: Tensor, *, out=None) -> Tensor:
     """Determinant of square matrices (batched)."""
     arr = _check_input(A, "linalg.det")
-    result = wrap(np.asarray(np.linalg.det(arr)).astype(arr.dtype, copy=False))
+    result = wrap(result_array(np.linalg.det(arr)).astype(arr.dtype, copy=False))
     if _recording(A):
         LinalgDetBackward0((A,), result).save(A, result)
     return _finish(result, out, "linalg.det")
@@ -719,8 +725,8 @@ def linalg_slogdet(A: Tensor, *, out=None):
     """(sign, log|det|) of square matrices; sign is a unit complex number for complex input."""
     arr = _check_input(A, "linalg.slogdet")
     sign, logabs = np.linalg.slogdet(arr)
-    sign_t = wrap(np.asarray(sign).astype(arr.dtype, copy=False))
-    logabs_t = wrap(np.asarray(logabs).astype(_real_dtype(arr.dtype), copy=False))
+    sign_t = wrap(result_array(sign).astype(arr.dtype, copy=False))
+    logabs_t = wrap(result_array(logabs).astype(_real_dtype(arr.dtype), copy=False))
     if _recording(A):
         node = LinalgSlogdetBackward0((A,), logabs_t)
         node.save(A, sign_t)
@@ -748,7 +754,7 @@ def logdet(input: Tensor) -> Tensor:
     arr = _check_input(input, "logdet")
     if arr.dtype.kind == "c":
         sign, logabs = np.linalg.slogdet(arr)
-        result = wrap(np.asarray(np.log(sign) + logabs).astype(arr.dtype))
+        result = wrap(result_array(np.log(sign) + logabs).astype(arr.dtype))
         if _recording(input):
             LogdetBackward0((input,), result).save(input)
         return result
@@ -796,7 +802,7 @@ def _solve_arrays(a, b, left: bool):
     a_full = np.broadcast_to(a, batch + a.shape[-2:])
     b_full = np.broadcast_to(b, batch + b.shape[-2:])
     try:
-        return np.linalg.solve(a_full, b_full), np.zeros(a.shape[:-2], np.int32)
+        return np.linalg.solve(a_full, b_full), np.zeros(a.shape[:-2], np.int32, like=a)
     except np.linalg.LinAlgError:
         # info describes A alone (its batch shape), as PyTorch reports it.
         _, _, info = _lu_arrays(a)
@@ -828,7 +834,7 @@ def _solve(A: Tensor, B: Tensor, left: bool, check_errors: bool, op: str,
                              f"because the input matrix is singular.")
     if vector:
         x = x[..., 0]
-    result = wrap(np.ascontiguousarray(x).astype(a.dtype, copy=False))
+    result = wrap(contiguous_array(x).astype(a.dtype, copy=False))
     if _recording(A, B):
         node = LinalgSolveExBackward0((A, B), result)
         node.save(A, result)
@@ -886,7 +892,7 @@ def _triangular(A: Tensor, B: Tensor, upper: bool, left: bool, unit: bool, op: s
     else:
         x = np.swapaxes(_triangular_solve_arrays(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2),
                                                  not upper, unit), -1, -2)
-    result = wrap(np.ascontiguousarray(x).astype(a.dtype, copy=False))
+    result = wrap(contiguous_array(x).astype(a.dtype, copy=False))
     if _recording(A, B):
         node = node_cls((A, B), result)
         node.save(A, result)
@@ -936,18 +942,18 @@ def _cholesky(A: Tensor, upper: bool, op: str, check_errors: bool, node_cls):
     arr = _check_input(A, op)
     try:
         factor = np.linalg.cholesky(arr)
-        info = np.zeros(arr.shape[:-2], np.int32)
+        info = np.zeros(arr.shape[:-2], np.int32, like=arr)
     except np.linalg.LinAlgError:
         factor, info = _cholesky_arrays(arr)
         if check_errors:
             index = _first_failure(info)
-            order = int(np.asarray(info).reshape(-1)[index])
+            order = int(result_array(info).reshape(-1)[index])
             raise _lin_alg_error(f"{op}: {_batch_prefix(arr, index)}The factorization could not "
                                  f"be completed because the input is not positive-definite (the "
                                  f"leading minor of order {order} is not positive-definite).")
     if upper:
         factor = np.conj(np.swapaxes(factor, -1, -2))
-    result = wrap(np.ascontiguousarray(factor).astype(arr.dtype, copy=False))
+    result = wrap(contiguous_array(factor).astype(arr.dtype, copy=False))
     if _recording(A):
         node = node_cls((A,), result)
         node.save(result)
@@ -1005,7 +1011,7 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False, *, out=No
     lower = np.conj(np.swapaxes(factor, -1, -2)) if upper else factor
     y = _triangular_solve_arrays(lower, b, False, False)
     x = _triangular_solve_arrays(np.conj(np.swapaxes(lower, -1, -2)), y, True, False)
-    result = wrap(np.ascontiguousarray(x).astype(b.dtype, copy=False))
+    result = wrap(contiguous_array(x).astype(b.dtype, copy=False))
     if _recording(input, input2):
         node = CholeskySolveBackward0((input, input2), result)
         node.save(input2, result)
@@ -1072,8 +1078,8 @@ def _qr_backward(gQ, gR, Q, R, A):
         gQ_total = extra if gQ_total is None else gQ_total + extra
     gX = _qr_backward_tall(gQ_total, gU, Q, U)
     dtype = Q._data.dtype
-    left_select = _const(np.eye(m, n, dtype=dtype))
-    right_select = _const(np.eye(n - m, n, m, dtype=dtype))
+    left_select = _const(np.eye(m, n, dtype=dtype), Q)
+    right_select = _const(np.eye(n - m, n, m, dtype=dtype), Q)
     gA = gX.matmul(left_select)
     if gV is not None:
         gA = gA + Q.matmul(gV).matmul(right_select)
@@ -1112,11 +1118,11 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out=None):
         r = np.zeros(arr.shape[:-2] + (k, n), arr.dtype)
     elif mode == "r":
         r = np.linalg.qr(arr, mode="r")
-        q = np.zeros((0,), arr.dtype)
+        q = np.zeros((0,), arr.dtype, like=arr)
     else:
         q, r = np.linalg.qr(arr, mode=mode)
-    Q = wrap(np.ascontiguousarray(q).astype(arr.dtype, copy=False))
-    R = wrap(np.ascontiguousarray(r).astype(arr.dtype, copy=False))
+    Q = wrap(contiguous_array(q).astype(arr.dtype, copy=False))
+    R = wrap(contiguous_array(r).astype(arr.dtype, copy=False))
     if _recording(A):
         for index, output in ((0, Q), (1, R)):
             if index == 0 and mode == "r":
@@ -1147,8 +1153,8 @@ class LinalgEighBackward0(Node):
             VhgV = mH(V).matmul(grad)
             VhgV = 0.5 * (VhgV - mH(VhgV))
             n = L._data.shape[-1]
-            gaps = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(n, L._data.dtype)
-            off = _const(1 - np.eye(n, dtype=L._data.dtype))
+            gaps = L.unsqueeze(-2) - L.unsqueeze(-1) + _eye(n, L._data.dtype, L)
+            off = _const(1 - np.eye(n, dtype=L._data.dtype), L)
             inner = VhgV / gaps.to(D._BY_NP[dtype]) * off if dtype.kind == "c" else \
                 VhgV / gaps * off
         return (V.matmul(inner).matmul(mH(V)),)
@@ -1164,8 +1170,8 @@ def linalg_eigh(A: Tensor, UPLO: str = "L", *, out=None):
     arr = _check_input(A, "linalg.eigh")
     _check_uplo(UPLO)
     values, vectors = np.linalg.eigh(arr, UPLO=UPLO)
-    L = wrap(np.ascontiguousarray(values).astype(_real_dtype(arr.dtype), copy=False))
-    V = wrap(np.ascontiguousarray(vectors).astype(arr.dtype, copy=False))
+    L = wrap(contiguous_array(values).astype(_real_dtype(arr.dtype), copy=False))
+    V = wrap(contiguous_array(vectors).astype(arr.dtype, copy=False))
     if _recording(A):
         for index, output in ((0, L), (1, V)):
             node = LinalgEighBackward0((A,), output)
@@ -1181,7 +1187,7 @@ def linalg_eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     if _recording(A):
         return _finish(linalg_eigh(A, UPLO)[0], out, "linalg.eigvalsh")
     values = np.linalg.eigvalsh(arr, UPLO=UPLO)
-    result = wrap(np.ascontiguousarray(values).astype(_real_dtype(arr.dtype), copy=False))
+    result = wrap(contiguous_array(values).astype(_real_dtype(arr.dtype), copy=False))
     return _finish(result, out, "linalg.eigvalsh")
 
 
@@ -1200,8 +1206,8 @@ class LinalgEigBackward0(Node):
             VhgV = mH(V).matmul(grad)
             real_diagonal = _real(_diagonal(VhgV)).to(V.dtype)
             inner = VhgV - mH(V).matmul(V * real_diagonal.unsqueeze(-2))
-            gaps = conj(L).unsqueeze(-2) - conj(L).unsqueeze(-1) + _eye(n, L._data.dtype)
-            inner = inner / gaps * _const(1 - np.eye(n, dtype=L._data.dtype))
+            gaps = conj(L).unsqueeze(-2) - conj(L).unsqueeze(-1) + _eye(n, L._data.dtype, L)
+            inner = inner / gaps * _const(1 - np.eye(n, dtype=L._data.dtype), L)
         gA = linalg_solve(mH(V), inner.matmul(mH(V)))
         return (_real(gA) if self.real_input else gA,)
 
@@ -1216,8 +1222,8 @@ def linalg_eig(A: Tensor, *, out=None):
         raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
     values, vectors = np.linalg.eig(arr)
     complex_dtype = _complex_dtype(arr.dtype)
-    L = wrap(np.ascontiguousarray(values).astype(complex_dtype))
-    V = wrap(np.ascontiguousarray(vectors).astype(complex_dtype))
+    L = wrap(contiguous_array(values).astype(complex_dtype))
+    V = wrap(contiguous_array(vectors).astype(complex_dtype))
     if _recording(A):
         for index, output in ((0, L), (1, V)):
             node = LinalgEigBackward0((A,), output)
@@ -1235,7 +1241,7 @@ def linalg_eigvals(A: Tensor, *, out=None) -> Tensor:
         raise RuntimeError(f"Unknown Complex ScalarType for {type_word(arr)}")
     arr = _check_input(A, "linalg.eigvals")
     values = np.linalg.eigvals(arr)
-    result = wrap(np.ascontiguousarray(values).astype(_complex_dtype(arr.dtype)))
+    result = wrap(contiguous_array(values).astype(_complex_dtype(arr.dtype)))
     return _finish(result, out, "linalg.eigvals")
 
 
@@ -1272,8 +1278,8 @@ def _svd_backward(gU, gS, gVh, U, S, Vh):
     k = S._data.shape[-1]
     S_c = as_dtype(S)
     S2 = S * S
-    gaps = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, S._data.dtype)
-    off = _const(1 - np.eye(k, dtype=S._data.dtype))
+    gaps = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _eye(k, S._data.dtype, S)
+    off = _const(1 - np.eye(k, dtype=S._data.dtype), S)
     gaps = as_dtype(gaps)
     off = as_dtype(off)
     if gU is not None:
@@ -1323,8 +1329,8 @@ def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """Singular value decomposition A = U diag(S) Vh (singular values descending)."""
     arr = _check_input(A, "linalg.svd", square=False)
     u, s, vh = _svd_arrays(arr, full_matrices)
-    U, S, Vh = wrap(np.ascontiguousarray(u)), wrap(np.ascontiguousarray(s)), \
-        wrap(np.ascontiguousarray(vh))
+    U, S, Vh = wrap(contiguous_array(u)), wrap(contiguous_array(s)), \
+        wrap(contiguous_array(vh))
     if _recording(A):
         for index, output in enumerate((U, S, Vh)):
             node = LinalgSvdBackward0((A,), output)
@@ -1338,12 +1344,12 @@ def linalg_svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     arr = _check_input(A, "linalg.svdvals", square=False)
     if _recording(A):
         u, s, vh = _svd_arrays(arr, False)
-        U, S, Vh = wrap(u), wrap(np.ascontiguousarray(s)), wrap(vh)
+        U, S, Vh = wrap(u), wrap(contiguous_array(s)), wrap(vh)
         node = LinalgSvdBackward0((A,), S)
         node.save(U, S, Vh)
         node.output_index, node.full_matrices = 1, False
         return _finish(S, out, "linalg.svdvals")
-    return _finish(wrap(np.ascontiguousarray(_svd_arrays(arr, False, False))), out,
+    return _finish(wrap(contiguous_array(_svd_arrays(arr, False, False))), out,
                    "linalg.svdvals")
 
 
@@ -1365,10 +1371,10 @@ def _tolerance(s_max, atol, rtol, eps_default):
         return x._data if isinstance(x, Tensor) else x
     atol_v = 0.0 if atol is None else value(atol)
     if rtol is None:
-        rtol_v = eps_default if (atol is None or np.all(np.asarray(atol_v) <= 0)) else 0.0
+        rtol_v = eps_default if (atol is None or np.all(result_array(atol_v) <= 0)) else 0.0
     else:
         rtol_v = value(rtol)
-    return np.maximum(atol_v, np.asarray(rtol_v) * s_max)
+    return np.maximum(atol_v, result_array(rtol_v) * s_max)
 
 
 class LinalgPinvBackward0(Node):
@@ -1424,7 +1430,7 @@ def linalg_pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rt
     if rcond is not None:
         rtol = rcond
     value = _pinv_array(arr, atol, rtol, hermitian)
-    result = wrap(np.ascontiguousarray(value).astype(arr.dtype, copy=False))
+    result = wrap(contiguous_array(value).astype(arr.dtype, copy=False))
     if _recording(A):
         LinalgPinvBackward0((A,), result).save(A, result)
     return _finish(result, out, "linalg.pinv")
@@ -1451,7 +1457,7 @@ def linalg_matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=Non
         s = np.linalg.svd(arr, compute_uv=False)
     tol_value = _tolerance(s.max(-1, keepdims=True), atol, rtol, eps)
     rank = (s > tol_value).sum(-1).astype(np.int64)
-    return _finish(wrap(np.asarray(rank)), out, "linalg.matrix_rank")
+    return _finish(wrap(result_array(rank)), out, "linalg.matrix_rank")
 
 
 class LinalgLstsqBackward0(Node):
@@ -1491,6 +1497,7 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-1)")
     if not vector and a.shape[-2] != b.shape[-2]:
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    require_values("aten::linalg_lstsq.out", a, b)  # the rank depends on the values
     drivers = ("gels", "gelsy", "gelsd", "gelss")
     if driver is None:
         driver = "gelsy"
@@ -1523,10 +1530,10 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
         residuals = wrap((np.abs(residual) ** 2).sum(-2).astype(real))
     else:
         residuals = wrap(np.zeros((0,), real))
-    rank_t = wrap(np.asarray(rank)) if driver != "gels" else wrap(np.zeros((0,), np.int64))
-    values = wrap(np.ascontiguousarray(s.astype(real))) if driver in ("gelsd", "gelss") \
+    rank_t = wrap(result_array(rank)) if driver != "gels" else wrap(np.zeros((0,), np.int64))
+    values = wrap(contiguous_array(s.astype(real))) if driver in ("gelsd", "gelss") \
         else wrap(np.zeros((0,), real))
-    solution = wrap(np.ascontiguousarray(x[..., 0] if vector else x))
+    solution = wrap(contiguous_array(x[..., 0] if vector else x))
     if _recording(A, B):
         node = LinalgLstsqBackward0((A, B), solution)
         node.save(A, B)
@@ -1598,7 +1605,7 @@ def _expm_array(a):
     work_dtype = np.complex128 if a.dtype.kind == "c" else np.float64
     x = a.astype(work_dtype)
     n = x.shape[-1]
-    if x.size == 0:
+    if x.size == 0 or not holds_values(x):
         return x.astype(a.dtype)
     one_norm = np.abs(x).sum(-2).max(-1)
     with np.errstate(divide="ignore"):
@@ -1627,8 +1634,8 @@ class LinalgMatrixExpBackward0(Node):
         # d exp(A)^*[G] is the top-right block of exp([[A^H, G], [0, A^H]]).
         n = A._data.shape[-1]
         dtype = A._data.dtype
-        top = _const(np.eye(2 * n, n, dtype=dtype))
-        bottom = _const(np.eye(2 * n, n, -n, dtype=dtype))
+        top = _const(np.eye(2 * n, n, dtype=dtype), A)
+        bottom = _const(np.eye(2 * n, n, -n, dtype=dtype), A)
         Ah = mH(A)
         block = (top.matmul(Ah).matmul(mT(top)) + top.matmul(grad).matmul(mT(bottom))
                  + bottom.matmul(Ah).matmul(mT(bottom)))
@@ -1658,6 +1665,8 @@ def matrix_exp(input: Tensor) -> Tensor:
 def _permutation_from_pivots(pivots, m: int, dtype):
     """P with A = P L U from LAPACK's 1-based row interchanges."""
     batch = pivots.shape[:-1]
+    if not holds_values(pivots):
+        return np.zeros(batch + (m, m), dtype, like=pivots)
     flat = pivots.reshape(-1, pivots.shape[-1]) - 1
     count = flat.shape[0]
     order = np.tile(np.arange(m), (count, 1))
@@ -1703,7 +1712,7 @@ def _unpack_lu_tensors(LU: Tensor, pivots: Tensor):
     m, n = LU._data.shape[-2:]
     k = min(m, n)
     P = wrap(_permutation_from_pivots(pivots._data, m, LU._data.dtype))
-    L = _tril(LU[..., :, :k], -1) + _const(np.eye(m, k, dtype=LU._data.dtype))
+    L = _tril(LU[..., :, :k], -1) + _const(np.eye(m, k, dtype=LU._data.dtype), LU)
     U = _triu(LU[..., :k, :])
     return P, L, U
 
@@ -1727,11 +1736,11 @@ def _lu_backward(gL, gU, P, L, U):
         inner = solve_triangular(mH(L), inner, upper=True, left=True, unitriangular=True)
         gA = solve_triangular(mH(U1), inner, upper=False, left=False)
         if n > k:
-            gA = gA.matmul(_const(np.eye(k, n, dtype=dtype)))
+            gA = gA.matmul(_const(np.eye(k, n, dtype=dtype), L))
             if gU is not None:
                 gA2 = solve_triangular(mH(L), gU[..., :, k:], upper=True, left=True,
                                        unitriangular=True)
-                gA = gA + gA2.matmul(_const(np.eye(n - k, n, k, dtype=dtype)))
+                gA = gA + gA2.matmul(_const(np.eye(n - k, n, k, dtype=dtype), L))
         return P.matmul(gA)
     # Tall: P^T A = [L1; L2] U; L2's gradient also moves U (through A2 = L2 U).
     L1 = L[..., :k, :]
@@ -1741,11 +1750,11 @@ def _lu_backward(gL, gU, P, L, U):
         coupling = -_triu(mH(L[..., k:, :]).matmul(gL[..., k:, :]))
         inner = lower + coupling if inner is None else inner + lower + coupling
     inner = solve_triangular(mH(U), inner, upper=False, left=False)
-    gA = _const(np.eye(m, k, dtype=dtype)).matmul(
+    gA = _const(np.eye(m, k, dtype=dtype), L).matmul(
         solve_triangular(mH(L1), inner, upper=True, left=True, unitriangular=True))
     if gL is not None:
         gA2 = solve_triangular(mH(U), gL[..., k:, :], upper=False, left=False)
-        gA = gA + _const(np.eye(m, m - k, -k, dtype=dtype)).matmul(gA2)
+        gA = gA + _const(np.eye(m, m - k, -k, dtype=dtype), L).matmul(gA2)
     return P.matmul(gA)
 
 
@@ -1774,7 +1783,7 @@ def linalg_lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = F
 
 def _lu_singular(arr, info, op):
     index = _first_failure(info)
-    element = int(np.asarray(info).reshape(-1)[index])
+    element = int(result_array(info).reshape(-1)[index])
     raise RuntimeError(f"torch.{op}: {_batch_prefix(arr, index)}U[{element},{element}] is zero "
                        f"and using it on lu_solve would result in a division by zero. If you "
                        f"still want to perform the factorization, consider calling "
@@ -1800,7 +1809,7 @@ def linalg_lu(A: Tensor, *, pivot: bool = True, out=None):
     m, n = arr.shape[-2:]
     lower, upper = _unpack_lu(lu, m, n)
     P = wrap(_permutation_from_pivots(pivots, m, arr.dtype))
-    L, U = wrap(np.ascontiguousarray(lower)), wrap(np.ascontiguousarray(upper))
+    L, U = wrap(contiguous_array(lower)), wrap(contiguous_array(upper))
     if _recording(A):
         for index, output in ((1, L), (2, U)):
             node = LinalgLuBackward0((A,), output)
@@ -1814,9 +1823,9 @@ class LuUnpackBackward0(Node):
         m, n = self.shape
         k = min(m, n)
         if self.output_index == 1:
-            return (_tril(grad, -1).matmul(_const(np.eye(k, n, dtype=grad._data.dtype)))
+            return (_tril(grad, -1).matmul(_const(np.eye(k, n, dtype=grad._data.dtype), grad))
                     if n >= k else _tril(grad, -1),)
-        return (_const(np.eye(m, k, dtype=grad._data.dtype)).matmul(_triu(grad)),)
+        return (_const(np.eye(m, k, dtype=grad._data.dtype), grad).matmul(_triu(grad)),)
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
@@ -1825,12 +1834,12 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
     lu = LU_data._data
     m, n = lu.shape[-2:]
     if unpack_pivots:
-        P = wrap(_permutation_from_pivots(np.asarray(LU_pivots._data), m, lu.dtype))
+        P = wrap(_permutation_from_pivots(result_array(LU_pivots._data), m, lu.dtype))
     else:
         P = wrap(np.zeros((0,), lu.dtype))
     if unpack_data:
         lower, upper = _unpack_lu(lu, m, n)
-        L, U = wrap(np.ascontiguousarray(lower)), wrap(np.ascontiguousarray(upper))
+        L, U = wrap(contiguous_array(lower)), wrap(contiguous_array(upper))
         if _recording(LU_data):
             for index, output in ((1, L), (2, U)):
                 node = LuUnpackBackward0((LU_data,), output)
@@ -1877,9 +1886,9 @@ def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
     n = lu.shape[-1]
     _check_equation_shapes("linalg.lu_solve", n, b, left)
     lower, upper = _unpack_lu(lu, n, n)
-    perm = _permutation_from_pivots(np.asarray(pivots._data), n, lu.dtype)
+    perm = _permutation_from_pivots(result_array(pivots._data), n, lu.dtype)
     x = _lu_solve_arrays(perm, lower, upper, b, left, adjoint)
-    result = wrap(np.ascontiguousarray(x).astype(lu.dtype, copy=False))
+    result = wrap(contiguous_array(x).astype(lu.dtype, copy=False))
     if _recording(LU, B):
         node = LinalgLuSolveBackward0((LU, None, B), result)
         node.save(LU, pivots, result)
@@ -1979,13 +1988,13 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
         columns.append(power)
         power = power * x.unsqueeze(-1)
     selectors = [_const(np.eye(1, count, i, dtype=arr.dtype if arr.dtype.kind in "fc"
-                               else np.int64)) for i in range(count)]
+                               else np.int64), x) for i in range(count)]
     result = None
     for column, selector in zip(columns, selectors):
         term = column * selector
         result = term if result is None else result + term
     if result is None:
-        result = wrap(np.zeros(arr.shape + (0,), arr.dtype))
+        result = wrap(np.zeros(arr.shape + (0,), arr.dtype, like=arr))
     return result
 
 
@@ -1994,11 +2003,12 @@ def geqrf(input: Tensor, *, out=None):
     arr = input._data
     _check_matrix(arr, "geqrf", square=False)
     _check_floating(arr, "geqrf")
+    require_values("aten::geqrf", arr)
     h, tau = np.linalg.qr(arr, mode="raw")
     # LAPACK's raw output is column-major: h holds the factor transposed.
-    a = np.ascontiguousarray(np.swapaxes(h, -1, -2))
+    a = contiguous_array(np.swapaxes(h, -1, -2))
     return _finish(RT.geqrf((wrap(a.astype(arr.dtype, copy=False)),
-                             wrap(np.asarray(tau).astype(arr.dtype, copy=False)))), out, "geqrf")
+                             wrap(result_array(tau).astype(arr.dtype, copy=False)))), out, "geqrf")
 
 
 def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:

@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import holds_values
 from ._dispatch import _type_word, binary_operands, shape_str
 from .activation import log_softmax
 
@@ -369,7 +370,7 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
         if w.dtype != dt:
             raise RuntimeError(f"expected scalar type {_word(dt)} but found {_word(w.dtype)}")
     if type(arr) is not np.ndarray or type(target._data) is not np.ndarray:
-        return _nll_meta(input, target, reduction)
+        return _nll_meta(input, target, reduction, node_cls)
     x = _compute(arr)
     # Classes last and every other dim flattened into rows, so one fancy index gathers.
     if x.ndim == 1:
@@ -430,11 +431,16 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
     return result
 
 
-def _nll_meta(input: Tensor, target: Tensor, reduction: int) -> Tensor:
-    """NLL on meta tensors: the result's shape and dtype only."""
-    from ..backends.meta import MetaArray
-    shape = target._data.shape if reduction == NONE and input._data.ndim > 1 else ()
-    return _make(MetaArray(shape, input._data.dtype))
+def _nll_meta(input: Tensor, target: Tensor, reduction: int, node_cls) -> Tensor:
+    """NLL on meta tensors: the result's shape and dtype (and a backward of the same kind)."""
+    arr = input._data
+    shape = target._data.shape if reduction == NONE and arr.ndim > 1 else ()
+    result = _make(np.empty(shape, arr.dtype, like=arr))
+    if grad_state.enabled and input._rg:
+        node = node_cls((input, None, None), result)
+        node.coefficients = np.empty(arr.shape, arr.dtype, like=arr)
+        node.reduction = reduction
+    return result
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: int = MEAN,
@@ -538,7 +544,8 @@ def _smoothed(nll: Tensor, log_probabilities: Tensor, target: Tensor, weight, re
             picked = weight.gather(0, _tensor(kept.astype(np.int64)))
             smooth = smooth.sum() / picked.sum()
         else:
-            smooth = smooth.sum() / int((~ignored._data).sum())
+            kept = (~ignored).sum()
+            smooth = smooth.sum() / (int(kept) if holds_values(kept._data) else kept)
     elif reduction == SUM:
         smooth = smooth.sum()
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / classes)
@@ -777,7 +784,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: int = MEAN)
     labels = t.reshape(frames, classes)
     # Targets count up to the first -1 in each row.
     listed = np.cumprod(labels != -1, axis=1).astype(bool)
-    if ((labels[listed] < 0) | (labels[listed] >= classes)).any():
+    if holds_values(labels) and ((labels[listed] < 0) | (labels[listed] >= classes)).any():
         raise RuntimeError("argument #2 'target' is out of range")
     safe = np.where(listed, labels, 0)
     one_hot = (safe[:, :, None] == np.arange(classes)) & listed[:, :, None]

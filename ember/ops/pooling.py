@@ -19,6 +19,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import contiguous_array, holds_values
 
 wrap = Tensor._make
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
@@ -154,7 +155,7 @@ def _padded(x: np.ndarray, padding, out, kernel, stride, dilation, fill) -> tupl
     if not any(padding) and not any(rights):
         return x
     shape = (x.shape[0],) + tuple(sp + p + r for sp, p, r in zip(spatial, padding, rights))
-    buf = np.full(shape, fill, dtype=x.dtype)
+    buf = np.full(shape, fill, dtype=x.dtype, like=x)
     buf[(slice(None),) + tuple(slice(p, p + sp) for p, sp in zip(padding, spatial))] = x
     return buf
 
@@ -185,6 +186,9 @@ def _lowest(np_dtype):
 
 def _max_pool_arrays(x: np.ndarray, kernel, stride, padding, dilation, out):
     """(values, flat indices within each plane) of max pooling ``x`` (B, *spatial)."""
+    if not holds_values(x):  # meta: shapes only
+        shape = x.shape[:1] + tuple(out)
+        return np.empty(shape, x.dtype, like=x), np.empty(shape, _I64, like=x)
     spatial = x.shape[1:]
     xp = _padded(x, padding, out, kernel, stride, dilation, _lowest(x.dtype))
     views = _window_views(xp, out, kernel, stride, dilation)
@@ -249,6 +253,8 @@ def _valid_masks(spatial, out, kernel, stride, padding, dilation) -> list:
 def _scatter_to_planes(g: np.ndarray, indices: np.ndarray, plane: int, overlapping: bool):
     """Zeros of (B, plane) with ``g`` (B, ...) added at the flat ``indices`` of each row."""
     b = g.shape[0]
+    if not holds_values(g):
+        return np.zeros((b, plane), g.dtype, like=g)
     flat = (indices.reshape(b, -1) + (np.arange(b, dtype=_I64) * plane)[:, None]).reshape(-1)
     values = g.reshape(-1)
     if overlapping:
@@ -366,8 +372,8 @@ def _max_pool_nd(input: Tensor, dims: int, kernel_size, stride, padding, dilatio
     b = math.prod(lead)
     x = _compute(arr).reshape((b,) + arr.shape[arr.ndim - dims:])
     if b == 0:
-        values = np.zeros((0,) + out, dtype=x.dtype)
-        indices = np.zeros((0,) + out, dtype=_I64)
+        values = np.zeros((0,) + out, dtype=x.dtype, like=x)
+        indices = np.zeros((0,) + out, dtype=_I64, like=x)
     else:
         values, indices = _max_pool_arrays(x, kernel, stride, padding, dilation, out)
     values = _finish(values.reshape(lead + out), arr.dtype)
@@ -512,11 +518,11 @@ def _avg_pool_grad_array(g, spatial, kernel, stride, padding, out, divisor):
     share = g / (np.asarray(divisor, dtype=g.dtype) if not isinstance(divisor, int) else divisor)
     padded = tuple(max(sp + 2 * p, (o - 1) * s + k)
                    for sp, p, o, s, k in zip(spatial, padding, out, stride, kernel))
-    buf = np.zeros((b,) + padded, dtype=g.dtype)
+    buf = np.zeros((b,) + padded, dtype=g.dtype, like=g)
     for view in _window_views(buf, out, kernel, stride, (1,) * len(kernel)):
         view += share
     inner = tuple(slice(p, p + sp) for p, sp in zip(padding, spatial))
-    return np.ascontiguousarray(buf[(slice(None),) + inner])
+    return contiguous_array(buf[(slice(None),) + inner])
 
 
 class _AvgPoolBackward(Node):
@@ -570,7 +576,7 @@ def _avg_pool_apply(input: Tensor, params, dims: int) -> Tensor:
     b = math.prod(lead)
     x = _compute(arr).reshape((b,) + arr.shape[arr.ndim - dims:])
     if b == 0:
-        values = np.zeros((0,) + out, dtype=x.dtype)
+        values = np.zeros((0,) + out, dtype=x.dtype, like=x)
     else:
         values = _avg_pool_array(x, kernel, stride, padding, out, divisor)
     result = _finish(values.reshape(lead + out), arr.dtype)
@@ -672,7 +678,7 @@ def _apply_along(x: np.ndarray, matrices) -> np.ndarray:
         axis = x.ndim - dims + i
         moved = np.moveaxis(x, axis, -1)
         x = np.moveaxis(moved @ m.T, -1, axis)
-    return np.ascontiguousarray(x)
+    return contiguous_array(x)
 
 
 class _AdaptiveAvgBackward(Node):
@@ -769,6 +775,25 @@ def _adaptive_max_nd(input: Tensor, output_size, dims: int, name: str):
     lead = arr.shape[:arr.ndim - dims]
     b = math.prod(lead)
     x = _compute(arr).reshape((b,) + tuple(spatial))
+    if holds_values(x):
+        values, flat = _adaptive_max_arrays(x, spatial, out)
+    else:  # meta: shapes only
+        values, flat = np.empty(lead + out, x.dtype, like=x), np.empty(lead + out, _I64, like=x)
+    values = _finish(values.reshape(lead + out), arr.dtype)
+    indices = wrap(flat.reshape(lead + out))
+    if grad_state.enabled and input._rg:
+        node_cls = AdaptiveMaxPool2DBackward0 if dims == 2 else AdaptiveMaxPool3DBackward0
+        node = node_cls((input,), values)
+        node.indices, node.input_shape, node.dims = indices._data, arr.shape, dims
+        node.overlapping = True
+        node.prefix = f"AdaptiveMaxPool{dims}D"
+    return values, indices
+
+
+def _adaptive_max_arrays(x, spatial, out):
+    """(values, flat indices within each plane) of adaptive max pooling ``x`` (B, *spatial)."""
+    b = x.shape[0]
+    dims = len(out)
     # Every window padded to the widest one by repeating its last position (harmless for max).
     grids = []
     for axis, (size, o) in enumerate(zip(spatial, out)):
@@ -796,15 +821,7 @@ def _adaptive_max_nd(input: Tensor, output_size, dims: int, name: str):
         shape[axis] = out[axis]
         rows = np.arange(out[axis]).reshape(shape)
         flat += index[rows, position] * plane_strides[axis]
-    values = _finish(values.reshape(lead + out), arr.dtype)
-    indices = wrap(flat.reshape(lead + out))
-    if grad_state.enabled and input._rg:
-        node_cls = AdaptiveMaxPool2DBackward0 if dims == 2 else AdaptiveMaxPool3DBackward0
-        node = node_cls((input,), values)
-        node.indices, node.input_shape, node.dims = indices._data, arr.shape, dims
-        node.overlapping = True
-        node.prefix = f"AdaptiveMaxPool{dims}D"
-    return values, indices
+    return values, flat
 
 
 def _first_argmax_last(windows: np.ndarray) -> np.ndarray:
@@ -909,9 +926,9 @@ def fractional_max_pool(input: Tensor, kernel_size, output_size, samples: Tensor
         local = _first_argmax_last(windows)
         values = np.take_along_axis(windows, local[..., None], -1)[..., 0]
     else:
-        local = np.zeros(windows.shape[:-1], dtype=np.int64)
-        values = np.zeros(windows.shape[:-1], dtype=compute.dtype)
-    flat = np.zeros(values.shape, dtype=_I64)
+        local = np.zeros(windows.shape[:-1], dtype=np.int64, like=windows)
+        values = np.zeros(windows.shape[:-1], dtype=compute.dtype, like=windows)
+    flat = np.zeros(values.shape, dtype=_I64, like=values)
     plane_strides = [math.prod(spatial[i + 1:]) for i in range(dims)]
     remaining = local
     for axis in range(dims - 1, -1, -1):
@@ -964,11 +981,12 @@ def max_unpool(input: Tensor, indices: Tensor, output_spatial, dims: int) -> Ten
     lead = arr.shape[:arr.ndim - dims]
     b = math.prod(lead)
     flat_idx = idx.reshape(b, -1)
-    if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):
+    if flat_idx.size and holds_values(flat_idx) and (flat_idx.min() < 0
+                                                     or flat_idx.max() >= plane):
         bad = int(flat_idx[(flat_idx < 0) | (flat_idx >= plane)][0])
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
                            f"{'x'.join(str(s) for s in output_spatial)})")
-    out = np.zeros((b, plane), dtype=arr.dtype)
+    out = np.zeros((b, plane), dtype=arr.dtype, like=arr)
     rows = np.arange(b)[:, None]
     out[rows, flat_idx] = arr.reshape(b, -1)
     result = wrap(out.reshape(lead + tuple(output_spatial)))

@@ -148,7 +148,7 @@ def _finish(value, np_dtype) -> Tensor:
 
 def _const(arr, like: Tensor) -> Tensor:
     """A NumPy mask or count as a constant tensor of ``like``'s dtype."""
-    return wrap(np.asarray(arr, dtype=like._data.dtype))
+    return wrap(np.asarray(arr, dtype=like._data.dtype, like=like._data))
 
 
 def _not_implemented(kernel: str, arr) -> NotImplementedError:
@@ -206,7 +206,7 @@ class ScatterAddBackward0(Node):
 
 def scatter_along(src: Tensor, dim: int, index, shape, accumulate: bool = False) -> Tensor:
     """Zeros of ``shape`` with ``src`` written (or added) at the NumPy ``index`` along ``dim``."""
-    data = np.zeros(shape, dtype=src._data.dtype)
+    data = np.zeros(shape, dtype=src._data.dtype, like=src._data)
     values = np.broadcast_to(src._data, index.shape)
     if accumulate:
         where = list(np.indices(index.shape, sparse=True))
@@ -472,7 +472,7 @@ class ProdBackward0(Node):
         if zeros == 0:
             return (grad * _conj(result / x),)
         if zeros > 1 and not grad_state.enabled:
-            return (wrap(np.zeros(x._data.shape, grad._data.dtype)),)
+            return (wrap(np.zeros(x._data.shape, grad._data.dtype, like=grad._data)),)
         flat = _prod_safe_zeros_backward(grad.reshape(1), x.reshape(-1), 0)
         return (flat.reshape(x._data.shape),)
 
@@ -775,7 +775,7 @@ def _extreme_dim(input: Tensor, dim, keepdim: bool, op: str, node_cls, kind, out
     if arr.dtype.kind == "c":
         raise RuntimeError(f"{op}(): does not support complex input")
     if arr.ndim == 0:
-        values, indices = arr.copy(), np.zeros((), _I64)
+        values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
         if arr.shape[d] == 0:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
@@ -932,7 +932,7 @@ def _arg_extreme(input, dim, keepdim: bool, op: str, out) -> Tensor:
     else:
         d = wrap_dim(dim, arr.ndim, op)
         if arr.ndim == 0:
-            index = np.zeros((), _I64)
+            index = np.zeros((), _I64, like=arr)
         else:
             if arr.shape[d] == 0:
                 raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
@@ -1178,13 +1178,13 @@ def _cumulative_extreme(input, dim, op: str, node_cls, kind, out):
     arr = input._data
     if arr.size == 0:
         # PyTorch returns empty results for empty inputs before looking at ``dim``.
-        result = kind((wrap(arr.copy()), wrap(np.zeros(arr.shape, _I64))))
+        result = kind((wrap(arr.copy()), wrap(np.zeros(arr.shape, _I64, like=arr))))
         return result if out is None else write_out_pair(out, result[0], result[1], op, kind)
     d = wrap_dim(dim, arr.ndim, op)
     if arr.dtype.kind == "c":
         raise _not_implemented(f"{op}_cpu", arr)
     if arr.ndim == 0:
-        values, indices = arr.copy(), np.zeros((), _I64)
+        values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
         data = _extreme_array(arr)
         accumulate = np.maximum.accumulate if op == "cummax" else np.minimum.accumulate

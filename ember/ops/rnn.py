@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from ..backends import contiguous_array, holds_values
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
@@ -946,7 +947,7 @@ def _as(arr: np.ndarray, dtype) -> np.ndarray:
 
 def _rows(arr: np.ndarray, rows: int, dtype) -> np.ndarray:
     """``arr`` as a C-contiguous (rows, features) array of ``dtype``."""
-    return np.ascontiguousarray(_as(arr, dtype).reshape(rows, arr.shape[-1]))
+    return contiguous_array(_as(arr, dtype).reshape(rows, arr.shape[-1]))
 
 
 def _layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple, order: list,
@@ -955,6 +956,8 @@ def _layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple, 
     np_dtype = x._data.dtype
     compute = _F32 if np_dtype in _HALF_TYPES else np_dtype
     rows = int(np.prod(x._data.shape[:-1]))
+    if not holds_values(x._data):  # meta: ordinary ops step by step work out the shapes
+        return _layer_composite(mode, x, h0, c0, weights, order, rows)
     tensors = (x, h0, c0) + tuple(weights)
     recording = grad_state.enabled and any(t is not None and t._rg for t in tensors)
     X = _rows(x._data, rows, compute)

@@ -22,6 +22,7 @@ from .._storage import storage_offset as offset_of
 from .._tensor import Tensor
 from .._tensor_type import legacy_type_name
 from ..backends.meta import MetaArray
+from ..backends import contiguous_array
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from . import cast as _cast_ops
@@ -164,7 +165,7 @@ def scatter_into_zeros(grad: Tensor, shape, view_fn, node_name: str,
     may reach one element several times, and the contributions add up.
     """
     g = grad._data
-    out = np.zeros(shape, dtype=g.dtype)
+    out = np.zeros(shape, dtype=g.dtype, like=g)
     target = view_fn(wrap(out))._data
     if overlapping:
         _accumulate_through(out, target, g)
@@ -649,10 +650,11 @@ class _PiecesBackward(Node):
         from .join import cat
         dim, shape = self.dim, self.shape
         pieces = []
+        like = next(g for g in grads if g is not None)._data  # zeros on the gradients' device
         for g, (_start, length) in zip(grads, self.bounds):
             if g is None:
                 piece_shape = shape[:dim] + (length,) + shape[dim + 1:]
-                g = wrap(np.zeros(piece_shape, self.np_dtype))
+                g = wrap(np.zeros(piece_shape, self.np_dtype, like=like))
             pieces.append(g)
         return (cat(pieces, dim),)
 
@@ -729,7 +731,7 @@ def narrow_copy(input, dim: int, start, length: int) -> Tensor:
     """A contiguous copy of ``input.narrow(dim, start, length)``."""
     d, start, length = _narrow_args(input, dim, start, length)
     piece = _narrow_view(input.detach(), d, start, length)
-    result = wrap(np.ascontiguousarray(piece._data))
+    result = wrap(contiguous_array(piece._data))
     if grad_state.enabled and input._rg:
         node = NarrowCopyBackward0((input,), result)
         node.shape, node.dim, node.start, node.length = input._data.shape, d, start, length
@@ -755,7 +757,9 @@ class UnbindBackward0(Node):
     def backward(self, *grads):
         from .join import stack
         piece_shape = self.shape[:self.dim] + self.shape[self.dim + 1:]
-        pieces = [wrap(np.zeros(piece_shape, self.np_dtype)) if g is None else g for g in grads]
+        like = next(g for g in grads if g is not None)._data  # zeros on the gradients' device
+        pieces = [wrap(np.zeros(piece_shape, self.np_dtype, like=like)) if g is None else g
+                  for g in grads]
         return (stack(pieces, self.dim),)
 
 

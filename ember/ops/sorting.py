@@ -17,6 +17,7 @@ from .. import return_types
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from ..backends import holds_values, result_array
 from ._dispatch import bind_methods, write_out
 from .reduce import (UNSET, _const, _evenly_distribute, _no_keepdim_without_dim,
                      _not_implemented, gather_along, select_backward, wrap_dim, write_out_exact,
@@ -89,7 +90,7 @@ def _sorted_order(input, dim, descending: bool, op: str):
     if arr.dtype.kind == "c":
         raise RuntimeError("Sort does not support complex dtypes on CPU")
     if arr.ndim == 0:
-        return arr, d, np.zeros((), _I64)
+        return arr, d, np.zeros((), _I64, like=arr)
     return arr, d, stable_argsort(_keys(arr), d, descending)
 
 
@@ -125,7 +126,7 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         raise RuntimeError("selected index k out of range")
     if arr.ndim == 0:
         values = arr.copy()
-        indices = np.zeros((), _I64)
+        indices = np.zeros((), _I64, like=arr)
     else:
         indices = _top_indices(_keys(arr), k, d, largest)
         values = np.take_along_axis(arr, indices, axis=d)
@@ -157,7 +158,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if arr.ndim == 0:
-        values, indices = arr.copy(), np.zeros((), _I64)
+        values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
         order = stable_argsort(_keys(arr), d)
         indices = np.take(order, [k - 1], axis=d)
@@ -205,7 +206,7 @@ def _median_all(input, ignore_nan: bool) -> Tensor:
     else:
         k = (flat.size - 1) // 2
         value = np.partition(flat, k)[k]
-    result = wrap(np.asarray(value).astype(arr.dtype))
+    result = wrap(result_array(value).astype(arr.dtype))
     if grad_state.enabled and input._rg:
         node_cls = NanmedianBackward0 if ignore_nan else MedianBackward0
         node_cls((input,), result).save(input, result)
@@ -220,7 +221,7 @@ def _median_dim(input, dim, keepdim: bool, ignore_nan: bool, out):
     if arr.dtype == np.bool_ or arr.dtype.kind == "c":
         raise _not_implemented("median_out", arr)
     if arr.ndim == 0:
-        values, indices = arr.copy(), np.zeros((), _I64)
+        values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
         keys = _keys(arr)
         order = stable_argsort(keys, d)
@@ -272,16 +273,16 @@ def mode(input, dim: int = -1, keepdim: bool = False, *, out=None):
         raise _not_implemented("mode_cpu", arr)
     _check_nonempty(arr, d, "mode")
     if arr.ndim == 0:
-        values, indices = arr.copy(), np.zeros((), _I64)
+        values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
         keys = _keys(arr)
         order = np.moveaxis(stable_argsort(keys, d), d, -1)
         ordered = np.take_along_axis(np.moveaxis(keys, d, -1), order, axis=-1)
         size = ordered.shape[-1]
         # Runs of equal values in sorted order; a run's length is read at its last element.
-        starts = np.ones(ordered.shape, dtype=bool)
+        starts = np.ones(ordered.shape, dtype=bool, like=ordered)
         starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-        ends = np.ones(ordered.shape, dtype=bool)
+        ends = np.ones(ordered.shape, dtype=bool, like=ordered)
         ends[..., :-1] = starts[..., 1:]
         positions = np.arange(size)
         run_start = np.maximum.accumulate(np.where(starts, positions, 0), axis=-1)
@@ -584,6 +585,8 @@ def histc(input, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:
     arr = input._data
     _histogram_dtype_check(arr, "histogram_cpu")
     _check_bins(bins)
+    if not holds_values(arr):
+        return wrap(np.zeros(bins, arr.dtype, like=arr))  # the counts need values
     left, right = float(min), float(max)
     flat = arr.reshape(-1)
     if left == right and flat.size:

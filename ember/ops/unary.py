@@ -22,6 +22,8 @@ from ..autograd.node import Node
 from ..return_types import frexp as _FrexpResult
 from ..backends.cpu import PARALLEL_MIN_ELEMENTS as _PARALLEL_MIN
 from ..backends.cpu import apply_parallel
+from ..backends import result_array
+from ..backends.meta import MetaArray, elementwise_strides
 from . import _special
 from ._dispatch import _type_word, apply_inplace, bind_methods, unary_compute, write_out
 
@@ -44,7 +46,7 @@ _RAD_TO_DEG = 180.0 / math.pi
 
 def wrap(data) -> Tensor:
     """A new tensor around ``data``; NumPy hands back scalars for 0-d inputs, so re-wrap them."""
-    return _make(np.asarray(data))
+    return _make(data if type(data) is np.ndarray else result_array(data))
 
 
 def _data_of(input, name: str):
@@ -72,13 +74,15 @@ def _is_meta(arr) -> bool:
 
 
 def _meta_result(arr, np_dtype) -> Tensor:
-    from ..backends.meta import MetaArray
-    return _make(MetaArray(arr.shape, np_dtype))
+    """The data-less result of an elementwise function of the meta array ``arr``."""
+    itemsize = np.dtype(np_dtype).itemsize
+    return _make(MetaArray(arr.shape, np_dtype, elementwise_strides(arr.shape, (arr,), itemsize)))
 
 
 def _finish(data, np_dtype) -> Tensor:
     # Half types and int -> float functions compute in a wider type; round once at the end.
-    data = np.asarray(data)
+    if type(data) is not np.ndarray:
+        data = result_array(data)
     if data.dtype != np_dtype:
         with np.errstate(over="ignore"):  # values beyond the half range become inf silently
             data = data.astype(np_dtype)
@@ -115,14 +119,15 @@ def _math_op(name: str, compute, node_cls, save, doc: str, real_kernel: str | No
         if real_kernel is not None and arr.dtype.kind == "c":
             _not_implemented(real_kernel, arr.dtype)
         if _is_meta(arr):
-            return _meta_result(arr, _floating_dtype(arr.dtype))
-        x, np_out = unary_compute(input)
-        with np.errstate(all="ignore"):
-            if parallel and type(x) is np.ndarray and x.size >= _PARALLEL_MIN:
-                data = apply_parallel(compute, x)
-            else:
-                data = compute(x)
-        result = _finish(data, np_out)
+            result = _meta_result(arr, _floating_dtype(arr.dtype))
+        else:
+            x, np_out = unary_compute(input)
+            with np.errstate(all="ignore"):
+                if parallel and type(x) is np.ndarray and x.size >= _PARALLEL_MIN:
+                    data = apply_parallel(compute, x)
+                else:
+                    data = compute(x)
+            result = _finish(data, np_out)
         if grad_state.enabled and input._rg:
             node = node_cls((input,), result)
             if save is not None:
@@ -587,13 +592,14 @@ def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str):
             _not_implemented(kernel, arr.dtype)
         if kind == "c":
             raise NotImplementedError(f"{name} is not supported for complex inputs")
-        if _is_meta(arr):
-            return _meta_result(arr, arr.dtype)
         if kind in "iu":
             result = wrap(arr.copy())
         else:
-            x, np_out = unary_compute(input, floating=False)
-            result = _finish(fn(x), np_out)
+            if _is_meta(arr):
+                result = _meta_result(arr, arr.dtype)
+            else:
+                x, np_out = unary_compute(input, floating=False)
+                result = _finish(fn(x), np_out)
             if grad_state.enabled and input._rg:
                 node_cls((input,), result)
         return result if out is None else _write_same_dtype(out, result, name)
@@ -658,7 +664,7 @@ def _sign_array(arr):
     data = np.sign(x)
     if data.dtype.kind == "f":
         data = np.where(np.isnan(x), data.dtype.type(0), data)  # PyTorch's sign(nan) is 0
-    return np.asarray(data).astype(np_out, copy=False)
+    return result_array(data).astype(np_out, copy=False)
 
 
 def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -691,7 +697,7 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if is_complex:
         magnitude = np.abs(arr)
         with np.errstate(all="ignore"):
-            data = np.asarray(arr / magnitude)
+            data = result_array(arr / magnitude)
         data[magnitude == 0] = 0
         result = wrap(data)
     else:
@@ -715,8 +721,6 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     arr = _data_of(input, "abs")
     if arr.dtype == np.bool_:
         _not_implemented("abs_cpu", arr.dtype)
-    if _is_meta(arr):
-        return _meta_result(arr, D._BY_NP[arr.dtype].to_real().np)
     result = wrap(np.abs(arr))
     if grad_state.enabled and input._rg:
         AbsBackward0((input,), result).save(input)
@@ -745,8 +749,6 @@ class PowBackward0(Node):
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Each element times itself (bool gives int64, as PyTorch)."""
     arr = _data_of(input, "square")
-    if _is_meta(arr):
-        return _meta_result(arr, np.dtype(np.int64) if arr.dtype == np.bool_ else arr.dtype)
     if arr.dtype == np.bool_:
         arr = arr.astype(np.int64)
     x, np_out = unary_compute(input, floating=False) if arr.dtype in _HALF_TYPES \
@@ -792,8 +794,6 @@ def relu(input: Tensor) -> Tensor:
         raise RuntimeError("Boolean inputs not supported for relu")
     if arr.dtype.kind == "c":
         raise NotImplementedError("clamp is not supported for complex types")
-    if _is_meta(arr):
-        return _meta_result(arr, arr.dtype)
     zero = arr.dtype.type(0)
     if arr.dtype in _SAME_WIDTH_INT:
         # np.maximum keeps NaN (as PyTorch's clamp does) and is several times faster than
@@ -931,10 +931,8 @@ def _predicate(name: str, float_fn, int_value: bool, doc: str, has_out: bool,
         arr = _data_of(input, name)
         if arr.dtype.kind == "c" and complex_error is not None:
             raise RuntimeError(complex_error)
-        if _is_meta(arr):
-            return _meta_result(arr, np.bool_)
         if arr.dtype.kind in "biu":
-            return wrap(np.full(arr.shape, int_value))
+            return wrap(np.full_like(arr, int_value, dtype=np.bool_))
         if arr.dtype == _BF16:
             arr = arr.astype(_F32)
         return wrap(float_fn(arr))
@@ -973,7 +971,7 @@ def isreal(input: Tensor) -> Tensor:
     arr = _data_of(input, "isreal")
     if arr.dtype.kind == "c":
         return wrap(arr.imag == 0)
-    return wrap(np.ones(arr.shape, np.bool_))
+    return wrap(np.ones_like(arr, dtype=np.bool_))
 
 
 def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -982,7 +980,7 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if arr.dtype.kind == "c":
         raise NotImplementedError("signbit is not implemented for complex tensors.")
     if arr.dtype.kind in "biu":
-        result = wrap(arr < 0) if arr.dtype.kind == "i" else wrap(np.zeros(arr.shape, np.bool_))
+        result = wrap(arr < 0 if arr.dtype.kind == "i" else np.zeros_like(arr, dtype=np.bool_))
     else:
         result = wrap(np.signbit(arr.astype(_F32) if arr.dtype == _BF16 else arr))
     return result if out is None else _write_bool(out, result, "signbit")

@@ -20,6 +20,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import enable_grad
 from ...autograd.grad_mode import state as grad_state
 from ...autograd.node import Node
+from ...backends import contiguous_array
 from .activation import softmax
 from .dropout import dropout
 from .linear import linear
@@ -141,12 +142,13 @@ def _safe_softmax(scores: np.ndarray) -> np.ndarray:
     return scores
 
 
-def _draw_dropout_noise(shape, np_dtype, p: float):
-    """The scaled keep-mask PyTorch's CPU dropout draws: bernoulli(1 - p) / (1 - p)."""
+def _draw_dropout_noise(shape, np_dtype, p: float, device):
+    """The scaled keep-mask PyTorch's CPU dropout draws: bernoulli(1 - p) / (1 - p), on
+    ``device``."""
     dtype = D._BY_NP[np_dtype]
     if p >= 1:
-        return np.zeros(shape, np_dtype)
-    noise = ops.empty(shape, dtype=dtype).bernoulli_(1 - p)
+        return ops.zeros(shape, dtype=dtype, device=device)._data
+    noise = ops.empty(shape, dtype=dtype, device=device).bernoulli_(1 - p)
     noise.div_(1 - p)
     return noise._data
 
@@ -212,12 +214,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         elif attn_mask is not None:
             scores = scores + _as(attn_mask._data, compute)
         if not scores.flags.writeable or not scores.flags.c_contiguous:
-            scores = np.ascontiguousarray(scores)
+            scores = contiguous_array(scores)
         probs = _safe_softmax(scores)
         noise = None
         dropped = probs
         if dropout_p > 0:
-            noise = _draw_dropout_noise(probs.shape, compute, dropout_p)
+            noise = _draw_dropout_noise(probs.shape, compute, dropout_p, query.device)
             dropped = probs * noise
         out = np.matmul(dropped, v)
     result = _make(_as(out, np_dtype))

@@ -227,7 +227,8 @@ def _fractional(input: Tensor, kernel_size, output_size, output_ratio, samples, 
         output_size = [int(s * r) for s, r in zip(input.shape[input.dim() - dims:], ratios)]
     if samples is None:
         batch = 1 if input.dim() == dims + 1 else input.size(0)
-        samples = ops.rand(batch, input.size(-dims - 1), dims, dtype=input.dtype)
+        samples = ops.rand(batch, input.size(-dims - 1), dims, dtype=input.dtype,
+                           device=input.device)
     return P.fractional_max_pool(input, kernel_size, output_size, samples, dims)
 
 

@@ -9,6 +9,7 @@ from ... import _dtype as D
 from ... import ops
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ...backends import holds_values, require_item
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -114,12 +115,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if num_classes == -1:
         if index.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        require_item(index)  # the class count is a value
         num_classes = int(index.max()) + 1
-    if index.size:
+    if index.size and holds_values(index):
         if index.min() < 0:
             raise RuntimeError("Class values must be non-negative.")
         if index.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(index.shape + (num_classes,), np.int64)
+    out = np.zeros(index.shape + (num_classes,), np.int64, like=index)
     np.put_along_axis(out, index[..., None], 1, axis=-1)
     return Tensor._make(out)
