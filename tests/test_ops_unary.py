@@ -186,6 +186,15 @@ def test_special_functions_random_float64(values):
                 atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_i0_overflows_where_torch_float_kernel_does(dtype):
+    # PyTorch's float kernel scales by exp(|x|) in float: past ~88.72 the result is inf.
+    x = [88.0, 88.7, 88.73, 89.0, -95.0, 1e4, float("inf"), float("-inf"), float("nan")]
+    e = ember.i0(ember.tensor(x, dtype=getattr(ember, dtype)))
+    t = torch.i0(torch.tensor(x, dtype=getattr(torch, dtype)))
+    assert_same(e, t, rtol=1e-6, atol=0)
+
+
 def test_special_functions_dense_sweep():
     """Many points per region of each special function, float64, vs torch."""
     rng = np.random.default_rng(0)

@@ -487,7 +487,16 @@ lgamma = _math_op("lgamma", _in_float64(_special.lgamma), LgammaBackward0, "inpu
                   "log|Gamma(x)|.", real_kernel="lgamma_vml_cpu")
 digamma = _math_op("digamma", _in_float64(_special.digamma), DigammaBackward0, "input",
                    "The logarithmic derivative of the gamma function.", real_kernel="digamma")
-i0 = _math_op("i0", _in_float64(_special.i0), I0Backward0, "input",
+def _i0_compute(x):
+    values = _in_float64(_special.i0)(x)
+    if x.dtype == np.float32:
+        # PyTorch's float kernel multiplies by exp(|x|) in float, which overflows past ~88.72.
+        with np.errstate(over="ignore"):
+            values[np.isinf(np.exp(np.abs(x))) & np.isfinite(x)] = np.inf
+    return values
+
+
+i0 = _math_op("i0", _i0_compute, I0Backward0, "input",
               "The modified Bessel function of the first kind, order 0.", real_kernel="i0_vml_cpu")
 
 
