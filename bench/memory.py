@@ -50,11 +50,16 @@ def rss_kb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() // 1024
 
+def peak_kb():
+    # VmHWM belongs to this process image; getrusage's ru_maxrss would carry over the peak of
+    # the parent that forked us (run_all.py runs every benchmark in one big process).
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
 base = rss_kb()
 for _ in range(6):
     step()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(max(peak - base, 0))
+print(max(peak_kb() - base, 0))
 """
 
 
