@@ -439,3 +439,23 @@ def test_exiting_with_persistent_workers_leaks_nothing():
     pids = [int(pid) for pid in done.stdout.split()]
     assert_gone(pids)
     assert shm_files(pids) == set()
+
+
+class _ThreadedMath(ed.Dataset):
+    """Items big enough that ember splits their math across its helper threads."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        return ember.full((1 << 18,), float(index)).tanh().sum()
+
+
+@pytest.mark.timeout(60)
+def test_forked_workers_get_their_own_helper_threads():
+    # The parent has started its helper pool; a forked worker must not hand work to threads
+    # that do not exist in the child (that would hang).
+    ember.ones(1 << 18).tanh()
+    values = [batch.item() for batch in loader(_ThreadedMath(), batch_size=None)]
+    expected = [0.0, (1 << 18) * np.tanh(np.float32(1.0))]
+    assert np.allclose(values, expected, rtol=1e-5)

@@ -67,6 +67,8 @@ PARALLEL_MIN_ELEMENTS = 1 << 17
 _threads = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                       else os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
 
 
 def set_num_threads(n: int) -> None:
@@ -82,11 +84,19 @@ def get_num_threads() -> int:
     return _threads
 
 
-def _get_pool() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="ember-cpu")
-    return _pool
+def worker_pool() -> ThreadPoolExecutor:
+    """The one pool of helper threads (``get_num_threads() - 1`` of them) that elementwise
+    kernels, optimizer steps, samplers and recurrent layers share.  A forked child (a
+    DataLoader worker) gets a pool of its own: the parent's threads do not exist there."""
+    global _pool, _pool_pid
+    pool = _pool
+    if pool is not None and _pool_pid == os.getpid():
+        return pool
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max(1, _threads - 1), thread_name_prefix="ember-cpu")
+            _pool_pid = os.getpid()
+        return _pool
 
 
 class _Finished:
@@ -125,7 +135,7 @@ def submit(fn, *args):
     from the pool (pool threads must never wait for each other)."""
     if _threads == 1:
         return _Finished(fn(*args))
-    return _Task(_get_pool().submit(fn, *args), fn, args)
+    return _Task(worker_pool().submit(fn, *args), fn, args)
 
 
 def apply_parallel(kernel, *arrays, out_dtype=None):
@@ -138,7 +148,7 @@ def apply_parallel(kernel, *arrays, out_dtype=None):
     if (_threads == 1 or first.size < PARALLEL_MIN_ELEMENTS
             or not all(a.flags.c_contiguous and a.shape == first.shape for a in arrays)):
         return kernel(*arrays)
-    pool = _get_pool()
+    pool = worker_pool()
     if out_dtype is None:
         out_dtype = kernel(*(a.reshape(-1)[:1] for a in arrays)).dtype
     out = np.empty(first.shape, dtype=out_dtype)

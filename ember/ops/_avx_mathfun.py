@@ -39,11 +39,9 @@ them over threads.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from collections.abc import Callable
 from concurrent import futures
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -239,9 +237,6 @@ _ROWS_PER_CHUNK = 4096          # 32K values per function call: small enough to 
 _DRAW_ROWS = 4 * _ROWS_PER_CHUNK  # rows drawn from the generator at a time
 _PARALLEL_MIN_ROWS = 1 << 13    # below this a hand-off to another thread costs more than it gives
 _local = threading.local()
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
 
 
 class _Buffers:
@@ -263,18 +258,6 @@ def _buffers() -> _Buffers:
     if buffers is None:
         buffers = _local.buffers = _Buffers(_ROWS_PER_CHUNK)
     return buffers
-
-
-def _workers(threads: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
-    with _pool_lock:
-        if _pool is None or _pool_size != threads - 1 or getattr(_pool, "_pid", 0) != os.getpid():
-            if _pool is not None and getattr(_pool, "_pid", 0) == os.getpid():
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="ember-normal")
-            _pool._pid = os.getpid()
-            _pool_size = threads - 1
-        return _pool
 
 
 def normal_fill_16(draw: Callable[[int], np.ndarray], out: np.ndarray, mean: float,
@@ -329,7 +312,7 @@ def _fill_threaded(draw, out: np.ndarray, scale, shift, chunks: int, threads: in
             drawn[index] = None
             _fill_chunk(draws, out[lo:lo + draws.shape[0]], scale, shift, buffers)
 
-    helpers = [_workers(threads).submit(transform) for _ in range(threads - 1)]
+    helpers = [_cpu.worker_pool().submit(transform) for _ in range(threads - 1)]
     try:
         for index, chunk in enumerate(_drawn_chunks(draw, out.shape[0])):
             drawn[index] = chunk

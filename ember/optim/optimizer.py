@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
-import threading
 import warnings
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from itertools import chain
 from typing import Any
@@ -535,21 +532,6 @@ def _scalar_for(arr: np.ndarray, value):
 PARALLEL_MIN_ELEMENTS = 1 << 21  # below this, hand-offs cost more than the second core gives
 _CHUNK_MIN = 1 << 16
 _CHUNK_MAX = 1 << 20
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
-
-
-def _workers(threads: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
-    with _pool_lock:
-        if _pool is None or _pool_size != threads - 1 or getattr(_pool, "_pid", 0) != os.getpid():
-            if _pool is not None and getattr(_pool, "_pid", 0) == os.getpid():
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="ember-optim")
-            _pool._pid = os.getpid()
-            _pool_size = threads - 1
-        return _pool
 
 
 def foreach_apply(kernel: Callable, jobs: list) -> None:
@@ -596,7 +578,7 @@ def foreach_apply(kernel: Callable, jobs: list) -> None:
             arrays, scalars = pieces[index]
             kernel(*arrays, *scalars)
 
-    pool = _workers(threads)
+    pool = _cpu.worker_pool()
     futures = [pool.submit(work) for _ in range(min(threads, count) - 1)]
     try:
         work()
