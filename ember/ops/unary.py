@@ -776,9 +776,11 @@ class ReluBackward0(Node):
                 and type(r) is np.ndarray and g.shape == r.shape):
             # grad where result > 0, else exactly +0: AND the gradient's bits with an
             # all-ones / all-zeros mask (np.where is several times slower).
-            mask = np.less_equal(r, 0).astype(bits)
+            # (asarray: a 0-d comparison gives a NumPy scalar, which cannot be written into;
+            # ascontiguousarray would make a 0-d gradient 1-d)
+            mask = np.asarray(np.less_equal(r, 0), dtype=bits)
             mask -= 1
-            np.bitwise_and(np.ascontiguousarray(g).view(bits), mask, out=mask)
+            np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(bits), mask, out=mask)
             return (Tensor._make(mask.view(g.dtype)),)
         return (_masked_fill(grad, result._data <= 0, 0),)
 
