@@ -1190,6 +1190,12 @@ def _clamp_compute(input, low, high, op: str, kernel: str):
         (low is None or high is None)
     if dt == _BOOL and not single_tensor_bound:
         raise not_implemented(kernel, dt)
+    for bound in (low, high):
+        if bound is not None and not isinstance(bound, Tensor):
+            # A number bound is converted to the result type first, refusing overflow
+            # (clamp(uint8, min=300) raises rather than wrapping).
+            from .creation import checked_scalar
+            checked_scalar(bound, _BY_NP[dt])
     compute = _F32 if dt in _HALVES else dt
     arr = input._data if input._data.dtype == compute else input._data.astype(compute)
     arr = run(_clamp_arrays, arr, _bound_array(low, compute), _bound_array(high, compute))
