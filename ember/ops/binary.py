@@ -1115,6 +1115,10 @@ def bitwise_xor(input, other, *, out=None) -> Tensor:
 def bitwise_not(input, *, out=None) -> Tensor:
     """Elementwise bitwise NOT (logical NOT for bool tensors)."""
     arr = input._data
+    if out is not None and isinstance(out, Tensor) and out._data.dtype != arr.dtype:
+        # The out tensor must have the input's dtype; PyTorch checks that first.
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(input.dtype)}")
     if arr.dtype not in _INTS and arr.dtype != _BOOL:
         raise not_implemented("bitwise_not_cpu", arr.dtype)
     result = wrap(np.invert(arr))

@@ -149,6 +149,14 @@ def _masked_fill(t: Tensor, mask, value) -> Tensor:
     return result
 
 
+def _check_out_dtype(out, arr) -> None:
+    """Functions whose ``out=`` must have the input's dtype check it before anything else
+    (so ``ceil(bool, out=uint8)`` names the dtype, not the missing bool kernel)."""
+    if isinstance(out, Tensor) and out._data.dtype != arr.dtype:
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(D._BY_NP[arr.dtype])}")
+
+
 def _write_same_dtype(out, result: Tensor, name: str) -> Tensor:
     """``out=`` for functions whose out tensor must already have the result's dtype."""
     if isinstance(out, Tensor) and out._data.dtype != result._data.dtype:
@@ -580,6 +588,8 @@ def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str):
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         arr = _data_of(input, name)
         kind = arr.dtype.kind
+        if out is not None:
+            _check_out_dtype(out, arr)
         if kind == "b":
             _not_implemented(kernel, arr.dtype)
         if kind == "c":
@@ -614,6 +624,8 @@ def round(input: Tensor, *, decimals: int | None = None, out: Tensor | None = No
     if decimals is None:
         return _round_half_even(input, out=out)
     arr = _data_of(input, "round")
+    if out is not None:
+        _check_out_dtype(out, arr)
     if arr.dtype.kind in "biuc":
         _not_implemented("round_cpu" if decimals else "round_vml_cpu", arr.dtype)
     x, np_out = unary_compute(input, floating=False)
@@ -638,6 +650,8 @@ class FracBackward0(Node):
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The fractional part x - trunc(x), keeping the sign of x."""
     arr = _data_of(input, "frac")
+    if out is not None:
+        _check_out_dtype(out, arr)
     if arr.dtype.kind in "biuc":
         _not_implemented("frac_cpu", arr.dtype)
     x, np_out = unary_compute(input, floating=False)
