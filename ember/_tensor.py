@@ -349,7 +349,8 @@ class Tensor:
 
     def detach_(self) -> "Tensor":
         """Cut this tensor out of the graph in place, making it a leaf."""
-        if self._view_of is not None and self._view_of._rg:
+        # Any view is refused, as in PyTorch (not only views of tensors that require grad).
+        if self._view_of is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using "
                                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view "
                                "is set as True, gradients are views of DDP buckets, and hence detach_() "
