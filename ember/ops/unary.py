@@ -113,6 +113,8 @@ def _math_op(name: str, compute, node_cls, save, doc: str, real_kernel: str | No
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         arr = _data_of(input, name)
         if real_kernel is not None and arr.dtype.kind == "c":
+            if out is not None:
+                _check_out_cast(out, arr.dtype)  # PyTorch checks the out dtype first
             _not_implemented(real_kernel, arr.dtype)
         if _is_meta(arr):
             return _meta_result(arr, _floating_dtype(arr.dtype))
@@ -147,6 +149,13 @@ def _masked_fill(t: Tensor, mask, value) -> Tensor:
     if grad_state.enabled and t._rg:
         MaskedFillBackward0((t,), result).mask = mask
     return result
+
+
+def _check_out_cast(out, np_dtype) -> None:
+    """Refuse an ``out=`` tensor the result (of ``np_dtype``) cannot be cast into."""
+    if isinstance(out, Tensor) and not D.can_cast(D._BY_NP[np_dtype], out.dtype):
+        raise RuntimeError(f"result type {_type_word(D._BY_NP[np_dtype])} can't be cast to the "
+                           f"desired output type {_type_word(out.dtype)}")
 
 
 def _check_out_dtype(out, arr) -> None:
@@ -404,6 +413,8 @@ def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None)
     """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
     arr = _data_of(input, "logit")
     if arr.dtype.kind == "c":
+        if out is not None:
+            _check_out_cast(out, arr.dtype)
         _not_implemented("logit_cpu", arr.dtype)
     x, np_out = unary_compute(input)
     bounds = None
@@ -582,18 +593,20 @@ RoundBackward1 = type("RoundBackward1", (_ZeroGrad,), {})
 SignBackward0 = type("SignBackward0", (_ZeroGrad,), {})
 
 
-def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str):
+def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str, complex_first: bool = True):
     """Build a rounding function: integers come back unchanged (as a copy), bool and complex
-    are refused as PyTorch refuses them."""
+    are refused as PyTorch refuses them (``complex_first``: before looking at ``out=``)."""
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         arr = _data_of(input, name)
         kind = arr.dtype.kind
-        if out is not None:
+        if out is not None and not complex_first:
+            _check_out_dtype(out, arr)
+        if kind == "c":
+            raise NotImplementedError(f"{name} is not supported for complex inputs")
+        if out is not None and complex_first:
             _check_out_dtype(out, arr)
         if kind == "b":
             _not_implemented(kernel, arr.dtype)
-        if kind == "c":
-            raise NotImplementedError(f"{name} is not supported for complex inputs")
         if _is_meta(arr):
             return _meta_result(arr, arr.dtype)
         if kind in "iu":
@@ -616,7 +629,8 @@ ceil = _rounding_op("ceil", np.ceil, CeilBackward0, "ceil_vml_cpu",
 trunc = _rounding_op("trunc", np.trunc, TruncBackward0, "trunc_vml_cpu",
                      "Each element rounded toward zero.")
 fix = trunc
-_round_half_even = _rounding_op("round", np.rint, RoundBackward0, "round_vml_cpu", "")
+_round_half_even = _rounding_op("round", np.rint, RoundBackward0, "round_vml_cpu", "",
+                                complex_first=False)
 
 
 def round(input: Tensor, *, decimals: int | None = None, out: Tensor | None = None) -> Tensor:
@@ -724,6 +738,10 @@ class AbsBackward0(Node):
 def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Absolute value (the modulus for complex tensors, which gives a real result)."""
     arr = _data_of(input, "abs")
+    complex_input = arr.dtype.kind == "c"
+    if out is not None and (not complex_input or (isinstance(out, Tensor)
+                                                   and out._data.dtype.kind == "c")):
+        _check_out_dtype(out, arr)
     if arr.dtype == np.bool_:
         _not_implemented("abs_cpu", arr.dtype)
     if _is_meta(arr):
@@ -731,7 +749,11 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     result = wrap(np.abs(arr))
     if grad_state.enabled and input._rg:
         AbsBackward0((input,), result).save(input)
-    return result if out is None else _write_same_dtype(out, result, "abs")
+    if out is None:
+        return result
+    # The modulus of a complex tensor may be written into any real type it casts to.
+    return write_out(out, result, "abs") if complex_input else _write_same_dtype(out, result,
+                                                                                  "abs")
 
 
 absolute = abs
