@@ -6,7 +6,8 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ._dispatch import apply_inplace, binary_operands, bind_methods, write_out
+from .._dtype import can_cast
+from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
 from .binary import (check_inplace_cast, conj_if_complex, conj_if_complex_scalar, finish,
                      rounded_div, run, run_exact)
 
@@ -264,7 +265,14 @@ def neg(input, *, out=None) -> Tensor:
     result = finish(np.negative(arr), arr.dtype)
     if grad_state.enabled and input._rg:
         NegBackward0((input,), result)
-    return result if out is None else write_out(out, result, "neg")
+    if out is None:
+        return result
+    if isinstance(out, Tensor) and out._data.dtype != arr.dtype and can_cast(result.dtype,
+                                                                            out.dtype):
+        # neg's out= must have the input's dtype (past the usual castability check).
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(result.dtype)}")
+    return write_out(out, result, "neg")
 
 
 negative = neg
