@@ -90,7 +90,12 @@ def _difference(minuend, subtrahend, alpha, op: str):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
+    if dt.kind == "c":
+        # PyTorch subtracts complex numbers as x + (-alpha) * y, which decides the signs of
+        # zero parts ((-0+0j) - (0-1j) has real part +0, not -0).
+        _check_alpha(alpha, dt)
+        return finish(run(np.add, x, _scaled(y, -alpha, dt)), dt)
+    if alpha != 1 or isinstance(alpha, bool):
         _check_alpha(alpha, dt)
         y = _scaled(y, alpha, dt)
     return finish((run_exact if dt.kind in "biu" else run)(np.subtract, x, y), dt)
