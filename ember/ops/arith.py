@@ -217,10 +217,30 @@ class ReciprocalBackward0(Node):
         return (-grad * conj_if_complex(result * result),)
 
 
+def _complex_reciprocal(z):
+    """1 / z by c10::complex's division (Smith's method), as PyTorch's reciprocal computes it;
+    its zeros and infinities differ from NumPy's (1 / 0j is inf+nanj, 1 / -1j is -0+1j)."""
+    c, d = z.real, z.imag
+    with np.errstate(all="ignore"):
+        wide = np.abs(c) >= np.abs(d)
+        rat = np.where(wide, d / c, c / d)
+        scale = 1 / np.where(wide, c + d * rat, d + c * rat)
+        # (a + b i) / (c + d i) with a = 1, b = 0, keeping the b terms for their NaNs and zeros.
+        real = np.where(wide, (1 + 0 * rat) * scale, (rat + 0) * scale)
+        imag = np.where(wide, (0 - rat) * scale, (0 * rat - 1) * scale)
+        zero = (c == 0) & (d == 0)
+        if zero.any():
+            real = np.where(zero, np.inf, real)
+            imag = np.where(zero, np.nan, imag)
+    result = np.empty(z.shape, z.dtype)
+    result.real, result.imag = real, imag
+    return result
+
+
 def reciprocal(input, *, out=None) -> Tensor:
     """``1 / input`` elementwise; integers give the default float dtype."""
     x, _, dt = binary_operands(input, 1, "reciprocal", int_to_float=True)
-    result = finish(run(np.reciprocal, x), dt)
+    result = finish(run(_complex_reciprocal if dt.kind == "c" else np.reciprocal, x), dt)
     if grad_state.enabled and input._rg:
         ReciprocalBackward0((input,), result).save(result)
     return result if out is None else write_out(out, result, "reciprocal")
