@@ -715,8 +715,12 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     is_complex = arr.dtype.kind == "c"
     if is_complex:
         magnitude = np.abs(arr)
+        # Each part divided by the (real) modulus, as PyTorch does: a complex division would
+        # change the signs of zero parts (sgn(-0+1j) is -0+1j).
+        data = np.empty(arr.shape, arr.dtype)
         with np.errstate(all="ignore"):
-            data = np.asarray(arr / magnitude)
+            data.real = arr.real / magnitude
+            data.imag = arr.imag / magnitude
         data[magnitude == 0] = 0
         result = wrap(data)
     else:
