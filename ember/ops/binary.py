@@ -195,9 +195,11 @@ def _is_complex_operand(x) -> bool:
     return isinstance(x, (complex, np.complexfloating))
 
 
-def _check_int_zero(divisor) -> None:
-    # Integer division by zero is an error in PyTorch (C++ would trap), not an IEEE value.
-    if np.any(np.equal(divisor, 0)):
+def _check_int_zero(dividend, divisor) -> None:
+    # Integer division by zero is an error in PyTorch (C++ would trap), not an IEEE value;
+    # it is only found while computing, so an empty result raises nothing.
+    if np.any(np.equal(divisor, 0)) and math.prod(np.broadcast_shapes(np.shape(dividend),
+                                                                        np.shape(divisor))):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -231,7 +233,7 @@ def _not_differentiable(result: Tensor, op: str, *inputs) -> None:
 
 def _floor_divide_arrays(x, y, np_dtype, kernel: str):
     if np_dtype in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
         return run(np.floor_divide, x, y)
     if np_dtype in _HALVES:
         return run(_half_floor_divide, x, y, np_dtype)
@@ -257,7 +259,7 @@ def _half_floor_divide(x, y, np_dtype):
 
 def _trunc_divide_arrays(x, y, np_dtype):
     if np_dtype in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
         quotient = run(np.floor_divide, x, y)
         if np_dtype.kind == "u":
             return quotient
@@ -303,7 +305,7 @@ def floor_divide(input, other, *, out=None) -> Tensor:
 
 def _remainder_arrays(x, y, np_dtype):
     if np_dtype in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
         return run(np.remainder, x, y)
     if np_dtype in _FLOATS:
         # fmod, moved into the divisor's sign; exact zeros keep fmod's sign as in PyTorch.
@@ -366,7 +368,7 @@ def fmod(input, other, *, out=None) -> Tensor:
     _require_tensor_input("fmod", input, other)
     x, y, dt = binary_operands(input, other, "fmod")
     if dt in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
     elif dt not in _FLOATS:
         raise not_implemented("fmod_cpu", dt)
     result = finish(run(np.fmod, x, y), dt)
