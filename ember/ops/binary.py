@@ -641,9 +641,12 @@ def copysign(input, other, *, out=None) -> Tensor:
     if dt in _COMPLEX:
         raise not_implemented("copysign_cpu", dt)
     result = finish(run(np.copysign, x, y), dt)
-    if grad_state.enabled and input._rg:
+    # The sign source alone makes the result require grad too (its gradient is zero).
+    other_rg = isinstance(other, Tensor) and other._rg
+    if grad_state.enabled and (input._rg or other_rg):
         if isinstance(other, Tensor):
-            node = CopysignBackward0((input, other), result)
+            node = CopysignBackward0((input if input._rg else None,
+                                      other if other_rg else None), result)
         else:
             node = CopysignBackward1((input,), result)
         node.save(input, result)
