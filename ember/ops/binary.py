@@ -100,14 +100,14 @@ def not_implemented(kernel: str, np_dtype) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(_BY_NP[np_dtype])}'")
 
 
-def _earlier_error(input, other, out):
+def _earlier_error(input, other, out, out_cast: bool = True):
     """The error PyTorch reports before a kernel's dtype error: operands that do not
-    broadcast, then a result dtype that cannot be written to ``out``."""
+    broadcast, then (``out_cast``) a result dtype that cannot be written to ``out``."""
     operands = [x._data for x in (input, other) if isinstance(x, Tensor)]
     error = broadcast_error(*operands) if len(operands) == 2 else None
     if error is not None:
         return error
-    if isinstance(out, Tensor) and isinstance(input, (Tensor,) + _NUMBERS) and \
+    if out_cast and isinstance(out, Tensor) and isinstance(input, (Tensor,) + _NUMBERS) and \
             isinstance(other, (Tensor,) + _NUMBERS):
         from ._dispatch import result_type
         promoted = result_type(input, other)
@@ -117,13 +117,14 @@ def _earlier_error(input, other, out):
     return None
 
 
-def checks_in_torch_order(fn):
-    """Wrap a binary op so shape and ``out=`` problems win over its dtype refusals."""
+def checks_in_torch_order(fn, out_cast: bool = True):
+    """Wrap a binary op so shape and ``out=`` problems win over its dtype refusals
+    (``out_cast=False``: ops, like comparisons, whose result type is not the promoted one)."""
     def op(input, other, *args, **kwargs):
         try:
             return fn(input, other, *args, **kwargs)
         except RuntimeError:
-            error = _earlier_error(input, other, kwargs.get("out"))
+            error = _earlier_error(input, other, kwargs.get("out"), out_cast)
             if error is None:
                 raise
             raise error from None
@@ -970,42 +971,38 @@ def _compare(input, other, out, op: str, kernel, ordered: bool) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
-@checks_in_torch_order
 def eq(input, other, *, out=None) -> Tensor:
     """Elementwise ``input == other`` as a bool tensor."""
     return _compare(input, other, out, "eq", np.equal, False)
 
 
-@checks_in_torch_order
 def ne(input, other, *, out=None) -> Tensor:
     """Elementwise ``input != other`` as a bool tensor."""
     return _compare(input, other, out, "ne", np.not_equal, False)
 
 
-@checks_in_torch_order
 def lt(input, other, *, out=None) -> Tensor:
     """Elementwise ``input < other`` as a bool tensor."""
     return _compare(input, other, out, "lt", np.less, True)
 
 
-@checks_in_torch_order
 def le(input, other, *, out=None) -> Tensor:
     """Elementwise ``input <= other`` as a bool tensor."""
     return _compare(input, other, out, "le", np.less_equal, True)
 
 
-@checks_in_torch_order
 def gt(input, other, *, out=None) -> Tensor:
     """Elementwise ``input > other`` as a bool tensor."""
     return _compare(input, other, out, "gt", np.greater, True)
 
 
-@checks_in_torch_order
 def ge(input, other, *, out=None) -> Tensor:
     """Elementwise ``input >= other`` as a bool tensor."""
     return _compare(input, other, out, "ge", np.greater_equal, True)
 
 
+# Comparisons give bool results (written into an out= of any dtype): only shapes go first.
+eq, ne, lt, le, gt, ge = (checks_in_torch_order(f, out_cast=False) for f in (eq, ne, lt, le, gt, ge))
 greater = gt
 greater_equal = ge
 less = lt
