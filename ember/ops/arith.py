@@ -6,12 +6,14 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
+from .. import _dtype as D
 from .._dtype import can_cast
 from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
 from .binary import (check_inplace_cast, conj_if_complex, conj_if_complex_scalar, finish,
                      rounded_div, run, run_exact)
 
 _BOOL = np.dtype(np.bool_)
+_BY_NP = D._BY_NP
 
 
 def _record(node_cls, out, a, b):
@@ -65,7 +67,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     x, y, dt = binary_operands(input, other, "add")
     if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
         _check_alpha(alpha, dt)
-        y = _scaled(y, alpha, dt)
+        y = _scaled(y, _alpha_value(alpha, dt), dt)
     result = finish((run_exact if dt.kind in "biu" else run)(np.add, x, y), dt)
     if grad_state.enabled:
         node = _record(AddBackward0, result, input, other)
@@ -90,14 +92,13 @@ def _difference(minuend, subtrahend, alpha, op: str):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    if dt.kind == "c":
-        # PyTorch subtracts complex numbers as x + (-alpha) * y, which decides the signs of
-        # zero parts ((-0+0j) - (0-1j) has real part +0, not -0).
+    if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
+        # PyTorch subtracts as x + (-alpha) * y: -alpha must fit the result type, and the
+        # product decides the signs of zeros (alpha=0 gives -0.0 - 0 * y = +0.0; for complex
+        # numbers (-0+0j) - (0-1j) has real part +0).
         _check_alpha(alpha, dt)
-        return finish(run(np.add, x, _scaled(y, -alpha, dt)), dt)
-    if alpha != 1 or isinstance(alpha, bool):
-        _check_alpha(alpha, dt)
-        y = _scaled(y, alpha, dt)
+        y = _scaled(y, _alpha_value(-alpha, dt), dt)
+        return finish((run_exact if dt.kind in "biu" else run)(np.add, x, y), dt)
     return finish((run_exact if dt.kind in "biu" else run)(np.subtract, x, y), dt)
 
 
@@ -141,8 +142,11 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 subtract = sub
 
-_ALPHA_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-                  "int64": "int64_t"}
+def _alpha_value(alpha, np_dtype):
+    """``alpha`` converted to the result type as PyTorch converts it: RuntimeError on overflow
+    (float16 with alpha=70000), negative numbers wrapping into unsigned types."""
+    from .creation import checked_scalar
+    return checked_scalar(alpha, _BY_NP[np_dtype])
 
 
 def _check_alpha(alpha, np_dtype):
@@ -154,11 +158,6 @@ def _check_alpha(alpha, np_dtype):
     if np_dtype.kind != "c" and isinstance(alpha, (complex, np.complexfloating)):
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
                            "number.")
-    if np_dtype.kind in "iu" and not isinstance(alpha, bool):
-        info = np.iinfo(np_dtype)
-        if not info.min <= alpha <= info.max:
-            raise RuntimeError(f"value cannot be converted to type "
-                               f"{_ALPHA_C_TYPES[np_dtype.name]} without overflow")
 
 
 # -- mul / div ---------------------------------------------------------------------------------
