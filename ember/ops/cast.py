@@ -21,6 +21,8 @@ def cast_array(arr, np_dtype):
     """``arr`` converted to ``np_dtype`` with PyTorch's casting (complex -> real keeps .real)."""
     if arr.dtype == np_dtype:
         return arr
+    if arr.dtype.kind == "c" and np.dtype(np_dtype).kind == "b":
+        return arr != 0  # nonzero in either part, without a warning (as PyTorch)
     if arr.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
                       stacklevel=4)
