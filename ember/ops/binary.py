@@ -1394,6 +1394,12 @@ def where(condition, input=None, other=None, *, out=None):
     else:
         from ._dispatch import result_type
         x, y, dt = input, other, result_type(input, other).np
+    if dt.kind in "iu":
+        # A number written into an integer result must fit it (uint8 with 300 raises).
+        from .creation import checked_scalar
+        for value in (input, other):
+            if not isinstance(value, Tensor):
+                checked_scalar(value, _BY_NP[dt])
     result = finish(run_exact(np.where, cond, x, y), dt)
     node = _node(WhereBackward0, result, input, other)
     if node is not None:
