@@ -41,7 +41,11 @@ _INEXACT = _FLOATS | _COMPLEX
 def finish(arr, np_dtype) -> Tensor:
     """Wrap a kernel's result as a tensor of ``np_dtype`` (half types are rounded here, once)."""
     if arr.dtype != np_dtype:
-        arr = arr.astype(np_dtype)
+        if np_dtype in _HALVES:
+            with np.errstate(over="ignore"):  # rounding to inf is silent in PyTorch
+                arr = arr.astype(np_dtype)
+        else:
+            arr = arr.astype(np_dtype)
     return wrap(arr)
 
 

@@ -27,8 +27,10 @@ def cast_array(arr, np_dtype):
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
                       stacklevel=4)
         arr = arr.real
-    if np.dtype(np_dtype).kind in "iu" and arr.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
+    if (np.dtype(np_dtype).kind in "iu" and arr.dtype.kind == "f") or arr.dtype.itemsize > \
+            np.dtype(np_dtype).itemsize:
+        # Out-of-range values convert silently in PyTorch (to inf for floats).
+        with np.errstate(invalid="ignore", over="ignore"):
             return arr.astype(np_dtype)
     return arr.astype(np_dtype)
 
