@@ -1474,7 +1474,15 @@ def lerp(input, end, weight, *, out=None) -> Tensor:
     _check_same_dtype(dt, end._data.dtype, "end")
     weight_is_tensor = isinstance(weight, Tensor)
     if weight_is_tensor:
-        _check_same_dtype(dt, weight._data.dtype, "weight")
+        if weight._data.ndim or dt not in _INEXACT:
+            _check_same_dtype(dt, weight._data.dtype, "weight")
+        elif weight._data.dtype != dt:
+            # A zero-dim weight of another dtype takes part in type promotion instead.
+            from ._dispatch import result_type
+            dt = result_type(input, end, weight).np
+            if dt in _COMPLEX and input._data.dtype in _HALVES:
+                raise NotImplementedError("\"lerp_kernel_tensor\" not implemented for "
+                                          "'ComplexHalf'")
     elif not isinstance(weight, _NUMBERS):
         raise TypeError(f"lerp(): argument 'weight' must be Number or Tensor, not "
                         f"{type(weight).__name__}")
