@@ -9,8 +9,8 @@ from ..autograd.node import Node
 from .. import _dtype as D
 from .._dtype import can_cast
 from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
-from .binary import (check_inplace_cast, conj_if_complex, conj_if_complex_scalar, finish,
-                     rounded_div, run, run_exact)
+from .binary import (check_inplace_cast, check_inplace_shape, conj_if_complex,
+                     conj_if_complex_scalar, finish, rounded_div, run, run_exact)
 
 _BOOL = np.dtype(np.bool_)
 _BY_NP = D._BY_NP
@@ -337,6 +337,7 @@ def mul_(self, other) -> Tensor:
 
 def div_(self, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None and isinstance(other, (Tensor, int, float, complex, bool)):
+        check_inplace_shape(self, other)  # PyTorch's order: shapes, cast, then the kernel
         check_inplace_cast(self, other)
     return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
 
