@@ -9,7 +9,7 @@ from ..autograd.node import Node
 from .. import _dtype as D
 from .._dtype import can_cast
 from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
-from .binary import (check_inplace_cast, check_inplace_shape, conj_if_complex,
+from .binary import (_earlier_error, check_inplace_cast, check_inplace_shape, conj_if_complex,
                      conj_if_complex_scalar, finish, rounded_div, run, run_exact)
 
 _BOOL = np.dtype(np.bool_)
@@ -248,7 +248,14 @@ def reciprocal(input, *, out=None) -> Tensor:
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """Division: true division by default, or 'trunc' / 'floor' rounding."""
     if rounding_mode is not None:
-        result = rounded_div(input, other, rounding_mode)
+        try:
+            result = rounded_div(input, other, rounding_mode)
+        except RuntimeError:
+            # Shapes and the out= dtype are checked before the kernel's dtype refusals.
+            error = _earlier_error(input, other, out)
+            if error is None:
+                raise
+            raise error from None
         return result if out is None else write_out(out, result, "div")
     x, y, dt = binary_operands(input, other, "div", int_to_float=True)
     result = finish(run(np.true_divide, x, y), dt)
