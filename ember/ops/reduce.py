@@ -323,11 +323,13 @@ def sum(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=N
     if dim is UNSET and not keepdim:
         result = wrap(_accumulate_sum(arr, None, False, out_dtype))
         if grad_state.enabled and input._rg:
+            _check_grad_dtype(out_dtype)
             SumBackward0((input,), result).shape = input._data.shape
     else:
         dims = reduction_dims(dim, arr.ndim, "sum")
         result = wrap(_accumulate_sum(arr, dims if arr.ndim else None, keepdim, out_dtype))
         if grad_state.enabled and input._rg:
+            _check_grad_dtype(out_dtype)
             node = SumBackward1((input,), result)
             node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
     return result if out is None else write_out(out, result, "sum")
@@ -338,7 +340,15 @@ def _accumulate_sum(arr, axis, keepdims, out_dtype):
         # PyTorch accumulates half types in float32.
         return as_array(np.sum(arr.astype(_F32), axis=axis, keepdims=keepdims)
                         ).astype(out_dtype)
-    return as_array(np.sum(arr, axis=axis, keepdims=keepdims))
+    # dtype= keeps NumPy from widening bool and small integer sums (a uint8 sum is uint8).
+    return as_array(np.sum(arr, axis=axis, keepdims=keepdims, dtype=out_dtype))
+
+
+def _check_grad_dtype(np_dtype) -> None:
+    """PyTorch refuses to record a graph for an integer or bool result (sum(x, dtype=int64)
+    of an x that requires grad)."""
+    if np_dtype.kind in "biu":
+        raise RuntimeError(f"Autograd not support dtype: {_type_word(D._BY_NP[np_dtype])}")
 
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
@@ -384,6 +394,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis
     dims = reduction_dims(dim, arr.ndim, "nansum")
     result = wrap(_accumulate_sum(arr, dims if arr.ndim else None, keepdim, out_dtype))
     if grad_state.enabled and input._rg:
+        _check_grad_dtype(out_dtype)
         node = NansumBackward0((input,), result)
         node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
         node.save(input)
@@ -510,6 +521,8 @@ def prod(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=
     if arr.dtype != out_dtype:
         arr = arr.astype(out_dtype)
     compute = _as_compute(arr)
+    if grad_state.enabled and input._rg:
+        _check_grad_dtype(out_dtype)
     if dim is UNSET:
         _no_keepdim_without_dim("prod", keepdim)
         result = _finish(np.prod(compute), out_dtype)
@@ -1062,6 +1075,10 @@ def _scan(input, dim, dtype, op: str):
     arr = input._data
     d = wrap_dim(dim, arr.ndim, op)
     out_dtype = _sum_dtype(arr.dtype, dtype)
+    if out_dtype.kind == "b" and arr.size and arr.ndim:
+        raise NotImplementedError(f"\"{op}_out_cpu\" not implemented for 'Bool'")
+    if grad_state.enabled and input._rg:
+        _check_grad_dtype(out_dtype)
     if arr.dtype != out_dtype:
         arr = arr.astype(out_dtype)
     return arr, d, out_dtype
@@ -1272,13 +1289,14 @@ def logcumsumexp(input, dim, *, out=None) -> Tensor:
 def cumsum_(self, dim, *, dtype=None) -> Tensor:
     """In-place running sums along ``dim``."""
     from ._dispatch import apply_inplace
-    return apply_inplace(self, cumsum(self, dim, dtype=dtype))
+    # The scan runs in self's dtype (bool tensors reach the missing bool kernel, as in PyTorch).
+    return apply_inplace(self, cumsum(self, dim, dtype=self.dtype if dtype is None else dtype))
 
 
 def cumprod_(self, dim, *, dtype=None) -> Tensor:
     """In-place running products along ``dim``."""
     from ._dispatch import apply_inplace
-    return apply_inplace(self, cumprod(self, dim, dtype=dtype))
+    return apply_inplace(self, cumprod(self, dim, dtype=self.dtype if dtype is None else dtype))
 
 
 bind_methods(["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "max", "min", "amax",
