@@ -578,8 +578,17 @@ def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.sum(wide, axis=axis_, keepdims=True) / count if count else \
-            np.full(_keepdim_shape(arr.shape, dims), np.nan, wide.dtype)
+        if not count:
+            centre = np.full(_keepdim_shape(arr.shape, dims), complex(math.nan, math.nan)
+                             if wide.dtype.kind == "c" else math.nan, wide.dtype)
+        elif wide.dtype.kind == "c":
+            # Each part divided by the count, as PyTorch averages real and imaginary parts
+            # (a complex division would turn nan+infj into nan+nanj).
+            total = np.sum(wide, axis=axis_, keepdims=True)
+            centre = np.empty(total.shape, total.dtype)
+            centre.real, centre.imag = total.real / count, total.imag / count
+        else:
+            centre = np.sum(wide, axis=axis_, keepdims=True) / count
         deviation = wide - centre
         if deviation.dtype.kind == "c":
             squares = deviation.real * deviation.real + deviation.imag * deviation.imag
@@ -592,8 +601,9 @@ def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
 
 
 def _var_backward(grad: Tensor, x: Tensor, dims: tuple, correction, count) -> Tensor:
-    # d var / dx = 2 (x - mean) / (N - correction); grad already has the reduced dims kept.
-    dof = count - correction
+    # d var / dx = 2 (x - mean) / max(0, N - correction); grad already has the reduced dims
+    # kept (a negative dof clamps to 0, as for the variance itself: the gradient is nan).
+    dof = builtins.max(0, count - correction)
     scale = 2.0 / dof if dof else math.copysign(math.inf, 2.0)
     centred = x - mean(x, dims, keepdim=True)
     return grad * scale * centred
