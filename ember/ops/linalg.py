@@ -127,7 +127,10 @@ def _sign_const(t: Tensor) -> Tensor:
         magnitude = np.abs(arr)
         with np.errstate(invalid="ignore", divide="ignore"):
             return _const(np.where(magnitude == 0, 0, arr / np.where(magnitude == 0, 1, magnitude)))
-    return _const(np.sign(arr))
+    sign = np.sign(arr)
+    if arr.dtype.kind == "f":
+        sign = np.where(np.isnan(arr), 0, sign)  # PyTorch's sign(nan) is 0
+    return _const(sign)
 
 
 def _abs(t: Tensor) -> Tensor:
