@@ -1288,6 +1288,9 @@ def logcumsumexp(input, dim, *, out=None) -> Tensor:
     else:
         with np.errstate(invalid="ignore"):
             value = np.logaddexp.accumulate(data, axis=d)
+        # PyTorch's scan starts from -inf, so even the first element is max + log1p(...)
+        # and never -0.0 (NumPy's accumulate copies it).
+        value += 0.0
     result = _finish(value, arr.dtype)
     if grad_state.enabled and input._rg:
         node = LogcumsumexpBackward0((input,), result)
