@@ -1193,7 +1193,7 @@ def cumprod(input, dim=UNSET, *, dtype=None, out=None, axis=None) -> Tensor:
 
 class CummaxBackward0(Node):
     def backward(self, grad):
-        if grad._data.ndim == 0:
+        if grad._data.ndim == 0 or grad._data.size == 0:
             return (grad,)
         return (scatter_along(grad, self.dim, self.indices, self.shape, accumulate=True),)
 
@@ -1204,8 +1204,11 @@ CumminBackward0 = type("CumminBackward0", (CummaxBackward0,), {})
 def _cumulative_extreme(input, dim, op: str, node_cls, kind, out):
     arr = input._data
     if arr.size == 0:
-        # PyTorch returns empty results for empty inputs before looking at ``dim``.
+        # PyTorch returns empty results for empty inputs before looking at ``dim`` (still
+        # recording the graph).
         result = kind((wrap(arr.copy()), wrap(np.zeros(arr.shape, _I64))))
+        if grad_state.enabled and input._rg:
+            node_cls((input,), result[0])
         return result if out is None else write_out_pair(out, result[0], result[1], op, kind)
     d = wrap_dim(dim, arr.ndim, op)
     if arr.dtype.kind == "c":
