@@ -113,10 +113,12 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     dtype = _promoted(tensors)
+    _check_out_cast(dtype, out)
     used = [t for t in tensors if not _is_legacy_empty(t)]
     reference = used[0] if used else tensors[0]
     ndim = reference._data.ndim
-    d = _dim(dim, ndim)
+    # Only 1-d empty tensors: PyTorch skips them all without looking at dim.
+    d = _dim(dim, ndim) if used else 0
     ref_shape = reference._data.shape
     for i, t in enumerate(tensors):
         if _is_legacy_empty(t):
@@ -158,14 +160,20 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     return result if out is None else write_out(out, result, "cat")
 
 
+def _check_out_cast(dtype, out) -> None:
+    if isinstance(out, Tensor) and not D.can_cast(dtype, out.dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{_type_word(out.dtype)}")
+
+
 def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Alias of :func:`cat`."""
     return cat(tensors, dim, out=out)
 
 
-def concatenate(tensors, axis: int = 0, *, out=None) -> Tensor:
-    """Alias of :func:`cat` with NumPy's argument name."""
-    return cat(tensors, axis, out=out)
+def concatenate(tensors, axis: int = 0, *, out=None, dim: int | None = None) -> Tensor:
+    """Alias of :func:`cat` with NumPy's argument name (``dim`` is accepted too)."""
+    return cat(tensors, axis if dim is None else dim, out=out)
 
 
 class StackBackward0(Node):
@@ -188,6 +196,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                                f"{shape_str(t._data.shape)} at entry {i}")
     d = _dim(dim, len(shape) + 1)
     dtype = _promoted(tensors)
+    _check_out_cast(dtype, out)
     out_shape = shape[:d] + (len(tensors),) + shape[d:]
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
