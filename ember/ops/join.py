@@ -466,6 +466,8 @@ class RepeatBackward0(Node):
 
 def repeat(input, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dim (extra sizes add leading dims)."""
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     arr = input._data
     repeats = shape_args(sizes, "repeat")
     if len(repeats) < arr.ndim:
@@ -583,6 +585,8 @@ def _repeat_by_tensor(input, repeats: Tensor, dim, output_size) -> Tensor:
         input = flatten(input)
         d = 0
     else:
+        if input._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = _dim(dim, input._data.ndim)
     if repeats._data.ndim == 0:
         repeats = reshape(repeats, (1,))
@@ -707,10 +711,10 @@ class TraceBackward0(Node):
 def trace(input) -> Tensor:
     """Sum of the main diagonal of a matrix (integers sum as int64)."""
     arr = input._data
+    if arr.dtype == np.bool_:  # refused before the shape is looked at, as in PyTorch
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if arr.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {arr.ndim}")
-    if arr.dtype == np.bool_:
-        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     with_grad = grad_state.enabled
     grad_state.enabled = False
     try:
