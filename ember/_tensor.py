@@ -457,6 +457,10 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self._host().reshape(())[()])
 
+    def is_nonzero(self) -> bool:
+        """Whether this one-element tensor is nonzero (``bool(self)``)."""
+        return self.__bool__()
+
     def __float__(self) -> float:
         self._check_scalar("float")
         return builtins.float(self._host().reshape(()).astype(np.float64)
