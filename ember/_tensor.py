@@ -349,7 +349,8 @@ class Tensor:
 
     def detach_(self) -> "Tensor":
         """Cut this tensor out of the graph in place, making it a leaf."""
-        if self._view_of is not None and self._view_of._rg:
+        # Any view is refused, as in PyTorch (not only views of tensors that require grad).
+        if self._view_of is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using "
                                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view "
                                "is set as True, gradients are views of DDP buckets, and hence detach_() "
@@ -461,6 +462,10 @@ class Tensor:
                 raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self._scalar_host().reshape(())[()])
+
+    def is_nonzero(self) -> bool:
+        """Whether this one-element tensor is nonzero (``bool(self)``)."""
+        return self.__bool__()
 
     def __float__(self) -> float:
         self._check_scalar("float")
@@ -796,6 +801,11 @@ class Tensor:
 
     @property
     def mT(self) -> "Tensor":
+        if self._data.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the "
+                          "identity in these cases.", UserWarning, stacklevel=2)
+            return self
         if self._data.ndim < 2:
             raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
                                f"Got {self._data.ndim}-D tensor.")
@@ -810,6 +820,14 @@ class Tensor:
 
     @property
     def mH(self) -> "Tensor":
+        if self._data.ndim == 0:
+            import warnings
+            warnings.warn("Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().",
+                          UserWarning, stacklevel=2)
+            return self.conj()
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mH is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return self.mT.conj()
 
     @property

@@ -258,8 +258,9 @@ def test_mvlgamma(p, dtype_name):
 
 
 def test_mvlgamma_errors():
-    with pytest.raises(RuntimeError, match="greater than"):
-        ember.mvlgamma(ember.tensor([1.0]), 3)
+    # PyTorch 2.13 dropped the x > (p - 1) / 2 check: lgamma's poles give inf.
+    assert_same(ember.mvlgamma(ember.tensor([1.0, 0.3]), 3),
+                torch.mvlgamma(torch.tensor([1.0, 0.3]), 3))
     with pytest.raises(RuntimeError, match="p has to be"):
         ember.mvlgamma(ember.tensor([1.0]), 0)
     with pytest.raises(RuntimeError, match="boolean"):

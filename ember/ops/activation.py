@@ -209,8 +209,12 @@ def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
     if arr.dtype == np.bool_ or arr.dtype.kind == "c":
         raise _not_implemented("threshold_cpu", arr.dtype)
     compute = arr.astype(_F32) if arr.dtype in _HALF_TYPES else arr
-    limit = _scalar_for(threshold, arr.dtype)
-    fill = np.asarray(_scalar_for(value, arr.dtype)).astype(compute.dtype)
+    from .creation import checked_scalar
+    # Both numbers convert to the tensor's type refusing overflow (uint8 with value=300
+    # raises); half types compare against the threshold in float32, so only it may exceed.
+    dtype = D._BY_NP[arr.dtype]
+    limit = checked_scalar(threshold, dtype) if arr.dtype.kind in "iu" else threshold
+    fill = np.asarray(checked_scalar(value, dtype)).astype(compute.dtype)
     values = np.where(compute <= limit, fill, compute)
     return _activation(input, values, arr.dtype, ThresholdBackward0, threshold=limit)
 

@@ -6,11 +6,14 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
-from ._dispatch import apply_inplace, binary_operands, bind_methods, write_out
-from .binary import (check_inplace_cast, conj_if_complex, conj_if_complex_scalar, finish,
-                     rounded_div, run, run_exact)
+from .. import _dtype as D
+from .._dtype import can_cast
+from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
+from .binary import (_earlier_error, check_inplace_cast, check_inplace_shape, conj_if_complex,
+                     conj_if_complex_scalar, finish, rounded_div, run, run_exact)
 
 _BOOL = np.dtype(np.bool_)
+_BY_NP = D._BY_NP
 
 
 def _record(node_cls, out, a, b):
@@ -64,7 +67,7 @@ def add(input, other, *, alpha=1, out=None) -> Tensor:
     x, y, dt = binary_operands(input, other, "add")
     if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
         _check_alpha(alpha, dt)
-        y = _scaled(y, alpha, dt)
+        y = _scaled(y, _alpha_value(alpha, dt), dt)
     result = finish((run_exact if dt.kind in "biu" else run)(np.add, x, y), dt)
     if grad_state.enabled:
         node = _record(AddBackward0, result, input, other)
@@ -90,8 +93,12 @@ def _difference(minuend, subtrahend, alpha, op: str):
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
     if alpha != 1 or isinstance(alpha, bool) or dt.kind == "c":
+        # PyTorch subtracts as x + (-alpha) * y: -alpha must fit the result type, and the
+        # product decides the signs of zeros (alpha=0 gives -0.0 - 0 * y = +0.0; for complex
+        # numbers (-0+0j) - (0-1j) has real part +0).
         _check_alpha(alpha, dt)
-        y = _scaled(y, alpha, dt)
+        y = _scaled(y, _alpha_value(-alpha, dt), dt)
+        return finish((run_exact if dt.kind in "biu" else run)(np.add, x, y), dt)
     return finish((run_exact if dt.kind in "biu" else run)(np.subtract, x, y), dt)
 
 
@@ -135,8 +142,11 @@ def rsub(input, other, *, alpha=1) -> Tensor:
 
 subtract = sub
 
-_ALPHA_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-                  "int64": "int64_t"}
+def _alpha_value(alpha, np_dtype):
+    """``alpha`` converted to the result type as PyTorch converts it: RuntimeError on overflow
+    (float16 with alpha=70000), negative numbers wrapping into unsigned types."""
+    from .creation import checked_scalar
+    return checked_scalar(alpha, _BY_NP[np_dtype])
 
 
 def _check_alpha(alpha, np_dtype):
@@ -148,11 +158,6 @@ def _check_alpha(alpha, np_dtype):
     if np_dtype.kind != "c" and isinstance(alpha, (complex, np.complexfloating)):
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
                            "number.")
-    if np_dtype.kind in "iu" and not isinstance(alpha, bool):
-        info = np.iinfo(np_dtype)
-        if not info.min <= alpha <= info.max:
-            raise RuntimeError(f"value cannot be converted to type "
-                               f"{_ALPHA_C_TYPES[np_dtype.name]} without overflow")
 
 
 # -- mul / div ---------------------------------------------------------------------------------
@@ -211,10 +216,30 @@ class ReciprocalBackward0(Node):
         return (-grad * conj_if_complex(result * result),)
 
 
+def _complex_reciprocal(z):
+    """1 / z by c10::complex's division (Smith's method), as PyTorch's reciprocal computes it;
+    its zeros and infinities differ from NumPy's (1 / 0j is inf+nanj, 1 / -1j is -0+1j)."""
+    c, d = z.real, z.imag
+    with np.errstate(all="ignore"):
+        wide = np.abs(c) >= np.abs(d)
+        rat = np.where(wide, d / c, c / d)
+        scale = 1 / np.where(wide, c + d * rat, d + c * rat)
+        # (a + b i) / (c + d i) with a = 1, b = 0, keeping the b terms for their NaNs and zeros.
+        real = np.where(wide, (1 + 0 * rat) * scale, (rat + 0) * scale)
+        imag = np.where(wide, (0 - rat) * scale, (0 * rat - 1) * scale)
+        zero = (c == 0) & (d == 0)
+        if zero.any():
+            real = np.where(zero, np.inf, real)
+            imag = np.where(zero, np.nan, imag)
+    result = np.empty(z.shape, z.dtype)
+    result.real, result.imag = real, imag
+    return result
+
+
 def reciprocal(input, *, out=None) -> Tensor:
     """``1 / input`` elementwise; integers give the default float dtype."""
     x, _, dt = binary_operands(input, 1, "reciprocal", int_to_float=True)
-    result = finish(run(np.reciprocal, x), dt)
+    result = finish(run(_complex_reciprocal if dt.kind == "c" else np.reciprocal, x), dt)
     if grad_state.enabled and input._rg:
         ReciprocalBackward0((input,), result).save(result)
     return result if out is None else write_out(out, result, "reciprocal")
@@ -223,7 +248,14 @@ def reciprocal(input, *, out=None) -> Tensor:
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """Division: true division by default, or 'trunc' / 'floor' rounding."""
     if rounding_mode is not None:
-        result = rounded_div(input, other, rounding_mode)
+        try:
+            result = rounded_div(input, other, rounding_mode)
+        except RuntimeError:
+            # Shapes and the out= dtype are checked before the kernel's dtype refusals.
+            error = _earlier_error(input, other, out)
+            if error is None:
+                raise
+            raise error from None
         return result if out is None else write_out(out, result, "div")
     x, y, dt = binary_operands(input, other, "div", int_to_float=True)
     result = finish(run(np.true_divide, x, y), dt)
@@ -264,7 +296,14 @@ def neg(input, *, out=None) -> Tensor:
     result = finish(np.negative(arr), arr.dtype)
     if grad_state.enabled and input._rg:
         NegBackward0((input,), result)
-    return result if out is None else write_out(out, result, "neg")
+    if out is None:
+        return result
+    if isinstance(out, Tensor) and out._data.dtype != arr.dtype and can_cast(result.dtype,
+                                                                            out.dtype):
+        # neg's out= must have the input's dtype (past the usual castability check).
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(result.dtype)}")
+    return write_out(out, result, "neg")
 
 
 negative = neg
@@ -305,6 +344,7 @@ def mul_(self, other) -> Tensor:
 
 def div_(self, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None and isinstance(other, (Tensor, int, float, complex, bool)):
+        check_inplace_shape(self, other)  # PyTorch's order: shapes, cast, then the kernel
         check_inplace_cast(self, other)
     return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
 

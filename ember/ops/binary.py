@@ -42,7 +42,11 @@ _INEXACT = _FLOATS | _COMPLEX
 def finish(arr, np_dtype) -> Tensor:
     """Wrap a kernel's result as a tensor of ``np_dtype`` (half types are rounded here, once)."""
     if arr.dtype != np_dtype:
-        arr = arr.astype(np_dtype)
+        if np_dtype in _HALVES:
+            with np.errstate(over="ignore"):  # rounding to inf is silent in PyTorch
+                arr = arr.astype(np_dtype)
+        else:
+            arr = arr.astype(np_dtype)
     return wrap(arr)
 
 
@@ -101,14 +105,14 @@ def not_implemented(kernel: str, np_dtype) -> NotImplementedError:
     return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(_BY_NP[np_dtype])}'")
 
 
-def _earlier_error(input, other, out):
+def _earlier_error(input, other, out, out_cast: bool = True):
     """The error PyTorch reports before a kernel's dtype error: operands that do not
-    broadcast, then a result dtype that cannot be written to ``out``."""
+    broadcast, then (``out_cast``) a result dtype that cannot be written to ``out``."""
     operands = [x._data for x in (input, other) if isinstance(x, Tensor)]
     error = broadcast_error(*operands) if len(operands) == 2 else None
     if error is not None:
         return error
-    if isinstance(out, Tensor) and isinstance(input, (Tensor,) + _NUMBERS) and \
+    if out_cast and isinstance(out, Tensor) and isinstance(input, (Tensor,) + _NUMBERS) and \
             isinstance(other, (Tensor,) + _NUMBERS):
         from ._dispatch import result_type
         promoted = result_type(input, other)
@@ -118,13 +122,14 @@ def _earlier_error(input, other, out):
     return None
 
 
-def checks_in_torch_order(fn):
-    """Wrap a binary op so shape and ``out=`` problems win over its dtype refusals."""
+def checks_in_torch_order(fn, out_cast: bool = True):
+    """Wrap a binary op so shape and ``out=`` problems win over its dtype refusals
+    (``out_cast=False``: ops, like comparisons, whose result type is not the promoted one)."""
     def op(input, other, *args, **kwargs):
         try:
             return fn(input, other, *args, **kwargs)
         except RuntimeError:
-            error = _earlier_error(input, other, kwargs.get("out"))
+            error = _earlier_error(input, other, kwargs.get("out"), out_cast)
             if error is None:
                 raise
             raise error from None
@@ -196,9 +201,11 @@ def _is_complex_operand(x) -> bool:
     return isinstance(x, (complex, np.complexfloating))
 
 
-def _check_int_zero(divisor) -> None:
-    # Integer division by zero is an error in PyTorch (C++ would trap), not an IEEE value.
-    if np.any(np.equal(divisor, 0)):
+def _check_int_zero(dividend, divisor) -> None:
+    # Integer division by zero is an error in PyTorch (C++ would trap), not an IEEE value;
+    # it is only found while computing, so an empty result raises nothing.
+    if np.any(np.equal(divisor, 0)) and math.prod(np.broadcast_shapes(np.shape(dividend),
+                                                                        np.shape(divisor))):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -232,7 +239,7 @@ def _not_differentiable(result: Tensor, op: str, *inputs) -> None:
 
 def _floor_divide_arrays(x, y, np_dtype, kernel: str):
     if np_dtype in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
         return run(np.floor_divide, x, y)
     if np_dtype in _HALVES:
         return run(_half_floor_divide, x, y, np_dtype)
@@ -258,7 +265,7 @@ def _half_floor_divide(x, y, np_dtype):
 
 def _trunc_divide_arrays(x, y, np_dtype):
     if np_dtype in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
         quotient = run(np.floor_divide, x, y)
         if np_dtype.kind == "u":
             return quotient
@@ -304,7 +311,7 @@ def floor_divide(input, other, *, out=None) -> Tensor:
 
 def _remainder_arrays(x, y, np_dtype):
     if np_dtype in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
         return run(np.remainder, x, y)
     if np_dtype in _FLOATS:
         # fmod, moved into the divisor's sign; exact zeros keep fmod's sign as in PyTorch.
@@ -367,7 +374,7 @@ def fmod(input, other, *, out=None) -> Tensor:
     _require_tensor_input("fmod", input, other)
     x, y, dt = binary_operands(input, other, "fmod")
     if dt in _INTS:
-        _check_int_zero(y)
+        _check_int_zero(x, y)
     elif dt not in _FLOATS:
         raise not_implemented("fmod_cpu", dt)
     result = finish(run(np.fmod, x, y), dt)
@@ -640,9 +647,12 @@ def copysign(input, other, *, out=None) -> Tensor:
     if dt in _COMPLEX:
         raise not_implemented("copysign_cpu", dt)
     result = finish(run(np.copysign, x, y), dt)
-    if grad_state.enabled and input._rg:
+    # The sign source alone makes the result require grad too (its gradient is zero).
+    other_rg = isinstance(other, Tensor) and other._rg
+    if grad_state.enabled and (input._rg or other_rg):
         if isinstance(other, Tensor):
-            node = CopysignBackward0((input, other), result)
+            node = CopysignBackward0((input if input._rg else None,
+                                      other if other_rg else None), result)
         else:
             node = CopysignBackward1((input,), result)
         node.save(input, result)
@@ -970,42 +980,38 @@ def _compare(input, other, out, op: str, kernel, ordered: bool) -> Tensor:
     return result if out is None else write_out(out, result, op)
 
 
-@checks_in_torch_order
 def eq(input, other, *, out=None) -> Tensor:
     """Elementwise ``input == other`` as a bool tensor."""
     return _compare(input, other, out, "eq", np.equal, False)
 
 
-@checks_in_torch_order
 def ne(input, other, *, out=None) -> Tensor:
     """Elementwise ``input != other`` as a bool tensor."""
     return _compare(input, other, out, "ne", np.not_equal, False)
 
 
-@checks_in_torch_order
 def lt(input, other, *, out=None) -> Tensor:
     """Elementwise ``input < other`` as a bool tensor."""
     return _compare(input, other, out, "lt", np.less, True)
 
 
-@checks_in_torch_order
 def le(input, other, *, out=None) -> Tensor:
     """Elementwise ``input <= other`` as a bool tensor."""
     return _compare(input, other, out, "le", np.less_equal, True)
 
 
-@checks_in_torch_order
 def gt(input, other, *, out=None) -> Tensor:
     """Elementwise ``input > other`` as a bool tensor."""
     return _compare(input, other, out, "gt", np.greater, True)
 
 
-@checks_in_torch_order
 def ge(input, other, *, out=None) -> Tensor:
     """Elementwise ``input >= other`` as a bool tensor."""
     return _compare(input, other, out, "ge", np.greater_equal, True)
 
 
+# Comparisons give bool results (written into an out= of any dtype): only shapes go first.
+eq, ne, lt, le, gt, ge = (checks_in_torch_order(f, out_cast=False) for f in (eq, ne, lt, le, gt, ge))
 greater = gt
 greater_equal = ge
 less = lt
@@ -1121,6 +1127,10 @@ def bitwise_xor(input, other, *, out=None) -> Tensor:
 def bitwise_not(input, *, out=None) -> Tensor:
     """Elementwise bitwise NOT (logical NOT for bool tensors)."""
     arr = input._data
+    if out is not None and isinstance(out, Tensor) and out._data.dtype != arr.dtype:
+        # The out tensor must have the input's dtype; PyTorch checks that first.
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(input.dtype)}")
     if arr.dtype not in _INTS and arr.dtype != _BOOL:
         raise not_implemented("bitwise_not_cpu", arr.dtype)
     result = wrap(np.invert(arr))
@@ -1196,6 +1206,12 @@ def _clamp_compute(input, low, high, op: str, kernel: str):
         (low is None or high is None)
     if dt == _BOOL and not single_tensor_bound:
         raise not_implemented(kernel, dt)
+    for bound in (low, high):
+        if bound is not None and not isinstance(bound, Tensor):
+            # A number bound is converted to the result type first, refusing overflow
+            # (clamp(uint8, min=300) raises rather than wrapping).
+            from .creation import checked_scalar
+            checked_scalar(bound, _BY_NP[dt])
     compute = _F32 if dt in _HALVES else dt
     arr = input._data if input._data.dtype == compute else input._data.astype(compute)
     arr = run(_clamp_arrays, arr, _bound_array(low, compute), _bound_array(high, compute))
@@ -1388,6 +1404,12 @@ def where(condition, input=None, other=None, *, out=None):
     else:
         from ._dispatch import result_type
         x, y, dt = input, other, result_type(input, other).np
+    if dt.kind in "iu":
+        # A number written into an integer result must fit it (uint8 with 300 raises).
+        from .creation import checked_scalar
+        for value in (input, other):
+            if not isinstance(value, Tensor):
+                checked_scalar(value, _BY_NP[dt])
     result = finish(run_exact(np.where, cond, x, y), dt)
     node = _node(WhereBackward0, result, input, other)
     if node is not None:
@@ -1458,7 +1480,15 @@ def lerp(input, end, weight, *, out=None) -> Tensor:
     _check_same_dtype(dt, end._data.dtype, "end")
     weight_is_tensor = isinstance(weight, Tensor)
     if weight_is_tensor:
-        _check_same_dtype(dt, weight._data.dtype, "weight")
+        if weight._data.ndim or dt not in _INEXACT:
+            _check_same_dtype(dt, weight._data.dtype, "weight")
+        elif weight._data.dtype != dt:
+            # A zero-dim weight of another dtype takes part in type promotion instead.
+            from ._dispatch import result_type
+            dt = result_type(input, end, weight).np
+            if dt in _COMPLEX and input._data.dtype in _HALVES:
+                raise NotImplementedError("\"lerp_kernel_tensor\" not implemented for "
+                                          "'ComplexHalf'")
     elif not isinstance(weight, _NUMBERS):
         raise TypeError(f"lerp(): argument 'weight' must be Number or Tensor, not "
                         f"{type(weight).__name__}")

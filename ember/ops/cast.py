@@ -21,12 +21,16 @@ def cast_array(arr, np_dtype):
     """``arr`` converted to ``np_dtype`` with PyTorch's casting (complex -> real keeps .real)."""
     if arr.dtype == np_dtype:
         return arr
+    if arr.dtype.kind == "c" and np.dtype(np_dtype).kind == "b":
+        return arr != 0  # nonzero in either part, without a warning (as PyTorch)
     if arr.dtype.kind == "c" and np.dtype(np_dtype).kind != "c":
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
                       stacklevel=4)
         arr = arr.real
-    if np.dtype(np_dtype).kind in "iu" and arr.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
+    if (np.dtype(np_dtype).kind in "iu" and arr.dtype.kind == "f") or arr.dtype.itemsize > \
+            np.dtype(np_dtype).itemsize:
+        # Out-of-range values convert silently in PyTorch (to inf for floats).
+        with np.errstate(invalid="ignore", over="ignore"):
             return arr.astype(np_dtype)
     return arr.astype(np_dtype)
 

@@ -114,10 +114,12 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     dtype = _promoted(tensors)
+    _check_out_cast(dtype, out)
     used = [t for t in tensors if not _is_legacy_empty(t)]
     reference = used[0] if used else tensors[0]
     ndim = reference._data.ndim
-    d = _dim(dim, ndim)
+    # Only 1-d empty tensors: PyTorch skips them all without looking at dim.
+    d = _dim(dim, ndim) if used else 0
     ref_shape = reference._data.shape
     for i, t in enumerate(tensors):
         if _is_legacy_empty(t):
@@ -159,14 +161,20 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     return result if out is None else write_out(out, result, "cat")
 
 
+def _check_out_cast(dtype, out) -> None:
+    if isinstance(out, Tensor) and not D.can_cast(dtype, out.dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{_type_word(out.dtype)}")
+
+
 def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Alias of :func:`cat`."""
     return cat(tensors, dim, out=out)
 
 
-def concatenate(tensors, axis: int = 0, *, out=None) -> Tensor:
-    """Alias of :func:`cat` with NumPy's argument name."""
-    return cat(tensors, axis, out=out)
+def concatenate(tensors, axis: int = 0, *, out=None, dim: int | None = None) -> Tensor:
+    """Alias of :func:`cat` with NumPy's argument name (``dim`` is accepted too)."""
+    return cat(tensors, axis if dim is None else dim, out=out)
 
 
 class StackBackward0(Node):
@@ -189,6 +197,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                                f"{shape_str(t._data.shape)} at entry {i}")
     d = _dim(dim, len(shape) + 1)
     dtype = _promoted(tensors)
+    _check_out_cast(dtype, out)
     out_shape = shape[:d] + (len(tensors),) + shape[d:]
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
@@ -458,6 +467,8 @@ class RepeatBackward0(Node):
 
 def repeat(input, *sizes) -> Tensor:
     """Tile the tensor ``sizes[i]`` times along each dim (extra sizes add leading dims)."""
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     arr = input._data
     repeats = shape_args(sizes, "repeat")
     if len(repeats) < arr.ndim:
@@ -585,6 +596,8 @@ def _repeat_by_tensor(input, repeats: Tensor, dim, output_size) -> Tensor:
         input = flatten(input)
         d = 0
     else:
+        if input._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         d = _dim(dim, input._data.ndim)
     if repeats._data.ndim == 0:
         repeats = reshape(repeats, (1,))
@@ -711,10 +724,10 @@ class TraceBackward0(Node):
 def trace(input) -> Tensor:
     """Sum of the main diagonal of a matrix (integers sum as int64)."""
     arr = input._data
+    if arr.dtype == np.bool_:  # refused before the shape is looked at, as in PyTorch
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if arr.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {arr.ndim}")
-    if arr.dtype == np.bool_:
-        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     with_grad = grad_state.enabled
     grad_state.enabled = False
     try:

@@ -130,7 +130,10 @@ def _sign_const(t: Tensor) -> Tensor:
         magnitude = np.abs(arr)
         with np.errstate(invalid="ignore", divide="ignore"):
             return _const(np.where(magnitude == 0, 0, arr / np.where(magnitude == 0, 1, magnitude)))
-    return _const(np.sign(arr))
+    sign = np.sign(arr)
+    if arr.dtype.kind == "f":
+        sign = np.where(np.isnan(arr), 0, sign)  # PyTorch's sign(nan) is 0
+    return _const(sign)
 
 
 def _abs(t: Tensor) -> Tensor:
@@ -401,6 +404,16 @@ def _norm_input(x: Tensor, dtype, op: str) -> Tensor:
         if arr.dtype.kind not in "fc" and arr.dtype not in _HALF_TYPES:
             raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
                                f"{type_word(arr)}")
+        wanted = type_word(np.empty(0, dtype.np))
+        if arr.dtype.kind == "c" and not dtype.is_complex:
+            raise RuntimeError(f"{op}: dtype should be complex for complex inputs, but got "
+                               f"{wanted}")
+        if arr.dtype.kind != "c" and dtype.is_complex:
+            raise RuntimeError(f"{op}: dtype should be real for real inputs, but got {wanted}")
+        if D.promote_types(x.dtype, dtype) is not dtype:
+            raise RuntimeError(f"{op}: the dtype of the input ({type_word(arr)}) should be "
+                               f"convertible without narrowing to the specified dtype "
+                               f"({wanted})")
         return x.to(dtype) if x.dtype is not dtype else x
     if arr.dtype.kind not in "fc" and arr.dtype not in _HALF_TYPES:
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "

@@ -323,11 +323,13 @@ def sum(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=N
     if dim is UNSET and not keepdim:
         result = wrap(_accumulate_sum(arr, None, False, out_dtype))
         if grad_state.enabled and input._rg:
+            _check_grad_dtype(out_dtype)
             SumBackward0((input,), result).shape = input._data.shape
     else:
         dims = reduction_dims(dim, arr.ndim, "sum")
         result = wrap(_accumulate_sum(arr, dims if arr.ndim else None, keepdim, out_dtype))
         if grad_state.enabled and input._rg:
+            _check_grad_dtype(out_dtype)
             node = SumBackward1((input,), result)
             node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
     return result if out is None else write_out(out, result, "sum")
@@ -338,7 +340,15 @@ def _accumulate_sum(arr, axis, keepdims, out_dtype):
         # PyTorch accumulates half types in float32.
         return as_array(np.sum(arr.astype(_F32), axis=axis, keepdims=keepdims)
                         ).astype(out_dtype)
-    return as_array(np.sum(arr, axis=axis, keepdims=keepdims))
+    # dtype= keeps NumPy from widening bool and small integer sums (a uint8 sum is uint8).
+    return as_array(np.sum(arr, axis=axis, keepdims=keepdims, dtype=out_dtype))
+
+
+def _check_grad_dtype(np_dtype) -> None:
+    """PyTorch refuses to record a graph for an integer or bool result (sum(x, dtype=int64)
+    of an x that requires grad)."""
+    if np_dtype.kind in "biu":
+        raise RuntimeError(f"Autograd not support dtype: {_type_word(D._BY_NP[np_dtype])}")
 
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
@@ -384,6 +394,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis
     dims = reduction_dims(dim, arr.ndim, "nansum")
     result = wrap(_accumulate_sum(arr, dims if arr.ndim else None, keepdim, out_dtype))
     if grad_state.enabled and input._rg:
+        _check_grad_dtype(out_dtype)
         node = NansumBackward0((input,), result)
         node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
         node.save(input)
@@ -510,6 +521,8 @@ def prod(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=
     if arr.dtype != out_dtype:
         arr = arr.astype(out_dtype)
     compute = _as_compute(arr)
+    if grad_state.enabled and input._rg:
+        _check_grad_dtype(out_dtype)
     if dim is UNSET:
         _no_keepdim_without_dim("prod", keepdim)
         result = _finish(np.prod(compute), out_dtype)
@@ -565,8 +578,17 @@ def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
     with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.sum(wide, axis=axis_, keepdims=True) / count if count else \
-            np.full(_keepdim_shape(arr.shape, dims), np.nan, wide.dtype)
+        if not count:
+            centre = np.full(_keepdim_shape(arr.shape, dims), complex(math.nan, math.nan)
+                             if wide.dtype.kind == "c" else math.nan, wide.dtype)
+        elif wide.dtype.kind == "c":
+            # Each part divided by the count, as PyTorch averages real and imaginary parts
+            # (a complex division would turn nan+infj into nan+nanj).
+            total = np.sum(wide, axis=axis_, keepdims=True)
+            centre = np.empty(total.shape, total.dtype)
+            centre.real, centre.imag = total.real / count, total.imag / count
+        else:
+            centre = np.sum(wide, axis=axis_, keepdims=True) / count
         deviation = wide - centre
         if deviation.dtype.kind == "c":
             squares = deviation.real * deviation.real + deviation.imag * deviation.imag
@@ -579,8 +601,9 @@ def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
 
 
 def _var_backward(grad: Tensor, x: Tensor, dims: tuple, correction, count) -> Tensor:
-    # d var / dx = 2 (x - mean) / (N - correction); grad already has the reduced dims kept.
-    dof = count - correction
+    # d var / dx = 2 (x - mean) / max(0, N - correction); grad already has the reduced dims
+    # kept (a negative dof clamps to 0, as for the variance itself: the gradient is nan).
+    dof = builtins.max(0, count - correction)
     scale = 2.0 / dof if dof else math.copysign(math.inf, 2.0)
     centred = x - mean(x, dims, keepdim=True)
     return grad * scale * centred
@@ -1062,6 +1085,10 @@ def _scan(input, dim, dtype, op: str):
     arr = input._data
     d = wrap_dim(dim, arr.ndim, op)
     out_dtype = _sum_dtype(arr.dtype, dtype)
+    if out_dtype.kind == "b" and arr.size and arr.ndim:
+        raise NotImplementedError(f"\"{op}_out_cpu\" not implemented for 'Bool'")
+    if grad_state.enabled and input._rg:
+        _check_grad_dtype(out_dtype)
     if arr.dtype != out_dtype:
         arr = arr.astype(out_dtype)
     return arr, d, out_dtype
@@ -1166,7 +1193,7 @@ def cumprod(input, dim=UNSET, *, dtype=None, out=None, axis=None) -> Tensor:
 
 class CummaxBackward0(Node):
     def backward(self, grad):
-        if grad._data.ndim == 0:
+        if grad._data.ndim == 0 or grad._data.size == 0:
             return (grad,)
         return (scatter_along(grad, self.dim, self.indices, self.shape, accumulate=True),)
 
@@ -1177,8 +1204,11 @@ CumminBackward0 = type("CumminBackward0", (CummaxBackward0,), {})
 def _cumulative_extreme(input, dim, op: str, node_cls, kind, out):
     arr = input._data
     if arr.size == 0:
-        # PyTorch returns empty results for empty inputs before looking at ``dim``.
+        # PyTorch returns empty results for empty inputs before looking at ``dim`` (still
+        # recording the graph).
         result = kind((wrap(arr.copy()), wrap(np.zeros(arr.shape, _I64, like=arr))))
+        if grad_state.enabled and input._rg:
+            node_cls((input,), result[0])
         return result if out is None else write_out_pair(out, result[0], result[1], op, kind)
     d = wrap_dim(dim, arr.ndim, op)
     if arr.dtype.kind == "c":
@@ -1261,6 +1291,9 @@ def logcumsumexp(input, dim, *, out=None) -> Tensor:
     else:
         with np.errstate(invalid="ignore"):
             value = np.logaddexp.accumulate(data, axis=d)
+        # PyTorch's scan starts from -inf, so even the first element is max + log1p(...)
+        # and never -0.0 (NumPy's accumulate copies it).
+        value += 0.0
     result = _finish(value, arr.dtype)
     if grad_state.enabled and input._rg:
         node = LogcumsumexpBackward0((input,), result)
@@ -1272,13 +1305,14 @@ def logcumsumexp(input, dim, *, out=None) -> Tensor:
 def cumsum_(self, dim, *, dtype=None) -> Tensor:
     """In-place running sums along ``dim``."""
     from ._dispatch import apply_inplace
-    return apply_inplace(self, cumsum(self, dim, dtype=dtype))
+    # The scan runs in self's dtype (bool tensors reach the missing bool kernel, as in PyTorch).
+    return apply_inplace(self, cumsum(self, dim, dtype=self.dtype if dtype is None else dtype))
 
 
 def cumprod_(self, dim, *, dtype=None) -> Tensor:
     """In-place running products along ``dim``."""
     from ._dispatch import apply_inplace
-    return apply_inplace(self, cumprod(self, dim, dtype=dtype))
+    return apply_inplace(self, cumprod(self, dim, dtype=self.dtype if dtype is None else dtype))
 
 
 bind_methods(["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "max", "min", "amax",

@@ -22,7 +22,6 @@ from .._storage import storage_offset as offset_of
 from .._tensor import Tensor
 from .._tensor_type import legacy_type_name
 from ..backends.meta import MetaArray
-from ..backends import contiguous_array
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from . import cast as _cast_ops
@@ -452,6 +451,15 @@ def t(input) -> Tensor:
 
 def adjoint(input) -> Tensor:
     """Conjugate transpose of the last two dims (does not copy for real tensors)."""
+    ndim = input._data.ndim
+    if ndim == 0:
+        import warnings
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return input.conj() if input.is_complex() else input
+    if ndim == 1:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of "
+                           "matrices. Got 1-D tensor.")
     result = transpose(input, -2, -1)
     return result.conj() if result.is_complex() else result
 
@@ -468,6 +476,8 @@ def movedim(input, source, destination) -> Tensor:
                            f"destination ({list(dst)} dims)")
     src = tuple(_dim(d, ndim) for d in src)
     dst = tuple(_dim(d, ndim) for d in dst)
+    if ndim == 0:
+        return permute(input, ())  # dims 0 and -1 name the scalar's only "dim"
     if len(set(src)) != len(src):
         raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
     if len(set(dst)) != len(dst):
@@ -494,6 +504,8 @@ class ExpandBackward0(Node):
 
 def expand(input, *sizes) -> Tensor:
     """Repeat size-1 dims (and add leading dims) by giving them stride 0 (does not copy)."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     arr = input._data
     sizes = shape_args(sizes, "expand")
     ndim = arr.ndim
@@ -606,11 +618,27 @@ class SqueezeBackward2(SqueezeBackward0):
     pass
 
 
-def squeeze(input, dim=None) -> Tensor:
+class _AllDims:
+    """Default of squeeze's ``dim`` (an explicit None is refused, as in PyTorch)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+_ALL_DIMS = _AllDims()
+
+
+def squeeze(input, dim=_ALL_DIMS) -> Tensor:
     """Remove size-1 dimensions: all of them, or those among ``dim`` (does not copy)."""
     arr = input._data
     ndim = arr.ndim
     if dim is None:
+        raise TypeError("squeeze() received an invalid combination of arguments - got "
+                        "(Tensor, dim=NoneType), but expected one of: (Tensor input), "
+                        "(Tensor input, int dim), (Tensor input, tuple of ints dim)")
+    if dim is _ALL_DIMS:
         axes = tuple(i for i, s in enumerate(arr.shape) if s == 1)
         node_cls = SqueezeBackward0
     else:
@@ -731,7 +759,7 @@ def narrow_copy(input, dim: int, start, length: int) -> Tensor:
     """A contiguous copy of ``input.narrow(dim, start, length)``."""
     d, start, length = _narrow_args(input, dim, start, length)
     piece = _narrow_view(input.detach(), d, start, length)
-    result = wrap(contiguous_array(piece._data))
+    result = wrap(piece._data.copy(order="C"))  # always a copy, even when contiguous
     if grad_state.enabled and input._rg:
         node = NarrowCopyBackward0((input,), result)
         node.shape, node.dim, node.start, node.length = input._data.shape, d, start, length
@@ -1363,7 +1391,7 @@ def unsqueeze_(self, dim: int) -> Tensor:
     return _inplace_view(self, unsqueeze, dim)
 
 
-def squeeze_(self, dim=None) -> Tensor:
+def squeeze_(self, dim=_ALL_DIMS) -> Tensor:
     """In-place ``squeeze(dim)``."""
     return _inplace_view(self, squeeze, dim)
 

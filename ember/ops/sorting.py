@@ -152,11 +152,12 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     arr = input._data
     d = wrap_dim(dim, arr.ndim, "kthvalue")
     _check_nonempty(arr, d, "kthvalue")
-    if arr.dtype == np.bool_ or arr.dtype.kind == "c":
-        raise _not_implemented("kthvalue_cpu", arr)
     size = arr.shape[d] if arr.ndim else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    # A zero-dim input is its own answer: PyTorch reaches no kernel, so any dtype works.
+    if arr.ndim and (arr.dtype == np.bool_ or arr.dtype.kind == "c"):
+        raise _not_implemented("kthvalue_cpu", arr)
     if arr.ndim == 0:
         values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:

@@ -22,7 +22,7 @@ from ..autograd.node import Node
 from ..return_types import frexp as _FrexpResult
 from ..backends.cpu import PARALLEL_MIN_ELEMENTS as _PARALLEL_MIN
 from ..backends.cpu import apply_parallel
-from ..backends import result_array
+from ..backends import holds_values, result_array
 from ..backends.meta import MetaArray, elementwise_strides
 from . import _special
 from ._dispatch import _type_word, apply_inplace, bind_methods, unary_compute, write_out
@@ -117,6 +117,8 @@ def _math_op(name: str, compute, node_cls, save, doc: str, real_kernel: str | No
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         arr = _data_of(input, name)
         if real_kernel is not None and arr.dtype.kind == "c":
+            if out is not None:
+                _check_out_cast(out, arr.dtype)  # PyTorch checks the out dtype first
             _not_implemented(real_kernel, arr.dtype)
         if _is_meta(arr):
             result = _meta_result(arr, _floating_dtype(arr.dtype))
@@ -152,6 +154,21 @@ def _masked_fill(t: Tensor, mask, value) -> Tensor:
     if grad_state.enabled and t._rg:
         MaskedFillBackward0((t,), result).mask = mask
     return result
+
+
+def _check_out_cast(out, np_dtype) -> None:
+    """Refuse an ``out=`` tensor the result (of ``np_dtype``) cannot be cast into."""
+    if isinstance(out, Tensor) and not D.can_cast(D._BY_NP[np_dtype], out.dtype):
+        raise RuntimeError(f"result type {_type_word(D._BY_NP[np_dtype])} can't be cast to the "
+                           f"desired output type {_type_word(out.dtype)}")
+
+
+def _check_out_dtype(out, arr) -> None:
+    """Functions whose ``out=`` must have the input's dtype check it before anything else
+    (so ``ceil(bool, out=uint8)`` names the dtype, not the missing bool kernel)."""
+    if isinstance(out, Tensor) and out._data.dtype != arr.dtype:
+        raise RuntimeError(f"Found dtype {_type_word(out.dtype)} but expected "
+                           f"{_type_word(D._BY_NP[arr.dtype])}")
 
 
 def _write_same_dtype(out, result: Tensor, name: str) -> Tensor:
@@ -401,6 +418,8 @@ def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None)
     """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
     arr = _data_of(input, "logit")
     if arr.dtype.kind == "c":
+        if out is not None:
+            _check_out_cast(out, arr.dtype)
         _not_implemented("logit_cpu", arr.dtype)
     x, np_out = unary_compute(input)
     bounds = None
@@ -564,9 +583,8 @@ def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:
         _not_implemented("arange_cpu", arr.dtype)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
+    # PyTorch 2.13 no longer checks x > (p - 1) / 2: the sum of lgammas is taken as it is.
     x, np_out = unary_compute(input)
-    if not np.all(x > 0.5 * (p - 1)):
-        raise RuntimeError("All elements must be greater than (p-1)/2")
     # sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi), summed in PyTorch's order.
     shifts = np.arange(-p * 0.5 + 0.5, 0.5, 0.5)
     with np.errstate(all="ignore"):
@@ -591,16 +609,20 @@ RoundBackward1 = type("RoundBackward1", (_ZeroGrad,), {})
 SignBackward0 = type("SignBackward0", (_ZeroGrad,), {})
 
 
-def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str):
+def _rounding_op(name: str, fn, node_cls, kernel: str, doc: str, complex_first: bool = True):
     """Build a rounding function: integers come back unchanged (as a copy), bool and complex
-    are refused as PyTorch refuses them."""
+    are refused as PyTorch refuses them (``complex_first``: before looking at ``out=``)."""
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         arr = _data_of(input, name)
         kind = arr.dtype.kind
-        if kind == "b":
-            _not_implemented(kernel, arr.dtype)
+        if out is not None and not complex_first:
+            _check_out_dtype(out, arr)
         if kind == "c":
             raise NotImplementedError(f"{name} is not supported for complex inputs")
+        if out is not None and complex_first:
+            _check_out_dtype(out, arr)
+        if kind == "b":
+            _not_implemented(kernel, arr.dtype)
         if kind in "iu":
             result = wrap(arr.copy())
         else:
@@ -624,7 +646,8 @@ ceil = _rounding_op("ceil", np.ceil, CeilBackward0, "ceil_vml_cpu",
 trunc = _rounding_op("trunc", np.trunc, TruncBackward0, "trunc_vml_cpu",
                      "Each element rounded toward zero.")
 fix = trunc
-_round_half_even = _rounding_op("round", np.rint, RoundBackward0, "round_vml_cpu", "")
+_round_half_even = _rounding_op("round", np.rint, RoundBackward0, "round_vml_cpu", "",
+                                complex_first=False)
 
 
 def round(input: Tensor, *, decimals: int | None = None, out: Tensor | None = None) -> Tensor:
@@ -632,6 +655,8 @@ def round(input: Tensor, *, decimals: int | None = None, out: Tensor | None = No
     if decimals is None:
         return _round_half_even(input, out=out)
     arr = _data_of(input, "round")
+    if out is not None:
+        _check_out_dtype(out, arr)
     if arr.dtype.kind in "biuc":
         _not_implemented("round_cpu" if decimals else "round_vml_cpu", arr.dtype)
     x, np_out = unary_compute(input, floating=False)
@@ -656,6 +681,8 @@ class FracBackward0(Node):
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The fractional part x - trunc(x), keeping the sign of x."""
     arr = _data_of(input, "frac")
+    if out is not None:
+        _check_out_dtype(out, arr)
     if arr.dtype.kind in "biuc":
         _not_implemented("frac_cpu", arr.dtype)
     x, np_out = unary_compute(input, floating=False)
@@ -705,9 +732,14 @@ def sgn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     is_complex = arr.dtype.kind == "c"
     if is_complex:
         magnitude = np.abs(arr)
-        with np.errstate(all="ignore"):
-            data = result_array(arr / magnitude)
-        data[magnitude == 0] = 0
+        # Each part divided by the (real) modulus, as PyTorch does: a complex division would
+        # change the signs of zero parts (sgn(-0+1j) is -0+1j).
+        data = np.empty(arr.shape, arr.dtype, like=arr)
+        if holds_values(arr):
+            with np.errstate(all="ignore"):
+                data.real = arr.real / magnitude
+                data.imag = arr.imag / magnitude
+            data[magnitude == 0] = 0
         result = wrap(data)
     else:
         result = wrap(_sign_array(arr))
@@ -728,12 +760,20 @@ class AbsBackward0(Node):
 def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Absolute value (the modulus for complex tensors, which gives a real result)."""
     arr = _data_of(input, "abs")
+    complex_input = arr.dtype.kind == "c"
+    if out is not None and (not complex_input or (isinstance(out, Tensor)
+                                                   and out._data.dtype.kind == "c")):
+        _check_out_dtype(out, arr)
     if arr.dtype == np.bool_:
         _not_implemented("abs_cpu", arr.dtype)
     result = wrap(np.abs(arr))
     if grad_state.enabled and input._rg:
         AbsBackward0((input,), result).save(input)
-    return result if out is None else _write_same_dtype(out, result, "abs")
+    if out is None:
+        return result
+    # The modulus of a complex tensor may be written into any real type it casts to.
+    return write_out(out, result, "abs") if complex_input else _write_same_dtype(out, result,
+                                                                                  "abs")
 
 
 absolute = abs
@@ -789,9 +829,11 @@ class ReluBackward0(Node):
                 and type(r) is np.ndarray and g.shape == r.shape):
             # grad where result > 0, else exactly +0: AND the gradient's bits with an
             # all-ones / all-zeros mask (np.where is several times slower).
-            mask = np.less_equal(r, 0).astype(bits)
+            # (asarray: a 0-d comparison gives a NumPy scalar, which cannot be written into;
+            # ascontiguousarray would make a 0-d gradient 1-d)
+            mask = np.asarray(np.less_equal(r, 0), dtype=bits)
             mask -= 1
-            np.bitwise_and(np.ascontiguousarray(g).view(bits), mask, out=mask)
+            np.bitwise_and((g if g.flags.c_contiguous else g.copy()).view(bits), mask, out=mask)
             return (Tensor._make(mask.view(g.dtype)),)
         return (_masked_fill(grad, result._data <= 0, 0),)
 
