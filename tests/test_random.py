@@ -104,18 +104,10 @@ EXACT = [
     "torch.randperm(10)", "torch.randperm(5, dtype=torch.float32)",
     "torch.randperm(256, dtype=torch.uint8)", "torch.randperm(0)",
     "torch.randperm(5, dtype=torch.float32, requires_grad=True)",
-]
-
-# float32 normals of 16 or more elements go through PyTorch's vectorized (SLEEF) math: equal to
-# within a few units in the last place.
-CLOSE = [
+    # float32 normals of 16 or more elements: PyTorch's AVX2 polynomials, repeated exactly
     "torch.randn(37)", "torch.randn(1000)", "torch.randn(20, dtype=torch.complex64)",
     "torch.normal(2, 3, (50,))", "torch.randn_like(torch.ones(4, 8))",
-]
-
-# Same shapes and dtypes, different (but deterministic) numbers: PyTorch
-# draws Poisson variates element by element.
-SHAPES_ONLY = [
+    # Poisson variates, drawn element by element as PyTorch does
     "torch.poisson(torch.tensor([1., 20., 3., 1000.], dtype=torch.float64))",
 ]
 
@@ -133,17 +125,6 @@ def _compare(expression: str):
 def test_same_numbers_as_torch(expression):
     e, t = _compare(expression)
     np.testing.assert_array_equal(e, t, err_msg=expression)
-
-
-@pytest.mark.parametrize("expression", CLOSE)
-def test_nearly_same_numbers_as_torch(expression):
-    e, t = _compare(expression)
-    np.testing.assert_allclose(e, t, rtol=2e-6, atol=2e-6, err_msg=expression)
-
-
-@pytest.mark.parametrize("expression", SHAPES_ONLY)
-def test_same_shapes_and_dtypes_as_torch(expression):
-    _compare(expression)
 
 
 def test_state_bytes_match_torch():
