@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._special import I1_LARGE, I1_SMALL, _clenshaw
+from ._special import I1_LARGE, I1_SMALL, _chebyshev_fit, _clenshaw, _trim_chebyshev
 
 J0_SMALL = (
     0.0019903555001601486, -0.002620939138497025, 0.0008687721472062577,
@@ -419,19 +419,6 @@ def _generate_tables() -> None:  # pragma: no cover - development tool, needs mp
     import mpmath as mp
     mp.mp.dps = 50
 
-    def cheb(f, n):
-        nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
-        values = [f(t) for t in nodes]
-        out = [2 * mp.fsum(values[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / n)
-                           for k in range(n)) / n for j in range(n)]
-        out[0] /= 2
-        return out
-
-    def trim(cs, tol):
-        scale = max(abs(c) for c in cs)
-        last = max(i for i, c in enumerate(cs) if abs(c) > tol * scale)
-        return cs[:last + 2]
-
     j0_zeros = [mp.besseljzero(0, 1), mp.besseljzero(0, 2)]
     j1_zeros = [mp.besseljzero(1, 1), mp.besseljzero(1, 2)]
     two_over_pi = 2 / mp.pi
@@ -511,7 +498,7 @@ def _generate_tables() -> None:  # pragma: no cover - development tool, needs mp
         ("AI_NEG_Q", lambda t: airy_tail(t, True)[1], 50),
     ]
     for name, f, n in tables:
-        cs = trim(cheb(f, n), 1e-17)
+        cs = _trim_chebyshev(_chebyshev_fit(mp, f, n), 1e-17)
         rows = [", ".join(repr(float(c)) for c in cs[i:i + 3]) for i in range(0, len(cs), 3)]
         print(f"{name} = (\n    " + ",\n    ".join(rows) + ",\n)")
 

@@ -460,23 +460,28 @@ def i1(x):
 
 # -- table generation ----------------------------------------------------------------------------
 
+def _chebyshev_fit(mp, f, n: int) -> list:  # pragma: no cover - development tool
+    """The n Chebyshev coefficients of f on [-1, 1], interpolated at the Chebyshev nodes in
+    mpmath's precision (``mp`` is the mpmath module)."""
+    nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
+    values = [f(t) for t in nodes]
+    out = [2 * mp.fsum(values[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / n)
+                       for k in range(n)) / n for j in range(n)]
+    out[0] /= 2
+    return out
+
+
+def _trim_chebyshev(coefficients: list, tol: float) -> list:  # pragma: no cover
+    """The coefficients up to one past the last above ``tol`` times the largest."""
+    scale = max(abs(c) for c in coefficients)
+    last = max(i for i, c in enumerate(coefficients) if abs(c) > tol * scale)
+    return coefficients[:last + 2]
+
+
 def _generate_tables() -> None:  # pragma: no cover - development tool, needs mpmath
     """Print the Chebyshev tables above (mpmath at 60 digits, Chebyshev-node interpolation)."""
     import mpmath as mp
     mp.mp.dps = 60
-
-    def cheb(f, n):
-        nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
-        values = [f(t) for t in nodes]
-        out = [2 * mp.fsum(values[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / n)
-                           for k in range(n)) / n for j in range(n)]
-        out[0] /= 2
-        return out
-
-    def trim(cs, tol):
-        scale = max(abs(c) for c in cs)
-        last = max(i for i, c in enumerate(cs) if abs(c) > tol * scale)
-        return cs[:last + 2]
 
     def erfcinv(q):
         return mp.findroot(lambda y: mp.log(mp.erfc(y)) - mp.log(q), mp.sqrt(-mp.log(q)))
@@ -520,7 +525,7 @@ def _generate_tables() -> None:  # pragma: no cover - development tool, needs mp
               ("ERFINV_TAIL", erfinv_tail, 30, 1e-10), ("I1_SMALL", i1_small, 45, 1e-17),
               ("I1_LARGE", i1_large, 45, 1e-17)]
     for name, f, n, tol in tables:
-        cs = trim(cheb(f, n), tol)
+        cs = _trim_chebyshev(_chebyshev_fit(mp, f, n), tol)
         rows = [", ".join(repr(float(c)) for c in cs[i:i + 3]) for i in range(0, len(cs), 3)]
         print(f"{name} = (\n    " + ",\n    ".join(rows) + ",\n)")
 
