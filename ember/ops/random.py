@@ -68,6 +68,16 @@ def _scatter_in_memory_order(target, values: np.ndarray) -> None:
         view[...] = values.reshape(view.shape)
 
 
+def _from_double(values: np.ndarray, np_dtype) -> np.ndarray:
+    """Double samples in ``np_dtype`` as PyTorch's serial kernels store them: a half type
+    through float first (``static_cast`` of a double to Half or BFloat16 goes via float, and
+    the two roundings can differ from one)."""
+    with np.errstate(over="ignore", invalid="ignore"):   # out of range: inf, as in C++
+        if np_dtype in _HALF_TYPES:
+            values = values.astype(np.float32)
+        return values.astype(np_dtype)
+
+
 def _fill_inplace(self: Tensor, sample, node_cls, inputs=None) -> Tensor:
     """Fill ``self`` with ``sample(n)`` (flat, in self's dtype), recording ``node_cls``."""
     arr = self._data
@@ -514,7 +524,7 @@ def exponential_(self: Tensor, lambd: float = 1, *, generator=None) -> Tensor:
                            f"{_type_word(dtype)}")
     g = _generator(generator, "exponential_")
     np_dtype = self._data.dtype
-    return _fill_inplace(self, lambda n: sample_exponential(g, n, lambd).astype(np_dtype),
+    return _fill_inplace(self, lambda n: _from_double(sample_exponential(g, n, lambd), np_dtype),
                          ExponentialBackward0)
 
 
@@ -535,8 +545,7 @@ def geometric_(self: Tensor, p: float, *, generator=None) -> Tensor:
     def sample(n):
         with np.errstate(divide="ignore"):
             values = np.ceil(np.log(g.uniform53(n)) / np.log1p(-p))
-        with np.errstate(invalid="ignore", over="ignore"):
-            return values.astype(np_dtype)
+        return _from_double(values, np_dtype)
     return _fill_inplace(self, sample, GeometricBackward0)
 
 
@@ -552,8 +561,8 @@ def cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *, generator=None
     g = _generator(generator, "cauchy_")
     np_dtype = self._data.dtype
     return _fill_inplace(
-        self, lambda n: (median + sigma * np.tan(math.pi * (g.uniform53(n) - 0.5))
-                         ).astype(np_dtype), CauchyBackward0)
+        self, lambda n: _from_double(median + sigma * np.tan(math.pi * (g.uniform53(n) - 0.5)),
+                                     np_dtype), CauchyBackward0)
 
 
 def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *, generator=None) -> Tensor:
@@ -564,7 +573,7 @@ def log_normal_(self: Tensor, mean: float = 1, std: float = 2, *, generator=None
     g = _generator(generator, "log_normal_")
     np_dtype = dtype.np
     return _fill_inplace(
-        self, lambda n: np.exp(sample_normal_serial(g, n, mean, std)).astype(np_dtype),
+        self, lambda n: _from_double(np.exp(sample_normal_serial(g, n, mean, std)), np_dtype),
         LogNormalBackward0)
 
 
@@ -1034,13 +1043,16 @@ def _multinomial_with_replacement(g: Generator, probs: np.ndarray, k: int) -> np
 
 def _multinomial_without_replacement(g: Generator, probs: np.ndarray, k: int,
                                      np_dtype) -> np.ndarray:
-    # The exponential race: p / Exp(1) is largest for a draw that is distributed exactly as
-    # sampling without replacement; the top k of each row are the samples, best first.
+    # The exponential race: Exp(1) / p is smallest for a draw that is distributed exactly as
+    # sampling without replacement; the k smallest of each row are the samples, best first.
+    # PyTorch divides in the input's dtype, so its keys (and their ties) are these.  Ties go to
+    # the lower index here; PyTorch's top-k leaves their order to the C++ library's
+    # partial_sort/nth_element (only a single sample, argmin, is specified: the first).
     rows, categories = probs.shape
-    exponential = sample_exponential(g, rows * categories, 1.0).astype(np_dtype)
+    exponential = _from_double(sample_exponential(g, rows * categories, 1.0), np_dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        keys = probs.astype(np_dtype) / exponential.reshape(rows, categories)
-    order = np.argsort(-keys.astype(np.float64), axis=1, kind="stable")
+        keys = exponential.reshape(rows, categories) / probs.astype(np_dtype)
+    order = np.argsort(keys.astype(np.float64), axis=1, kind="stable")
     return order[:, :k].astype(np.int64)
 
 
