@@ -444,6 +444,24 @@ def test_arange_is_bit_exact(start, length, count, dtype):
     assert_same(got, expected, rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
+@pytest.mark.parametrize("n", [32769, 65537, 100003])
+def test_long_arange_follows_the_thread_split(n, dtype, threads):
+    # PyTorch splits ranges over 32768 elements between its threads, and each thread's first
+    # vector starts a new rounded base: ember splits the same way for the same thread count.
+    before = torch.get_num_threads(), ember.get_num_threads()
+    torch.set_num_threads(threads)
+    ember.set_num_threads(threads)
+    try:
+        expected = torch.arange(0, n * 0.75, 0.75, dtype=getattr(torch, dtype))
+        got = ember.arange(0, n * 0.75, 0.75, dtype=getattr(ember, dtype))
+    finally:
+        torch.set_num_threads(before[0])
+        ember.set_num_threads(before[1])
+    assert_same(got, expected, rtol=0, atol=0)
+
+
 @given(start=finite, end=finite, steps=st.integers(0, 3000),
        dtype=st.sampled_from(["float32", "float64", "int64"]))
 def test_linspace_is_bit_exact(start, end, steps, dtype):

@@ -20,6 +20,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ..backends import backend_for
+from ..backends import cpu as _cpu
 from ..backends.meta import MetaArray
 from ._dispatch import _type_word, apply_inplace, bind_methods, check_inplace, shape_str
 
@@ -1240,21 +1241,38 @@ def arange_values(start, end, step, dtype: D.dtype, n: builtins.int) -> np.ndarr
     return values.astype(np_dtype)
 
 
+_GRAIN_SIZE = 32768   # at::internal::GRAIN_SIZE: at::parallel_for splits only longer ranges
+
+
+def _parallel_ranges(n: builtins.int) -> list:
+    """The [begin, end) ranges that PyTorch's OpenMP ``at::parallel_for`` hands its threads for
+    ``n`` elements, with ember's thread count standing in for PyTorch's (both default to the
+    machine's cores)."""
+    threads = _cpu.get_num_threads()
+    if n <= _GRAIN_SIZE or threads == 1:
+        return [(0, n)]
+    size = -(-n // builtins.min(threads, -(-n // _GRAIN_SIZE)))
+    return [(begin, builtins.min(n, begin + size)) for begin in builtins.range(0, n, size)]
+
+
 def _vectorized_arange(start, step, n, lanes, np_dtype, fused):
-    # The kernel fills whole vectors (two at a time) from a base computed per vector, then
-    # finishes the tail element by element.
-    idx = np.arange(n, dtype=np.int64)
+    # Each thread's range fills whole vectors (two at a time) from a base computed per vector,
+    # then finishes its tail element by element; where a range begins moves the vector bases,
+    # which a low-precision dtype rounds, so the split is part of the result.
     out = np.empty(n, dtype=np_dtype)
-    full = (n // (2 * lanes)) * (2 * lanes)
-    if full:
-        head = idx[:full]
-        lane = head % lanes
-        block_start = (head - lane).astype(np.float64)
-        base = fused(step, block_start, start).astype(np_dtype).astype(np.float64)
-        out[:full] = fused(lane.astype(np.float64), np.float64(step), base).astype(np_dtype)
-    if full < n:
-        tail = idx[full:].astype(np.float64)
-        out[full:] = fused(step, tail, start).astype(np_dtype)
+    with np.errstate(over="ignore"):   # beyond the dtype's range: inf, as the C++ casts give
+        for begin, end in _parallel_ranges(n):
+            full = begin + ((end - begin) // (2 * lanes)) * (2 * lanes)
+            if full > begin:
+                offset = np.arange(full - begin, dtype=np.int64)
+                lane = offset % lanes
+                block_start = (begin + offset - lane).astype(np.float64)
+                base = fused(step, block_start, start).astype(np_dtype).astype(np.float64)
+                out[begin:full] = fused(lane.astype(np.float64), np.float64(step),
+                                        base).astype(np_dtype)
+            if full < end:
+                tail = np.arange(full, end, dtype=np.float64)
+                out[full:end] = fused(step, tail, start).astype(np_dtype)
     return out
 
 
@@ -1418,19 +1436,21 @@ def linspace_values(start, end, steps: builtins.int, dtype: D.dtype) -> np.ndarr
         out[halfway:] = _fma32(-step, remaining, last)
     elif dtype.is_floating_point:
         # Half arithmetic: every operation rounds to the half type.
-        half = np_dtype
-        first, last = np.array(start, np.float32).astype(half), np.array(end, np.float32
-                                                                          ).astype(half)
-        diff = (last.astype(np.float32) - first.astype(np.float32)).astype(half)
-        count = np.array(steps - 1, np.float32).astype(half)
-        step = (diff.astype(np.float32) / count.astype(np.float32)).astype(half)
-        step32 = step.astype(np.float32)
-        low_h = low.astype(np.float32).astype(half).astype(np.float32)
-        rem_h = remaining.astype(np.float32).astype(half).astype(np.float32)
-        out[:halfway] = (first.astype(np.float32) + (step32 * low_h).astype(half).astype(
-            np.float32)).astype(half)
-        out[halfway:] = (last.astype(np.float32) - (step32 * rem_h).astype(half).astype(
-            np.float32)).astype(half)
+        # (a count beyond the half type's range is inf, as the C++ casts give, without warnings)
+        with np.errstate(over="ignore", invalid="ignore"):
+            half = np_dtype
+            first, last = np.array(start, np.float32).astype(half), np.array(end, np.float32
+                                                                              ).astype(half)
+            diff = (last.astype(np.float32) - first.astype(np.float32)).astype(half)
+            count = np.array(steps - 1, np.float32).astype(half)
+            step = (diff.astype(np.float32) / count.astype(np.float32)).astype(half)
+            step32 = step.astype(np.float32)
+            low_h = low.astype(np.float32).astype(half).astype(np.float32)
+            rem_h = remaining.astype(np.float32).astype(half).astype(np.float32)
+            out[:halfway] = (first.astype(np.float32) + (step32 * low_h).astype(half).astype(
+                np.float32)).astype(half)
+            out[halfway:] = (last.astype(np.float32) - (step32 * rem_h).astype(half).astype(
+                np.float32)).astype(half)
     elif dtype.is_complex:
         # complex * int64 scales both parts by the index; each part is a fused multiply-add.
         part = np.float32 if dtype is D.complex64 else np.float64
