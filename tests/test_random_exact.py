@@ -204,6 +204,10 @@ def test_avx_mathfun_on_every_input(tmp_path):
 
 INT_CASES = [("randint", lambda m, n: m.randint(0, 10, (n,))),
              ("randint_wide", lambda m, n: m.randint(-2**40, 2**40, (n,))),
+             ("randint_2_28", lambda m, n: m.randint(0, 2**28, (n,))),
+             ("randint_below_2_28", lambda m, n: m.randint(-5, 2**28 - 6, (n,))),
+             ("randint_2_31", lambda m, n: m.randint(3, 2**31 + 3, (n,))),
+             ("random_int32_wide", lambda m, n: m.empty(n, dtype=m.int32).random_(-2**30, 2**30)),
              ("randint_int8", lambda m, n: m.randint(-128, 128, (n,), dtype=m.int8)),
              ("randint_float", lambda m, n: m.randint(0, 1000, (n,), dtype=m.float32)),
              ("random_", lambda m, n: m.empty(n, dtype=m.int64).random_()),

@@ -444,12 +444,12 @@ def sample_random_full(g: Generator, n: int, np_dtype) -> np.ndarray:
 def sample_random_range(g: Generator, n: int, np_dtype, low: int, span: int) -> np.ndarray:
     """Integers ``low + draw % span`` (PyTorch's ``random_(from, to)``), in ``np_dtype``."""
     np_dtype = np.dtype(np_dtype)
-    wide = np_dtype in (np.dtype(np.int64), np.dtype(np.float64), np.dtype(np.float32),
-                        D.bfloat16.np)
     if span >= 1 << 64:
         values = g.random64(n).view(np.int64)
     else:
-        raw = g.random64(n) if (wide and span >= 1 << 32) else g.random32(n).astype(np.uint64)
+        # PyTorch takes a 64-bit draw for spans of 2**28 and more, whatever the dtype (the
+        # modulo of a 32-bit draw would favour low values too much there).
+        raw = g.random64(n) if span >= 1 << 28 else g.random32(n).astype(np.uint64)
         offsets = raw % np.uint64(span)
         # (draw % span) + from, wrapping in 64 bits like the C++ arithmetic.
         values = (offsets + np.uint64(low & ((1 << 64) - 1))).view(np.int64)
