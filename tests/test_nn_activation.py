@@ -373,12 +373,21 @@ def test_rrelu_training_draws_match_torch():
         e, t = ember.from_numpy(data.copy()).requires_grad_(), torch.from_numpy(data.copy()).requires_grad_()
         eo = EF.rrelu(e, 0.1, 0.4, training=True)
         to = TF.rrelu(t, 0.1, 0.4, training=True)
-        assert_same(eo, to)
+        # bit for bit: the bounds are rounded to float before the double draw, as in PyTorch
+        assert_same(eo, to, rtol=0, atol=0)
         eo.sum().backward()
         to.sum().backward()
         assert_same(e.grad, t.grad)
         # The generator advanced by the same number of draws.
         assert_same(ember.rand(3), torch.rand(3))
+    for dtype in ("float64", "bfloat16"):
+        ember.manual_seed(5)
+        torch.manual_seed(5)
+        assert_same(EF.rrelu(ember.linspace(-1, 1, 50, dtype=getattr(ember, dtype)), training=True),
+                    TF.rrelu(torch.linspace(-1, 1, 50, dtype=getattr(torch, dtype)), training=True),
+                    rtol=0, atol=0)
+    with pytest.raises(NotImplementedError, match="rrelu_with_noise_out_cpu"):
+        EF.rrelu(ember.ones(3, dtype=ember.float16), training=True)
     e_mod, t_mod = enn.RReLU(0.2, 0.3), torch.nn.RReLU(0.2, 0.3)
     ember.manual_seed(1)
     torch.manual_seed(1)

@@ -348,17 +348,24 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     x, dt = _floating(input, "leaky_relu_cpu", "rrelu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if training and input._data.dtype == np.float16:   # PyTorch's training kernel lacks Half
+        raise _not_implemented("rrelu_with_noise_out_cpu", input._data.dtype)
     noise = None
     if training and not holds_values(x):
         noise = np.empty_like(x)  # meta: no slopes to draw (and no random numbers spent)
         values = x * noise
     elif training:
-        from ..ops.random import _generator, sample_uniform
+        from ..ops.random import _generator
         g = _generator(generator, "rrelu")
         flat = np.ascontiguousarray(x).reshape(-1)
         negative = flat <= 0
-        # One double draw per non-positive element, in memory order, as PyTorch's CPU loop.
-        slopes = sample_uniform(g, int(negative.sum()), np.float64, lower, upper)
+        # One double draw per non-positive element, in memory order, as PyTorch's CPU loop,
+        # whose bounds are first held in the input's compute type (float below double); that
+        # loop is compiled without fused multiply-adds, so u * (upper - lower) + lower rounds
+        # twice.
+        if x.dtype != np.float64:
+            lower, upper = float(np.float32(lower)), float(np.float32(upper))
+        slopes = g.uniform53(int(negative.sum())) * (upper - lower) + lower
         noise_flat = np.ones(flat.shape, dtype=x.dtype)
         noise_flat[negative] = slopes.astype(x.dtype)
         noise = noise_flat.reshape(x.shape)
