@@ -200,6 +200,22 @@ def _check_index_dtype(idx, message: str, allowed=_INT32_64, error=RuntimeError)
         raise error(message)
 
 
+def _gather_values(arr1, d: int, idx1):
+    """``arr1`` read along ``d`` at the (non-empty, at least 1-d) ``idx1``, after PyTorch's
+    size and bounds checks."""
+    for k, size in enumerate(idx1.shape):
+        if k != d and size > arr1.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{shape_str(idx1.shape)} to be no larger than self "
+                               f"{shape_str(arr1.shape)} apart from dimension {d}")
+    size = arr1.shape[d]
+    bad = _first_bad(idx1, 0, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    corner = tuple(slice(None) if k == d else slice(0, s) for k, s in enumerate(idx1.shape))
+    return np.take_along_axis(arr1[corner], idx1, axis=d)
+
+
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
            out: Tensor | None = None) -> Tensor:
     """Values of ``input`` picked along ``dim`` by ``index``: out[i][j] = input[index[i][j]][j]."""
@@ -210,18 +226,10 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     arr1, idx1 = _at_least_1d(arr), _at_least_1d(idx)
     if idx1.size == 0:
-        return _finish(wrap(np.empty(idx.shape, arr.dtype, like=arr)), out, "gather")
-    for k, size in enumerate(idx1.shape):
-        if k != d and size > arr1.shape[k]:
-            raise RuntimeError(f"Size does not match at dimension {k} expected index "
-                               f"{shape_str(idx.shape)} to be no larger than self "
-                               f"{shape_str(arr.shape)} apart from dimension {d}")
-    size = arr1.shape[d]
-    bad = _first_bad(idx1, 0, size)
-    if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    corner = tuple(slice(None) if k == d else slice(0, s) for k, s in enumerate(idx1.shape))
-    data = np.take_along_axis(arr1[corner], idx1, axis=d).reshape(idx.shape)
+        # nothing to read (and so nothing to check), but the result still carries a grad_fn
+        data = np.empty(idx.shape, arr.dtype, like=arr)
+    else:
+        data = _gather_values(arr1, d, idx1).reshape(idx.shape)
     result = wrap(data)
     if grad_state.enabled and input._rg:
         node = GatherBackward0((input,), result)
@@ -988,26 +996,45 @@ def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False)
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
                    out: Tensor | None = None) -> Tensor:
     """``gather`` after broadcasting ``input`` and ``indices`` over all dims but ``dim``
-    (over the flattened input when ``dim`` is None)."""
+    (over the flattened input when ``dim`` is None).  Along a dim, indices wrap around
+    (Python-style modulo of the dim's size), as in PyTorch 2.13."""
     arr, idx = input._data, indices._data
-    if idx.dtype != _INT64:
-        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_word(idx)}")
     if dim is None:
+        # PyTorch checks the index dtype only along a dim; flattened, gather's check applies
+        # (so int32 indices are accepted)
         return gather(input.reshape(-1), 0, indices.reshape(-1), out=out)
     if arr.ndim != idx.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {arr.ndim} dimensions for input, and "
                            f"{idx.ndim} dimensions for indices")
+    if idx.dtype != _INT64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_word(idx)}")
     d = _wrap_dim(dim, arr.ndim)
+    if arr.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     self_sizes = list(arr.shape)
-    if arr.ndim:
-        self_sizes[d] = idx.shape[d]
-    shape = list(broadcast_shapes_named(tuple(self_sizes), idx.shape))
-    indices_b = indices.expand(shape) if tuple(shape) != idx.shape else indices
-    if arr.ndim:
-        shape[d] = arr.shape[d]
-    return gather(input.expand(shape), d, indices_b, out=out)
+    self_sizes[d] = idx.shape[d]
+    index_shape = broadcast_shapes_named(tuple(self_sizes), idx.shape)
+    index_sizes = list(idx.shape)
+    index_sizes[d] = arr.shape[d]
+    self_shape = broadcast_shapes_named(tuple(index_sizes), arr.shape)
+    indices_b = _wrap_around(indices, arr.shape[d])
+    if index_shape != idx.shape:
+        indices_b = indices_b.expand(index_shape)
+    return gather(input.expand(self_shape), d, indices_b, out=out)
+
+
+def _wrap_around(indices: Tensor, size: int) -> Tensor:
+    """``indices`` modulo ``size`` (a new tensor only when some entry is out of [0, size))."""
+    idx = indices._data
+    if idx.size == 0 or not holds_values(idx):
+        return indices
+    if size == 0:
+        raise RuntimeError("ZeroDivisionError")
+    if idx.min() >= 0 and idx.max() < size:
+        return indices
+    return wrap(np.remainder(idx, size))
 
 
 # -- searchsorted / bucketize -------------------------------------------------------------------------
