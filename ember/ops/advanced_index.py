@@ -517,6 +517,20 @@ class IndexSelectBackward0(Node):
         return (index_add(_zeros(self.shape, grad), self.dim, index, grad),)
 
 
+def _check_select_bounds(arr, d: int, idx) -> None:
+    """index_select's bounds checks, with the error each of PyTorch's CPU paths raises: an
+    empty matrix and the dim=1 fast path fail with RuntimeError, the rest with IndexError."""
+    size = _at_least_1d(arr).shape[d]
+    if arr.ndim > 1 and idx.size and arr.size == 0 and size == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = _first_bad(idx, 0, size)
+    if bad is None:
+        return
+    if arr.ndim > 1 and (arr.size == 0 or d == 1):
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    raise IndexError("index out of range in self")
+
+
 def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The slices of ``input`` along ``dim`` at the positions listed in the vector ``index``."""
     arr, idx = input._data, index._data
@@ -527,9 +541,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     if arr.ndim == 0 and idx.size != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
                            f"{idx.size} value(s)")
-    size = _at_least_1d(arr).shape[d]
-    if _first_bad(idx, 0, size) is not None:
-        raise IndexError("index out of range in self")
+    _check_select_bounds(arr, d, idx)
     data = np.take(_at_least_1d(arr), _index_vector(idx), axis=d)
     if arr.ndim == 0:
         data = data.reshape(())
