@@ -568,6 +568,9 @@ def _check_index_func(op: str, arr, d: int, idx, src) -> None:
                          f"dim {src.ndim}")
     src_size = 1 if src.ndim == 0 else src.shape[d]
     if idx.size != src_size:
+        if src.ndim == 0:
+            # PyTorch's message asks a 0-d source for its size, which fails first
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
         raise RuntimeError(f"{op}_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({src_size}), for dim: {d}")
     self_sizes, src_sizes = list(arr.shape), list(src.shape)
@@ -595,23 +598,37 @@ class IndexAddBackward0(Node):
         return grad, g_source
 
 
+def _check_add_bounds(arr, d: int, idx, alpha) -> None:
+    """index_add's bounds check, with the error of the PyTorch CPU path that would run:
+    matrices added along their first or last dim with alpha=1 and an int64 index go through
+    scatter_add (RuntimeError naming the index); everything else raises IndexError."""
+    size = _at_least_1d(arr).shape[d]
+    bad = _first_bad(idx, 0, size)
+    if bad is None:
+        return
+    if arr.ndim > 1 and d in (0, arr.ndim - 1) and alpha == 1 and idx.dtype == _INT64:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    raise IndexError("index out of range in self")
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1,
               out: Tensor | None = None) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along ``dim``."""
     arr, idx, src = input._data, index._data, source._data
     d = _wrap_dim(dim, arr.ndim)
     _check_index_func("index_add", arr, d, idx, src)
-    size = _at_least_1d(arr).shape[d]
-    bad = _first_bad(idx, 0, size)
-    if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    values = _at_least_1d(src)
-    if alpha != 1:
-        scale = int(alpha) if arr.dtype.kind in "iub" else alpha
-        values = (values.astype(_compute_dtype(arr.dtype)) * scale).astype(arr.dtype)
-    data = _at_least_1d(arr).copy(order="K")
-    np.add.at(data, _along(d, _index_vector(idx)), values)
-    result = wrap(data.reshape(arr.shape))
+    if arr.ndim > 1 and arr.size == 0:
+        # PyTorch returns an empty matrix as it is, without looking at the index
+        result = wrap(arr.copy(order="K"))
+    else:
+        _check_add_bounds(arr, d, idx, alpha)
+        values = _at_least_1d(src)
+        if alpha != 1:
+            scale = int(alpha) if arr.dtype.kind in "iub" else alpha
+            values = (values.astype(_compute_dtype(arr.dtype)) * scale).astype(arr.dtype)
+        data = _at_least_1d(arr).copy(order="K")
+        np.add.at(data, _along(d, _index_vector(idx)), values)
+        result = wrap(data.reshape(arr.shape))
     if grad_state.enabled and (input._rg or source._rg):
         node = IndexAddBackward0((input, source), result)
         node.save(index)
