@@ -420,13 +420,6 @@ def _check_reduce_dtype(arr, reduce: str, kernel) -> None:
         raise NotImplementedError(f'"{kernel(reduce)}" not implemented for \'{_word(arr)}\'')
 
 
-def _index_reduce_kernel(ndim: int):
-    if ndim <= 1:  # PyTorch's 1-D path fails in a different kernel than the general one
-        return lambda reduce: "index_func_"
-    return lambda reduce: {"amax": "maximum_cpu", "amin": "minimum_cpu"}.get(reduce,
-                                                                             "div_floor_cpu")
-
-
 def _where(condition, a: Tensor, b: Tensor) -> Tensor:
     """``a`` where the (constant, NumPy) condition holds, else ``b``; differentiable in both."""
     cond = wrap(np.asarray(condition))
@@ -749,6 +742,35 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     return result
 
 
+def _check_index_reduce_run(arr, d: int, idx, reduce: str, include_self: bool) -> None:
+    """The errors PyTorch's CPU index_reduce raises while it runs, in its order: no bool or
+    complex kernel to reset the target slices (include_self=False) or for vectors, the
+    reset's own bounds check, the main loop's bounds check, then (matrices only, and only
+    with some index) the element kernels' dtype support."""
+    no_kernel = arr.dtype.kind in "bc"
+    if no_kernel and not include_self:
+        raise NotImplementedError(f'"index_reduce_func_exclude_input_init" not implemented for '
+                                  f"'{_word(arr)}'")
+    size = _at_least_1d(arr).shape[d]
+    if not include_self and arr.size:
+        bad = _first_bad(idx, -size, size)  # the reset (index_fill) accepts negative indices
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    if arr.ndim <= 1:
+        if no_kernel:
+            raise NotImplementedError(f'"index_func_" not implemented for \'{_word(arr)}\'')
+    elif idx.size == 0:
+        return
+    elif size == 0:
+        raise IndexError(f"select(): index 0 out of range for tensor of size "
+                         f"{shape_str(arr.shape)} at dimension {d}")
+    if _first_bad(idx, 0, size) is not None:
+        raise IndexError("index out of range in self")
+    if arr.ndim > 1:
+        _check_reduce_dtype(arr, reduce, lambda r: {"amax": "maximum_cpu",
+                                                    "amin": "minimum_cpu"}.get(r, "div_floor_cpu"))
+
+
 class IndexReduceBackward0(Node):
     def backward(self, grad):
         self_t, src, index, result = self.saved_tensors
@@ -772,10 +794,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     arr, idx, src = input._data, index._data, source._data
     d = _wrap_dim(dim, arr.ndim)
     _check_index_func("index_reduce", arr, d, idx, src)
-    size = _at_least_1d(arr).shape[d]
-    if _first_bad(idx, 0, size) is not None:
-        raise IndexError("index out of range in self")
-    _check_reduce_dtype(arr, reduce, _index_reduce_kernel(arr.ndim))
+    _check_index_reduce_run(arr, d, idx, reduce, include_self)
     # index_reduce is scatter_reduce with the index repeated across source's other dims.
     src1 = _at_least_1d(src)
     shape = [1] * src1.ndim
