@@ -1186,7 +1186,8 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         flat = _bisect(boundaries.reshape(1, m), values.reshape(1, -1), right)
     else:
         rows = int(np.prod(boundaries.shape[:-1]))
-        flat = _bisect(boundaries.reshape(rows, m), values.reshape(rows, -1), right)
+        # the values' row length is spelled out: with no rows, -1 could not be inferred
+        flat = _bisect(boundaries.reshape(rows, m), values.reshape(rows, values.shape[-1]), right)
     data = flat.reshape(values.shape)
     result = wrap(result_array(data).astype(out_dtype))
     return _finish(result, out, "searchsorted")
