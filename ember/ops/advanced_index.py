@@ -610,15 +610,21 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     arr, idx, src = input._data, index._data, source._data
     d = _wrap_dim(dim, arr.ndim)
     _check_index_func("index_add", arr, d, idx, src)
-    if arr.ndim > 1 and arr.size == 0:
-        # PyTorch returns an empty matrix as it is, without looking at the index
+    if arr.ndim > 1 and (arr.size == 0 or idx.size == 0):
+        # PyTorch returns such a matrix as it is, looking at neither the index nor alpha
         result = wrap(arr.copy(order="K"))
     else:
+        # alpha becomes self's type (refusing what overflows it) before vectors are indexed,
+        # and after matrices' indices are checked
+        scale = checked_scalar(alpha, arr.dtype) if arr.ndim <= 1 else None
         _check_add_bounds(arr, d, idx, alpha)
         values = _at_least_1d(src)
         if alpha != 1:
-            scale = int(alpha) if arr.dtype.kind in "iub" else alpha
-            values = (values.astype(_compute_dtype(arr.dtype)) * scale).astype(arr.dtype)
+            if scale is None:
+                scale = checked_scalar(alpha, arr.dtype)
+            work = _compute_dtype(arr.dtype)
+            # same-type array arithmetic, so unsigned products wrap as they do in PyTorch
+            values = (values.astype(work) * scale.astype(work)).astype(arr.dtype)
         data = _at_least_1d(arr).copy(order="K")
         np.add.at(data, _along(d, _index_vector(idx)), values)
         result = wrap(data.reshape(arr.shape))
@@ -1159,10 +1165,6 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
                            f"must match, but we got boundaries tensor "
                            f"{shape_str(boundaries.shape)} and input value tensor "
                            f"{shape_str(values.shape)}")
-    for arr in (boundaries, values):
-        if arr.dtype.kind in "bc":
-            raise NotImplementedError(f'"searchsorted_out_cpu" not implemented for '
-                                      f"'{_word(arr)}'")
     if sorter is not None:
         order = sorter._data
         if order.dtype != _INT64:
@@ -1177,6 +1179,11 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         boundaries = np.take_along_axis(boundaries, order, axis=-1)
     from ._dispatch import result_type
     common = result_type(sorted_sequence, input).np
+    # PyTorch converts both to their promoted type, and its kernel (reached only with some
+    # values) has no bool or complex version
+    if common.kind in "bc" and values.size:
+        raise NotImplementedError(f'"searchsorted_out_cpu" not implemented for '
+                                  f"'{_type_word(D._BY_NP[common])}'")
     if common in _HALF_TYPES:
         common = _F32  # exact for half values, and NumPy compares it natively
     boundaries = boundaries.astype(common, copy=False)
