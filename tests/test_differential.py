@@ -2119,6 +2119,12 @@ REGRESSIONS = [
     ("index_reduce bool exclude self", lambda lib, x, i, s: lib.index_reduce(
         x, 0, i, s, "amax", include_self=False),
      (_t([True, False], "bool"), _t([0], "int64"), _t([True], "bool")), {}),
+    ("take_along_dim wraps indices", lambda lib, x, i: lib.take_along_dim(x, i, 0),
+     (_t([1.5, 2.5], "float32"), _t([2, -3, 7], "int64")), {}),
+    ("searchsorted bool with int scalar", lambda lib, s: lib.searchsorted(s, 0),
+     (_t([False], "bool"),), {}),
+    ("index_add uint8 alpha=-1", lambda lib, x, i, s: lib.index_add(x, 0, i, s, alpha=-1),
+     (_t([1, 1], "uint8"), _t([1], "int64"), _t([3], "uint8")), {}),
     ("linalg.qr r empty", lambda lib, a: lib.linalg.qr(a, "r"), (_t(np.zeros((0, 0)),
                                                                     "float32"),), {}),
     ("linalg.cond empty", lambda lib, a: lib.linalg.cond(a), (_t(np.zeros((2, 0, 0)),

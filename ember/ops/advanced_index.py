@@ -200,6 +200,22 @@ def _check_index_dtype(idx, message: str, allowed=_INT32_64, error=RuntimeError)
         raise error(message)
 
 
+def _gather_values(arr1, d: int, idx1):
+    """``arr1`` read along ``d`` at the (non-empty, at least 1-d) ``idx1``, after PyTorch's
+    size and bounds checks."""
+    for k, size in enumerate(idx1.shape):
+        if k != d and size > arr1.shape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{shape_str(idx1.shape)} to be no larger than self "
+                               f"{shape_str(arr1.shape)} apart from dimension {d}")
+    size = arr1.shape[d]
+    bad = _first_bad(idx1, 0, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    corner = tuple(slice(None) if k == d else slice(0, s) for k, s in enumerate(idx1.shape))
+    return np.take_along_axis(arr1[corner], idx1, axis=d)
+
+
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
            out: Tensor | None = None) -> Tensor:
     """Values of ``input`` picked along ``dim`` by ``index``: out[i][j] = input[index[i][j]][j]."""
@@ -210,18 +226,10 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     arr1, idx1 = _at_least_1d(arr), _at_least_1d(idx)
     if idx1.size == 0:
-        return _finish(wrap(np.empty(idx.shape, arr.dtype, like=arr)), out, "gather")
-    for k, size in enumerate(idx1.shape):
-        if k != d and size > arr1.shape[k]:
-            raise RuntimeError(f"Size does not match at dimension {k} expected index "
-                               f"{shape_str(idx.shape)} to be no larger than self "
-                               f"{shape_str(arr.shape)} apart from dimension {d}")
-    size = arr1.shape[d]
-    bad = _first_bad(idx1, 0, size)
-    if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    corner = tuple(slice(None) if k == d else slice(0, s) for k, s in enumerate(idx1.shape))
-    data = np.take_along_axis(arr1[corner], idx1, axis=d).reshape(idx.shape)
+        # nothing to read (and so nothing to check), but the result still carries a grad_fn
+        data = np.empty(idx.shape, arr.dtype, like=arr)
+    else:
+        data = _gather_values(arr1, d, idx1).reshape(idx.shape)
     result = wrap(data)
     if grad_state.enabled and input._rg:
         node = GatherBackward0((input,), result)
@@ -412,13 +420,6 @@ def _check_reduce_dtype(arr, reduce: str, kernel) -> None:
         raise NotImplementedError(f'"{kernel(reduce)}" not implemented for \'{_word(arr)}\'')
 
 
-def _index_reduce_kernel(ndim: int):
-    if ndim <= 1:  # PyTorch's 1-D path fails in a different kernel than the general one
-        return lambda reduce: "index_func_"
-    return lambda reduce: {"amax": "maximum_cpu", "amin": "minimum_cpu"}.get(reduce,
-                                                                             "div_floor_cpu")
-
-
 def _where(condition, a: Tensor, b: Tensor) -> Tensor:
     """``a`` where the (constant, NumPy) condition holds, else ``b``; differentiable in both."""
     cond = wrap(np.asarray(condition))
@@ -509,6 +510,20 @@ class IndexSelectBackward0(Node):
         return (index_add(_zeros(self.shape, grad), self.dim, index, grad),)
 
 
+def _check_select_bounds(arr, d: int, idx) -> None:
+    """index_select's bounds checks, with the error each of PyTorch's CPU paths raises: an
+    empty matrix and the dim=1 fast path fail with RuntimeError, the rest with IndexError."""
+    size = _at_least_1d(arr).shape[d]
+    if arr.ndim > 1 and idx.size and arr.size == 0 and size == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = _first_bad(idx, 0, size)
+    if bad is None:
+        return
+    if arr.ndim > 1 and (arr.size == 0 or d == 1):
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    raise IndexError("index out of range in self")
+
+
 def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The slices of ``input`` along ``dim`` at the positions listed in the vector ``index``."""
     arr, idx = input._data, index._data
@@ -519,9 +534,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     if arr.ndim == 0 and idx.size != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
                            f"{idx.size} value(s)")
-    size = _at_least_1d(arr).shape[d]
-    if _first_bad(idx, 0, size) is not None:
-        raise IndexError("index out of range in self")
+    _check_select_bounds(arr, d, idx)
     data = np.take(_at_least_1d(arr), _index_vector(idx), axis=d)
     if arr.ndim == 0:
         data = data.reshape(())
@@ -548,6 +561,9 @@ def _check_index_func(op: str, arr, d: int, idx, src) -> None:
                          f"dim {src.ndim}")
     src_size = 1 if src.ndim == 0 else src.shape[d]
     if idx.size != src_size:
+        if src.ndim == 0:
+            # PyTorch's message asks a 0-d source for its size, which fails first
+            raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
         raise RuntimeError(f"{op}_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({src_size}), for dim: {d}")
     self_sizes, src_sizes = list(arr.shape), list(src.shape)
@@ -575,23 +591,43 @@ class IndexAddBackward0(Node):
         return grad, g_source
 
 
+def _check_add_bounds(arr, d: int, idx, alpha) -> None:
+    """index_add's bounds check, with the error of the PyTorch CPU path that would run:
+    matrices added along their first or last dim with alpha=1 and an int64 index go through
+    scatter_add (RuntimeError naming the index); everything else raises IndexError."""
+    size = _at_least_1d(arr).shape[d]
+    bad = _first_bad(idx, 0, size)
+    if bad is None:
+        return
+    if arr.ndim > 1 and d in (0, arr.ndim - 1) and alpha == 1 and idx.dtype == _INT64:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    raise IndexError("index out of range in self")
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1,
               out: Tensor | None = None) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along ``dim``."""
     arr, idx, src = input._data, index._data, source._data
     d = _wrap_dim(dim, arr.ndim)
     _check_index_func("index_add", arr, d, idx, src)
-    size = _at_least_1d(arr).shape[d]
-    bad = _first_bad(idx, 0, size)
-    if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    values = _at_least_1d(src)
-    if alpha != 1:
-        scale = int(alpha) if arr.dtype.kind in "iub" else alpha
-        values = (values.astype(_compute_dtype(arr.dtype)) * scale).astype(arr.dtype)
-    data = _at_least_1d(arr).copy(order="K")
-    np.add.at(data, _along(d, _index_vector(idx)), values)
-    result = wrap(data.reshape(arr.shape))
+    if arr.ndim > 1 and (arr.size == 0 or idx.size == 0):
+        # PyTorch returns such a matrix as it is, looking at neither the index nor alpha
+        result = wrap(arr.copy(order="K"))
+    else:
+        # alpha becomes self's type (refusing what overflows it) before vectors are indexed,
+        # and after matrices' indices are checked
+        scale = checked_scalar(alpha, arr.dtype) if arr.ndim <= 1 else None
+        _check_add_bounds(arr, d, idx, alpha)
+        values = _at_least_1d(src)
+        if alpha != 1:
+            if scale is None:
+                scale = checked_scalar(alpha, arr.dtype)
+            work = _compute_dtype(arr.dtype)
+            # same-type array arithmetic, so unsigned products wrap as they do in PyTorch
+            values = (values.astype(work) * scale.astype(work)).astype(arr.dtype)
+        data = _at_least_1d(arr).copy(order="K")
+        np.add.at(data, _along(d, _index_vector(idx)), values)
+        result = wrap(data.reshape(arr.shape))
     if grad_state.enabled and (input._rg or source._rg):
         node = IndexAddBackward0((input, source), result)
         node.save(index)
@@ -712,6 +748,35 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     return result
 
 
+def _check_index_reduce_run(arr, d: int, idx, reduce: str, include_self: bool) -> None:
+    """The errors PyTorch's CPU index_reduce raises while it runs, in its order: no bool or
+    complex kernel to reset the target slices (include_self=False) or for vectors, the
+    reset's own bounds check, the main loop's bounds check, then (matrices only, and only
+    with some index) the element kernels' dtype support."""
+    no_kernel = arr.dtype.kind in "bc"
+    if no_kernel and not include_self:
+        raise NotImplementedError(f'"index_reduce_func_exclude_input_init" not implemented for '
+                                  f"'{_word(arr)}'")
+    size = _at_least_1d(arr).shape[d]
+    if not include_self and arr.size:
+        bad = _first_bad(idx, -size, size)  # the reset (index_fill) accepts negative indices
+        if bad is not None:
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    if arr.ndim <= 1:
+        if no_kernel:
+            raise NotImplementedError(f'"index_func_" not implemented for \'{_word(arr)}\'')
+    elif idx.size == 0:
+        return
+    elif size == 0:
+        raise IndexError(f"select(): index 0 out of range for tensor of size "
+                         f"{shape_str(arr.shape)} at dimension {d}")
+    if _first_bad(idx, 0, size) is not None:
+        raise IndexError("index out of range in self")
+    if arr.ndim > 1:
+        _check_reduce_dtype(arr, reduce, lambda r: {"amax": "maximum_cpu",
+                                                    "amin": "minimum_cpu"}.get(r, "div_floor_cpu"))
+
+
 class IndexReduceBackward0(Node):
     def backward(self, grad):
         self_t, src, index, result = self.saved_tensors
@@ -735,10 +800,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     arr, idx, src = input._data, index._data, source._data
     d = _wrap_dim(dim, arr.ndim)
     _check_index_func("index_reduce", arr, d, idx, src)
-    size = _at_least_1d(arr).shape[d]
-    if _first_bad(idx, 0, size) is not None:
-        raise IndexError("index out of range in self")
-    _check_reduce_dtype(arr, reduce, _index_reduce_kernel(arr.ndim))
+    _check_index_reduce_run(arr, d, idx, reduce, include_self)
     # index_reduce is scatter_reduce with the index repeated across source's other dims.
     src1 = _at_least_1d(src)
     shape = [1] * src1.ndim
@@ -988,26 +1050,45 @@ def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False)
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
                    out: Tensor | None = None) -> Tensor:
     """``gather`` after broadcasting ``input`` and ``indices`` over all dims but ``dim``
-    (over the flattened input when ``dim`` is None)."""
+    (over the flattened input when ``dim`` is None).  Along a dim, indices wrap around
+    (Python-style modulo of the dim's size), as in PyTorch 2.13."""
     arr, idx = input._data, indices._data
-    if idx.dtype != _INT64:
-        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
-                           f"{_word(idx)}")
     if dim is None:
+        # PyTorch checks the index dtype only along a dim; flattened, gather's check applies
+        # (so int32 indices are accepted)
         return gather(input.reshape(-1), 0, indices.reshape(-1), out=out)
     if arr.ndim != idx.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {arr.ndim} dimensions for input, and "
                            f"{idx.ndim} dimensions for indices")
+    if idx.dtype != _INT64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_word(idx)}")
     d = _wrap_dim(dim, arr.ndim)
+    if arr.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     self_sizes = list(arr.shape)
-    if arr.ndim:
-        self_sizes[d] = idx.shape[d]
-    shape = list(broadcast_shapes_named(tuple(self_sizes), idx.shape))
-    indices_b = indices.expand(shape) if tuple(shape) != idx.shape else indices
-    if arr.ndim:
-        shape[d] = arr.shape[d]
-    return gather(input.expand(shape), d, indices_b, out=out)
+    self_sizes[d] = idx.shape[d]
+    index_shape = broadcast_shapes_named(tuple(self_sizes), idx.shape)
+    index_sizes = list(idx.shape)
+    index_sizes[d] = arr.shape[d]
+    self_shape = broadcast_shapes_named(tuple(index_sizes), arr.shape)
+    indices_b = _wrap_around(indices, arr.shape[d])
+    if index_shape != idx.shape:
+        indices_b = indices_b.expand(index_shape)
+    return gather(input.expand(self_shape), d, indices_b, out=out)
+
+
+def _wrap_around(indices: Tensor, size: int) -> Tensor:
+    """``indices`` modulo ``size`` (a new tensor only when some entry is out of [0, size))."""
+    idx = indices._data
+    if idx.size == 0 or not holds_values(idx):
+        return indices
+    if size == 0:
+        raise RuntimeError("ZeroDivisionError")
+    if idx.min() >= 0 and idx.max() < size:
+        return indices
+    return wrap(np.remainder(idx, size))
 
 
 # -- searchsorted / bucketize -------------------------------------------------------------------------
@@ -1084,10 +1165,6 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
                            f"must match, but we got boundaries tensor "
                            f"{shape_str(boundaries.shape)} and input value tensor "
                            f"{shape_str(values.shape)}")
-    for arr in (boundaries, values):
-        if arr.dtype.kind in "bc":
-            raise NotImplementedError(f'"searchsorted_out_cpu" not implemented for '
-                                      f"'{_word(arr)}'")
     if sorter is not None:
         order = sorter._data
         if order.dtype != _INT64:
@@ -1102,6 +1179,11 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         boundaries = np.take_along_axis(boundaries, order, axis=-1)
     from ._dispatch import result_type
     common = result_type(sorted_sequence, input).np
+    # PyTorch converts both to their promoted type, and its kernel (reached only with some
+    # values) has no bool or complex version
+    if common.kind in "bc" and values.size:
+        raise NotImplementedError(f'"searchsorted_out_cpu" not implemented for '
+                                  f"'{_type_word(D._BY_NP[common])}'")
     if common in _HALF_TYPES:
         common = _F32  # exact for half values, and NumPy compares it natively
     boundaries = boundaries.astype(common, copy=False)
@@ -1111,7 +1193,8 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
         flat = _bisect(boundaries.reshape(1, m), values.reshape(1, -1), right)
     else:
         rows = int(np.prod(boundaries.shape[:-1]))
-        flat = _bisect(boundaries.reshape(rows, m), values.reshape(rows, -1), right)
+        # the values' row length is spelled out: with no rows, -1 could not be inferred
+        flat = _bisect(boundaries.reshape(rows, m), values.reshape(rows, values.shape[-1]), right)
     data = flat.reshape(values.shape)
     result = wrap(result_array(data).astype(out_dtype))
     return _finish(result, out, "searchsorted")
