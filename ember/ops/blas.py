@@ -907,6 +907,21 @@ def _einsum_core(equation: str, operands) -> Tensor:
     return result
 
 
+def _einsum_view(op: Tensor, term: str, output: str) -> Tensor:
+    """A single operand with nothing summed over: diagonals and a permutation, so the result
+    is a view of the operand (as in PyTorch, which builds it from the same view ops)."""
+    letters = []
+    for ch in term:
+        if ch in letters:
+            # The repeated dim and its first occurrence become one diagonal dim, put back
+            # where the letter first appeared.
+            first = letters.index(ch)
+            op = op.diagonal(0, first, len(letters)).movedim(-1, first)
+        else:
+            letters.append(ch)
+    return op.permute([letters.index(ch) for ch in output])
+
+
 def einsum(equation, *operands) -> Tensor:
     """Einstein summation: ``einsum('ij,jk->ik', a, b)``; ellipsis, repeated subscripts,
     implicit output, an operand list, and the sublist form ``einsum(a, [0, 1], b, [1, 2])``."""
@@ -924,6 +939,8 @@ def einsum(equation, *operands) -> Tensor:
                                f"{type_word(op._data)}")
     parsed, output = _einsum_plan(equation, operands)
     sizes = _einsum_sizes(parsed, operands)
+    if len(operands) == 1 and len(output) == len(set(parsed[0])):
+        return _einsum_view(operands[0], parsed[0], output)
     for i, (term, op) in enumerate(zip(parsed, operands)):
         target = tuple(sizes[ch] for ch in term)
         if op._data.shape != target:

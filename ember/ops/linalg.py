@@ -26,6 +26,7 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from ._dispatch import bind_methods, shape_str, write_out
 from .blas import _recording, broadcast_batch, conj, mH, mT, type_word
+from .join import cat as _cat
 
 wrap = Tensor._make
 _HALF_TYPES = (np.dtype(np.float16), D.bfloat16.np)
@@ -206,7 +207,8 @@ def _extreme(t: Tensor, dim: int, keepdim: bool, largest: bool) -> Tensor:
         return result
     value = arr.max(axis=dim, keepdims=True) if largest else arr.min(axis=dim, keepdims=True)
     hits = arr == value
-    share = hits / hits.sum(axis=dim, keepdims=True)
+    with np.errstate(invalid="ignore"):  # a NaN extreme has no hits: 0/0, silently as in PyTorch
+        share = hits / hits.sum(axis=dim, keepdims=True)
     result = wrap(value if keepdim else np.squeeze(value, axis=dim))
     if _recording(t):
         node = (AmaxBackward0 if largest else AminBackward0)((t,), result)
@@ -483,12 +485,14 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
             return vector_norm(A, 2, (d0, d1), keepdim, out=out)
         if ord != "nuc":
             raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+        _check_svd_precision(arr)
         values = linalg_svdvals(_move_to_end(A, d0, d1))
         result = values.sum(-1)
     else:
         if ord not in (1, -1, 2, -2, _INF, -_INF):
             raise RuntimeError(f"linalg.matrix_norm: Order {_ord_text(ord)} not supported.")
         if abs(ord) == 2:
+            _check_svd_precision(arr)
             values = linalg_svdvals(_move_to_end(A, d0, d1))
             result = _extreme(values, -1, False, ord > 0)
         else:
@@ -501,6 +505,13 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if keepdim:
         result = _restore_kept(result, d0, d1)
     return _finish(result, out, "linalg.matrix_norm")
+
+
+def _check_svd_precision(arr) -> None:
+    # Norms from singular values refuse half types by the input's own dtype (before dtype=).
+    if arr.dtype in _HALF_TYPES:
+        raise RuntimeError(f"linalg.matrix_norm: Low precision dtypes not supported. Got "
+                           f"{type_word(arr)}")
 
 
 def _ord_text(ord) -> str:
@@ -1090,13 +1101,13 @@ def _qr_backward(gQ, gR, Q, R, A):
         extra = Y.matmul(mH(gV))
         gQ_total = extra if gQ_total is None else gQ_total + extra
     gX = _qr_backward_tall(gQ_total, gU, Q, U)
-    dtype = Q._data.dtype
-    left_select = _const(np.eye(m, n, dtype=dtype), Q)
-    right_select = _const(np.eye(n - m, n, m, dtype=dtype), Q)
-    gA = gX.matmul(left_select)
+    # Joined side by side (not placed with selection matmuls) so that where X is singular
+    # the NaNs of gX stay in its columns, as in PyTorch.
     if gV is not None:
-        gA = gA + Q.matmul(gV).matmul(right_select)
-    return gA
+        gY = Q.matmul(gV)
+    else:
+        gY = _const(np.zeros(gX._data.shape[:-1] + (n - m,), gX._data.dtype), gX)
+    return _cat([gX, gY], -1)
 
 
 def _qr_backward_tall(gQ, gR, Q, R):
@@ -1123,23 +1134,30 @@ def linalg_qr(A: Tensor, mode: str = "reduced", *, out=None):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            f"'reduced' (default), 'r', or 'complete'")
     _check_matrix(arr, "linalg.qr", square=False)
+    if arr.dtype in _HALF_TYPES:  # PyTorch's dtype dispatch of its QR kernel fails first
+        raise NotImplementedError(f'"geqrf_cpu" not implemented for \'{type_word(arr)}\'')
     _check_floating(arr, "linalg.qr")
     m, n = arr.shape[-2:]
+    if mode == "r":
+        q = np.zeros((0,), arr.dtype, like=arr)  # PyTorch's Q is always this in mode 'r'
     if arr.size == 0:
         k = m if mode == "complete" else min(m, n)
-        q = np.broadcast_to(np.eye(m, k, dtype=arr.dtype), arr.shape[:-2] + (m, k)).copy()
+        if mode != "r":
+            q = np.broadcast_to(np.eye(m, k, dtype=arr.dtype), arr.shape[:-2] + (m, k)).copy()
         r = np.zeros(arr.shape[:-2] + (k, n), arr.dtype)
-    elif mode == "r":
-        r = np.linalg.qr(arr, mode="r")
-        q = np.zeros((0,), arr.dtype, like=arr)
     else:
-        q, r = np.linalg.qr(arr, mode=mode)
+        # Householder reflectors take the sign opposite to a column's leading entry; PyTorch's
+        # LAPACK (MKL) counts -0.0 as positive where NumPy's counts it as negative, so signed
+        # zeros are made +0.0 first (adding zero does that) to get PyTorch's signs.
+        unsigned = arr + 0.0
+        if mode == "r":
+            r = np.linalg.qr(unsigned, mode="r")
+        else:
+            q, r = np.linalg.qr(unsigned, mode=mode)
     Q = wrap(contiguous_array(q).astype(arr.dtype, copy=False))
     R = wrap(contiguous_array(r).astype(arr.dtype, copy=False))
     if _recording(A):
         for index, output in ((0, Q), (1, R)):
-            if index == 0 and mode == "r":
-                continue
             node = LinalgQrBackward0((A,), output)
             node.save(Q, R)
             node.output_index, node.mode, node.input_ref = index, mode, A
@@ -1333,14 +1351,26 @@ def _svd_arrays(arr, full_matrices: bool, compute_uv: bool = True):
         return u.copy(), s, vh.copy()
     if not compute_uv:
         return np.linalg.svd(arr, compute_uv=False).astype(real, copy=False)
-    u, s, vh = np.linalg.svd(arr, full_matrices=full_matrices)
+    # +0.0 for -0.0, as for QR: PyTorch's LAPACK treats a signed zero as positive when it
+    # picks the signs of the singular vectors.
+    u, s, vh = np.linalg.svd(arr + 0.0, full_matrices=full_matrices)
     return u.astype(arr.dtype, copy=False), s.astype(real, copy=False), \
         vh.astype(arr.dtype, copy=False)
 
 
+def _check_svd_input(arr) -> None:
+    # PyTorch's SVD has no half kernel: its dtype dispatch fails before the usual
+    # low-precision check, so half types get a NotImplementedError naming the kernel.
+    _check_matrix(arr, "linalg.svd", square=False)
+    if arr.dtype in _HALF_TYPES:
+        raise NotImplementedError(f'"linalg_svd_cpu" not implemented for \'{type_word(arr)}\'')
+    _check_floating(arr, "linalg.svd")
+
+
 def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """Singular value decomposition A = U diag(S) Vh (singular values descending)."""
-    arr = _check_input(A, "linalg.svd", square=False)
+    arr = A._data
+    _check_svd_input(arr)
     u, s, vh = _svd_arrays(arr, full_matrices)
     U, S, Vh = wrap(contiguous_array(u)), wrap(contiguous_array(s)), \
         wrap(contiguous_array(vh))
@@ -1354,7 +1384,8 @@ def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
 
 def linalg_svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
     """Singular values (descending)."""
-    arr = _check_input(A, "linalg.svdvals", square=False)
+    arr = A._data
+    _check_svd_input(arr)
     if _recording(A):
         u, s, vh = _svd_arrays(arr, False)
         U, S, Vh = wrap(u), wrap(contiguous_array(s)), wrap(vh)
@@ -1368,7 +1399,8 @@ def linalg_svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
     """Legacy ``torch.svd``: (U, S, V) with V (not V^H); reduced unless some=False."""
-    arr = _check_input(input, "linalg.svd", square=False)
+    arr = input._data
+    _check_svd_input(arr)
     if not compute_uv:
         m, n = arr.shape[-2:]
         S = linalg_svdvals(input)
@@ -1436,7 +1468,7 @@ def linalg_pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None, rt
                 out=None) -> Tensor:
     """Moore-Penrose pseudo-inverse; singular values below max(atol, rtol * s_max) count as 0."""
     arr = A._data
-    if arr.ndim < 2 or arr.dtype.kind not in "fc":
+    if arr.ndim < 2 or arr.dtype.kind not in "fc" or arr.dtype in _HALF_TYPES:
         raise RuntimeError(f"linalg.pinv({type_word(arr)}{{{shape_str(arr.shape)}}}): "
                            f"expected a tensor with 2 or more dimensions of float, double, "
                            f"cfloat or cdouble types")
@@ -1457,7 +1489,14 @@ def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
 def linalg_matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None,
                        out=None) -> Tensor:
     """Number of singular values above max(atol, rtol * s_max)."""
-    arr = _check_input(A, "linalg.matrix_rank", square=hermitian)
+    arr = A._data
+    if arr.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
+                           "dimensions.")
+    if arr.dtype.kind not in "fc" or arr.dtype in _HALF_TYPES:
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if hermitian:
+        _check_matrix(arr, "linalg.eigh")
     if tol is not None:
         atol, rtol = tol, 0.0
     m, n = arr.shape[-2:]
@@ -1554,17 +1593,39 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
     return RT.linalg_lstsq((solution, residuals, rank_t, values))
 
 
+def _cond_order_text(p) -> str:
+    # PyTorch prints the order as C++ does: floats with six decimals, infinities as inf.
+    if isinstance(p, float):
+        return ("inf" if p > 0 else "-inf") if p in (_INF, -_INF) else f"{p:.6f}"
+    return str(p)
+
+
 def linalg_cond(A: Tensor, p=None, *, out=None) -> Tensor:
-    """Condition number of A in the ``p`` norm (2-norm by default, via singular values)."""
+    """Condition number of A in the ``p`` norm (2-norm by default, via singular values);
+    0 for empty matrices."""
     arr = A._data
-    _check_matrix(arr, "linalg.cond", square=p not in (None, 2, -2))
-    _check_floating(arr, "linalg.cond")
+    if isinstance(p, str):
+        _check_matrix(arr, f"linalg.cond(ord={p})")
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    else:
+        if arr.ndim < 2:
+            raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+        if p not in (None, 2, -2, 1, -1, _INF, -_INF):
+            raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if arr.size == 0:
+        # NumPy leaves it undefined; PyTorch returns zeros (not connected to the graph), for
+        # any dtype, before checking the dtype or (for numeric orders) squareness.
+        zeros = np.zeros(arr.shape[:-2], _real_dtype(arr.dtype), like=arr)
+        return _finish(wrap(zeros), out, "linalg.cond")
     if p in (None, 2, -2):
         s = linalg_svdvals(A)
         largest = _extreme(s, -1, False, True)
         smallest = _extreme(s, -1, False, False)
         result = smallest / largest if p == -2 else largest / smallest
     else:
+        if not isinstance(p, str):
+            _check_matrix(arr, f"linalg.cond(ord={_cond_order_text(p)})")
         inverse_A, info = linalg_inv_ex(A)
         result = matrix_norm(A, p) * matrix_norm(inverse_A, p)
         if np.any(info._data != 0):
