@@ -347,6 +347,8 @@ def check(case: "Case", args, kwargs=None):
     t_out, t_exc, t_leaves, t_made = _run(torch, case.fn, args, kwargs)
     e_out, e_exc, e_leaves, e_made = _run(ember, case.fn, args, kwargs)
     if t_exc is not None:
+        if "INTERNAL ASSERT FAILED" in str(t_exc):
+            return  # a PyTorch bug (its own assertion), not behaviour to copy
         assert e_exc is not None, f"torch raised {t_exc!r}, ember returned {e_out!r}"
         if "single memory location" in str(t_exc) and _writes_expanded(args, kwargs):
             return  # README "Differences": expanded tensors are read-only (checks differ)
@@ -370,6 +372,8 @@ def check(case: "Case", args, kwargs=None):
     t_g, t_gexc = _grads(torch, t_out, t_leaves, 7)
     e_g, e_gexc = _grads(ember, e_out, e_leaves, 7)
     if t_gexc is not None:
+        if "INTERNAL ASSERT FAILED" in str(t_gexc):
+            return  # a PyTorch bug in its backward, not behaviour to copy
         assert e_gexc is not None, f"torch backward raised {t_gexc!r}, ember did not"
         assert _exc_kind(e_gexc) is _exc_kind(t_gexc), f"backward: {e_gexc!r} vs {t_gexc!r}"
         return
@@ -1835,7 +1839,6 @@ def square(draw, kind="general", dtypes=LA_DTYPES, batch=True, n=None):
 
 
 def _solve_rhs(draw, a: T, vector: bool):
-    n = a.values.shape[-1]
     shape = a.values.shape[:-1] if vector else a.values.shape[:-1] + (draw(st.integers(0, 3)),)
     return draw(tensors([a.dtype], shape=shape, modes=["normal"]))
 
