@@ -352,7 +352,13 @@ def div_(self, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None and isinstance(other, (Tensor, int, float, complex, bool)):
         check_inplace_shape(self, other)  # PyTorch's order: shapes, cast, then the kernel
         check_inplace_cast(self, other)
-    return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
+    try:
+        result = div(self, other, rounding_mode=rounding_mode)
+    except NotImplementedError:
+        # (a ComplexHalf promotion: PyTorch's in-place cast check comes before the kernel's)
+        check_inplace_cast(self, other)
+        raise
+    return apply_inplace(self, result)
 
 
 def reciprocal_(self) -> Tensor:

@@ -251,14 +251,13 @@ def _half_rounded(original, operand, np_dtype):
     """``operand`` (computed from ``original``) as PyTorch's half-type kernels see it: every
     input is first converted to the result's half type, then widened to float32, so int16
     32767 takes part as 32768 and a float64 0.1 as float16's 0.0999755859375."""
-    if isinstance(original, Tensor):
-        arr = original._data
-        if arr.dtype == np_dtype:
-            return operand
-        return arr.astype(np_dtype).astype(_F32)
+    if isinstance(original, Tensor) and original._data.dtype == np_dtype:
+        return operand
     if isinstance(operand, (complex, np.complexfloating)):
         return operand
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # (values beyond the half range become inf silently)
+        if isinstance(original, Tensor):
+            return original._data.astype(np_dtype).astype(_F32)
         rounded = float(np.asarray(operand, np_dtype))
     return operand if rounded == operand else rounded
 
@@ -487,6 +486,7 @@ def _integer_power(base, exponent):
     return np.where(negative, special, powered)
 
 
+_NARROW_BASES = _HALVES | _INTS  # (number exponents are converted to these bases' types)
 _SPECIAL_EXPONENT_TYPES = frozenset((_F32, _F64, D.bfloat16.np)) | _COMPLEX
 
 
@@ -591,9 +591,16 @@ def pow(input, exponent, *, out=None) -> Tensor:
         raise TypeError(f"pow() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, {type(exponent).__name__}), but expected a "
                         "Tensor for input or exponent")
-    x, y, dt = binary_operands(input, exponent, "pow")
+    try:
+        x, y, dt = binary_operands(input, exponent, "pow")
+    except OverflowError:  # (an integer beyond int64)
+        from ._dispatch import result_type
+        _check_exponent_fits(exponent, result_type(input, exponent).np)
+        raise
     if dt == _BOOL and not isinstance(input, Tensor):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if dt in _NARROW_BASES and not isinstance(exponent, Tensor):
+        _check_exponent_fits(exponent, dt)
     if dt in _HALVES:
         x, y = half_inputs(input, exponent, x, y, dt)
     elif dt is _C64 and complex_half(input, exponent):
@@ -604,6 +611,14 @@ def pow(input, exponent, *, out=None) -> Tensor:
     if grad_state.enabled:
         _record_pow(result, input, exponent)
     return result if out is None else write_out(out, result, "pow")
+
+
+def _check_exponent_fits(exponent, np_dtype) -> None:
+    """PyTorch converts a number exponent to a half or integer base's type, refusing values
+    that overflow it (float and double bases keep it in double)."""
+    if np_dtype in _NARROW_BASES:
+        from .creation import checked_scalar
+        checked_scalar(exponent, _BY_NP[np_dtype])
 
 
 def _record_pow(result, input, exponent) -> None:
@@ -662,6 +677,8 @@ class Atan2Backward0(Node):
     def backward(self, grad):
         x, y = self.saved_tensors
         scale = (x * x + y * y).reciprocal()
+        # At the origin (or where the squares underflow) PyTorch takes the scale as 0.
+        scale = scale.masked_fill(scale.isinf(), 0)
         gx = grad * y * scale if self._next[0] is not None else None
         gy = grad * -x * scale if self._next[1] is not None else None
         return gx, gy
