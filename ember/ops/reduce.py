@@ -817,13 +817,13 @@ def _extreme_all(input: Tensor, op: str, node_cls) -> Tensor:
 def _extreme_dim(input: Tensor, dim, keepdim: bool, op: str, node_cls, kind, out):
     arr = input._data
     d = wrap_dim(dim, arr.ndim, op)
+    if arr.ndim and arr.shape[d] == 0:  # (checked before the dtype, as in PyTorch)
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     if arr.dtype.kind == "c":
         raise RuntimeError(f"{op}(): does not support complex input")
     if arr.ndim == 0:
         values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
-        if arr.shape[d] == 0:
-            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
         finder = np.argmax if op == "max" else np.argmin
         indices = finder(_extreme_array(arr), axis=d, keepdims=True)
         values = np.take_along_axis(arr, indices, axis=d)
