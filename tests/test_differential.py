@@ -2051,7 +2051,8 @@ REGRESSIONS = [
     ("remainder int16 with float16", lambda lib, a, b: (lib.remainder(a, b), lib.fmod(a, b),
                                                         lib.fmod(b * 2500, 2049.0)),
      (_t(32767, "int16"), _t(2.0, "float16")), {}),
-    ("addr float16 rounds each step", lambda lib, x, a, b: lib.addr(x, a, b, alpha=-1.5),
+    ("addr float16 rounds each step", lambda lib, x, a, b: lib.addr(x, a, b, alpha=-1.5).view(
+        lib.int16),
      (_t(np.zeros((3, 1)), "float16"), _t([0, 0, 2.1], "float16"), _t([2.5], "float16")), {}),
     # float16 with a complex zero-dim tensor promotes to ComplexHalf, which these kernels lack
     ("logaddexp ComplexHalf", lambda lib, a, b, o: lib.logaddexp(a, b, out=o),
@@ -2060,6 +2061,11 @@ REGRESSIONS = [
      (_t(0j, "complex64"), _t([], "float16")), {}),
     ("logical_xor/div/pow ComplexHalf", lambda lib, a, b: (lib.logical_xor(a, b), a / b, a ** b),
      (_t([1.0], "float16"), _t(1j, "complex64")), {}),
+    ("div_ ComplexHalf: cast check first", lambda lib, a: a.div_(1j), (_t([0.0], "float16"),), {}),
+    ("pow exponent overflows the base type", lambda lib, a, b: (a ** 70000.0, b ** 300),
+     (_t([0.5], "float16"), _t([2], "uint8")), {}),
+    ("atan2 grad at the origin", lambda lib, a, b: lib.atan2(a, b), (_f64([0.0, 1.0]), _f64(0.0)),
+     {}),
     # complex special values computed PyTorch's way
     ("reciprocal complex zeros", lambda lib, x: lib.reciprocal(x),
      (_t([0j, -0j, -1j, 1 + 0j, complex(INF, 1)], "complex64"),), {}),
@@ -2105,6 +2111,13 @@ REGRESSIONS = [
      (_t([-0.0, -0.0, 1.0], "float16"),), {}),
     ("log_softmax of empty integers", lambda lib, x: (lib.log_softmax(x, 0), lib.softmax(x, -1)),
      (_t([], "uint8"),), {}),
+    # (compared bit for bit, through an int16 view)
+    ("softmax/log_softmax float16 rounding", lambda lib, x: tuple(r.view(lib.int16) for r in (
+        lib.softmax(x, 0), lib.log_softmax(x, 1), lib.softmax(x, 1), lib.log_softmax(x, 0))),
+     (_t([[0.0, 1.5, -2.25], [2.0, 0.1, 3.0]], "float16"),), {}),
+    ("max/min: empty dim before complex", lambda lib, x: x.min(0), (_t([], "complex64"),), {}),
+    ("tanh/sigmoid 0-d grad", lambda lib, x: (lib.tanh(x), lib.sigmoid(x)), (_f64(0.5),), {}),
+    ("logit grad at -0.0", lambda lib, x: lib.logit(x), (_f64([-0.0, 1.0, 0.25]),), {}),
     ("vector_norm ord=1 grad at nan", lambda lib, x: (lib.linalg.vector_norm(x, 1),
                                                       lib.linalg.vector_norm(x, INF)),
      (_f64([NAN, 1.0, -2.0, 0.0]),), {}),
