@@ -1821,7 +1821,7 @@ def _shape_checked_inplace(fn, name: str):
     """The ``name`` in-place method of a comparison or logical op: its bool result may be
     written into any dtype, so only the shapes are checked before the kernel's refusals."""
     def method(self, other, *args, **kwargs):
-        if isinstance(other, Tensor):
+        if isinstance(other, Tensor) and other._data.shape != self._data.shape:
             check_inplace_shape(self, other)
         return apply_inplace(self, fn(self, other, *args, **kwargs))
     method.__name__ = name

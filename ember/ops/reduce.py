@@ -1139,7 +1139,7 @@ def cumsum(input, dim=UNSET, *, dtype=None, out=None, axis=None) -> Tensor:
         value = np.cumsum(_scan_compute(arr), axis=d)
         if value.dtype.kind in "fc":
             # PyTorch's running sum starts from +0.0, so no partial sum is ever -0.0.
-            np.add(value, 0.0, out=value)
+            value += 0.0
     else:
         value = arr.copy()
     result = _finish(value, out_dtype)
