@@ -704,6 +704,9 @@ def _softmax_input(input, dim, dtype, name: str):
     axis = dim % bound
     dt = arr.dtype
     if not (dt.kind == "f" or dt in _HALF_TYPES):
+        if arr.size == 0:
+            # PyTorch never reaches the kernel for an empty tensor: any dtype passes through.
+            return input, np.empty(arr.shape, _F32), dt, (axis if ndim else None)
         kernel = "_lastdim_kernel_impl" if axis == bound - 1 else "_kernel_impl"
         raise _not_implemented(name + kernel, dt)
     x = arr.astype(_F32) if dt in _HALF_TYPES else arr
@@ -722,6 +725,46 @@ def _shifted(x, axis):
     return x - peak
 
 
+_HALF_VECTOR = 16  # half values in one of PyTorch's AVX2 vectors (256 bits)
+
+
+def _rounded_to(values, np_dtype):
+    """float32 ``values`` rounded to a half type's precision (still as float32)."""
+    return values.astype(np_dtype).astype(_F32)
+
+
+def _inner_dim_half_exps(e, np_dtype, axis: int):
+    """The exponentials of a half-type softmax over a dim that is not the last, as PyTorch's
+    kernel holds them before dividing by their sum: rounded to the half type at the positions
+    its scalar loop handles, kept in float32 where its vector loop does."""
+    outer = math.prod(e.shape[:axis])
+    inner = math.prod(e.shape[axis + 1:])
+    if inner < _HALF_VECTOR:  # (no vector fits: all scalar)
+        return _rounded_to(e, np_dtype)
+    vector = _vector_positions(outer, inner).reshape(outer, 1, inner)
+    grouped = e.reshape(outer, e.shape[axis], inner)
+    return np.where(vector, grouped, _rounded_to(grouped, np_dtype)).reshape(e.shape)
+
+
+def _vector_positions(outer: int, inner: int):
+    """Which of the outer * inner positions PyTorch's loop takes a vector at a time: it splits
+    them evenly between its threads, and in each thread's share steps through a row of inner
+    positions a vector at a time while a whole vector fits both the row and the share (the
+    rest one at a time)."""
+    from .._settings import get_num_threads
+    total = outer * inner
+    share = -(-total // max(1, min(get_num_threads(), total)))
+    position = np.arange(total)
+    begin = position // share * share
+    end = np.minimum(begin + share, total)
+    column = position % inner
+    row = position - column
+    # Vectors start at the share's first position in its first row, at 0 in the next rows.
+    first = np.where(row <= begin, begin - row, 0)
+    vector_end = first + (column - first) // _HALF_VECTOR * _HALF_VECTOR + _HALF_VECTOR
+    return (vector_end <= inner) & (row + vector_end <= end)
+
+
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim`` (``dtype``: cast the input first)."""
     input, x, dt, axis = _softmax_input(input, dim, dtype, "softmax")
@@ -729,7 +772,10 @@ def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     try:
         e = np.exp(_shifted(x, axis))
         if axis is not None:
-            e /= np.add.reduce(e, axis=axis, keepdims=True)
+            total = np.add.reduce(e, axis=axis, keepdims=True)
+            if dt in _HALF_TYPES and axis != x.ndim - 1 and e.size:
+                e = _inner_dim_half_exps(e, dt, axis)
+            e /= total
     finally:
         _loud(token)
     result = _finish(e, dt)
@@ -747,7 +793,12 @@ def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     try:
         shifted = _shifted(x, axis)
         if axis is not None:
-            shifted -= np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+            total = np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)
+            if dt in _HALF_TYPES and axis == x.ndim - 1:
+                # PyTorch's last-dim kernel keeps the sum, then its log, in the half type.
+                shifted -= _rounded_to(np.log(_rounded_to(total, dt)), dt)
+            else:
+                shifted -= np.log(total)
     finally:
         _loud(token)
     result = _finish(shifted, dt)

@@ -9,10 +9,12 @@ from ..autograd.node import Node
 from .. import _dtype as D
 from .._dtype import can_cast
 from ._dispatch import _type_word, apply_inplace, binary_operands, bind_methods, write_out
-from .binary import (_earlier_error, check_inplace_cast, check_inplace_shape, conj_if_complex,
-                     conj_if_complex_scalar, finish, rounded_div, run, run_exact)
+from .binary import (_earlier_error, check_inplace_cast, check_inplace_shape, complex_half,
+                     conj_if_complex, conj_if_complex_scalar, finish, not_implemented,
+                     rounded_div, run, run_exact)
 
 _BOOL = np.dtype(np.bool_)
+_C64 = np.dtype(np.complex64)
 _BY_NP = D._BY_NP
 
 
@@ -252,12 +254,16 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             result = rounded_div(input, other, rounding_mode)
         except RuntimeError:
             # Shapes and the out= dtype are checked before the kernel's dtype refusals.
-            error = _earlier_error(input, other, out)
+            error = _earlier_error(input, other, out, op="div")
             if error is None:
                 raise
             raise error from None
         return result if out is None else write_out(out, result, "div")
     x, y, dt = binary_operands(input, other, "div", int_to_float=True)
+    if dt is _C64 and complex_half(input, other):
+        # (PyTorch has no ComplexHalf division; ember would compute it in complex64)
+        raise (_earlier_error(input, other, out, op="div")
+               or not_implemented("div_cpu", dt, input, other))
     result = finish(run(np.true_divide, x, y), dt)
     if grad_state.enabled:
         if not isinstance(input, Tensor):
@@ -346,7 +352,13 @@ def div_(self, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is not None and isinstance(other, (Tensor, int, float, complex, bool)):
         check_inplace_shape(self, other)  # PyTorch's order: shapes, cast, then the kernel
         check_inplace_cast(self, other)
-    return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
+    try:
+        result = div(self, other, rounding_mode=rounding_mode)
+    except NotImplementedError:
+        # (a ComplexHalf promotion: PyTorch's in-place cast check comes before the kernel's)
+        check_inplace_cast(self, other)
+        raise
+    return apply_inplace(self, result)
 
 
 def reciprocal_(self) -> Tensor:

@@ -33,6 +33,8 @@ _FLOATS = frozenset((np.dtype(np.float16), D.bfloat16.np, _F32, _F64))
 _HALVES = frozenset((np.dtype(np.float16), D.bfloat16.np))
 _COMPLEX = frozenset((np.dtype(np.complex64), np.dtype(np.complex128)))
 _INEXACT = _FLOATS | _COMPLEX
+_F16 = np.dtype(np.float16)
+_C64 = np.dtype(np.complex64)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -100,14 +102,53 @@ def broadcast_error(*operands) -> RuntimeError | None:
     return None
 
 
-def not_implemented(kernel: str, np_dtype) -> NotImplementedError:
-    """PyTorch's error for a kernel that has no implementation for a dtype."""
-    return NotImplementedError(f"\"{kernel}\" not implemented for '{_type_word(_BY_NP[np_dtype])}'")
+def not_implemented(kernel: str, np_dtype, *operands) -> NotImplementedError:
+    """PyTorch's error for a kernel that has no implementation for a dtype (``operands``:
+    name ComplexHalf where PyTorch's promotion of them gives it)."""
+    name = _type_word(_BY_NP[np_dtype])
+    if operands and np_dtype == _C64 and complex_half(*operands):
+        name = "ComplexHalf"
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
 
 
-def _earlier_error(input, other, out, out_cast: bool = True):
-    """The error PyTorch reports before a kernel's dtype error: operands that do not
-    broadcast, then (``out_cast``) a result dtype that cannot be written to ``out``."""
+def complex_half(*operands) -> bool:
+    """Whether PyTorch promotes ``operands`` to complex32 (ComplexHalf): float16 meeting a
+    complex number or complex zero-dim tensor of lower priority.  ember computes that in
+    complex64 (README), but must still refuse the kernels PyTorch lacks for ComplexHalf.
+    Only meaningful once the promoted dtype is known to be complex64."""
+    groups = ([], [], [])  # dimensioned tensors, zero-dim tensors, numbers: by priority
+    for x in operands:
+        if isinstance(x, Tensor):
+            groups[0 if x._data.ndim else 1].append(x._data.dtype)
+        elif isinstance(x, _NUMBERS):
+            groups[2].append(D.scalar_dtype(x).np)
+    for group in groups:
+        inexact = [d for d in group if d in _INEXACT]
+        if inexact:
+            # The first group holding a floating type decides the precision of the result.
+            return all(d == _F16 for d in inexact)
+    return False
+
+
+def _grad_with_out(op: str, out, *operands) -> RuntimeError | None:
+    """PyTorch's refusal of ``out=`` for a differentiable op when an input requires grad
+    (its autograd layer checks this before the kernel sees the operands)."""
+    if not (isinstance(out, Tensor) and grad_state.enabled):
+        return None
+    if out._rg or any(isinstance(x, Tensor) and x._rg for x in operands):
+        return RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                            "differentiation, but one of the arguments requires grad.")
+    return None
+
+
+def _earlier_error(input, other, out, out_cast: bool = True, op: str | None = None):
+    """The error PyTorch reports before a kernel's dtype error: (``op``: a differentiable op)
+    ``out=`` with inputs requiring grad, operands that do not broadcast, then (``out_cast``)
+    a result dtype that cannot be written to ``out``."""
+    if op is not None and out is not None:
+        error = _grad_with_out(op, out, input, other)
+        if error is not None:
+            return error
     operands = [x._data for x in (input, other) if isinstance(x, Tensor)]
     error = broadcast_error(*operands) if len(operands) == 2 else None
     if error is not None:
@@ -122,14 +163,19 @@ def _earlier_error(input, other, out, out_cast: bool = True):
     return None
 
 
-def checks_in_torch_order(fn, out_cast: bool = True):
+def checks_in_torch_order(fn=None, out_cast: bool = True, differentiable: bool = True):
     """Wrap a binary op so shape and ``out=`` problems win over its dtype refusals
-    (``out_cast=False``: ops, like comparisons, whose result type is not the promoted one)."""
+    (``out_cast=False``: ops, like comparisons, whose result type is not the promoted one;
+    ``differentiable``: ``out=`` with inputs requiring grad is refused before anything)."""
+    if fn is None:
+        return lambda f: checks_in_torch_order(f, out_cast, differentiable)
+    name = fn.__name__ if differentiable else None
+
     def op(input, other, *args, **kwargs):
         try:
             return fn(input, other, *args, **kwargs)
         except RuntimeError:
-            error = _earlier_error(input, other, kwargs.get("out"), out_cast)
+            error = _earlier_error(input, other, kwargs.get("out"), out_cast, name)
             if error is None:
                 raise
             raise error from None
@@ -199,6 +245,27 @@ def _is_complex_operand(x) -> bool:
     if isinstance(x, Tensor):
         return x._data.dtype in _COMPLEX
     return isinstance(x, (complex, np.complexfloating))
+
+
+def _half_rounded(original, operand, np_dtype):
+    """``operand`` (computed from ``original``) as PyTorch's half-type kernels see it: every
+    input is first converted to the result's half type, then widened to float32, so int16
+    32767 takes part as 32768 and a float64 0.1 as float16's 0.0999755859375."""
+    if isinstance(original, Tensor) and original._data.dtype == np_dtype:
+        return operand
+    if isinstance(operand, (complex, np.complexfloating)):
+        return operand
+    with np.errstate(over="ignore"):  # (values beyond the half range become inf silently)
+        if isinstance(original, Tensor):
+            return original._data.astype(np_dtype).astype(_F32)
+        rounded = float(np.asarray(operand, np_dtype))
+    return operand if rounded == operand else rounded
+
+
+def half_inputs(input, other, x, y, np_dtype):
+    """Both operands of a binary op with a half-type result, rounded as in :func:`_half_rounded`
+    (``x``, ``y``: what ``binary_operands`` gave for ``input``, ``other``)."""
+    return _half_rounded(input, x, np_dtype), _half_rounded(other, y, np_dtype)
 
 
 def _check_int_zero(dividend, divisor) -> None:
@@ -292,6 +359,11 @@ def rounded_div(input, other, rounding_mode) -> Tensor:
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                            f"found '{rounding_mode}'")
     x, y, dt = binary_operands(input, other, "div")
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
+    elif dt in _COMPLEX:
+        raise not_implemented("div_trunc_cpu" if rounding_mode == "trunc" else "div_floor_cpu",
+                              dt, input, other)
     if rounding_mode == "trunc":
         result = finish(_trunc_divide_arrays(x, y, dt), dt)
     else:
@@ -300,10 +372,14 @@ def rounded_div(input, other, rounding_mode) -> Tensor:
     return result
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def floor_divide(input, other, *, out=None) -> Tensor:
     """Division rounded down (Python's ``//``); ints stay ints and raise on division by zero."""
     x, y, dt = binary_operands(input, other, "floor_divide")
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
+    elif dt in _COMPLEX:
+        raise not_implemented("div_floor_cpu", dt, input, other)
     result = finish(_floor_divide_arrays(x, y, dt, "div_floor_cpu"), dt)
     _not_differentiable(result, "floor_divide", input, other)
     return result if out is None else write_out(out, result, "floor_divide")
@@ -340,6 +416,10 @@ class RemainderBackward1(Node):
 def remainder(input, other, *, out=None) -> Tensor:
     """Python's modulus: the result takes the sign of the divisor."""
     x, y, dt = binary_operands(input, other, "remainder")
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
+    elif dt in _COMPLEX:
+        raise not_implemented("remainder_cpu", dt, input, other)
     result = finish(_remainder_arrays(x, y, dt), dt)
     if grad_state.enabled:
         if not isinstance(input, Tensor):
@@ -375,8 +455,10 @@ def fmod(input, other, *, out=None) -> Tensor:
     x, y, dt = binary_operands(input, other, "fmod")
     if dt in _INTS:
         _check_int_zero(x, y)
+    elif dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
     elif dt not in _FLOATS:
-        raise not_implemented("fmod_cpu", dt)
+        raise not_implemented("fmod_cpu", dt, input, other)
     result = finish(run(np.fmod, x, y), dt)
     if grad_state.enabled:
         if isinstance(other, Tensor):
@@ -404,6 +486,7 @@ def _integer_power(base, exponent):
     return np.where(negative, special, powered)
 
 
+_NARROW_BASES = _HALVES | _INTS  # (number exponents are converted to these bases' types)
 _SPECIAL_EXPONENT_TYPES = frozenset((_F32, _F64, D.bfloat16.np)) | _COMPLEX
 
 
@@ -508,14 +591,34 @@ def pow(input, exponent, *, out=None) -> Tensor:
         raise TypeError(f"pow() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, {type(exponent).__name__}), but expected a "
                         "Tensor for input or exponent")
-    x, y, dt = binary_operands(input, exponent, "pow")
+    try:
+        x, y, dt = binary_operands(input, exponent, "pow")
+    except OverflowError:  # (an integer beyond int64)
+        from ._dispatch import result_type
+        _check_exponent_fits(exponent, result_type(input, exponent).np)
+        raise
     if dt == _BOOL and not isinstance(input, Tensor):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if dt in _NARROW_BASES and not isinstance(exponent, Tensor):
+        _check_exponent_fits(exponent, dt)
+    if dt in _HALVES:
+        x, y = half_inputs(input, exponent, x, y, dt)
+    elif dt is _C64 and complex_half(input, exponent):
+        raise (_earlier_error(input, exponent, out, True, "pow")
+               or not_implemented("pow", dt, input, exponent))
     scalar_exponent = isinstance(input, Tensor) and not isinstance(exponent, Tensor)
     result = finish(_power_arrays(x, y, dt, scalar_exponent), dt)
     if grad_state.enabled:
         _record_pow(result, input, exponent)
     return result if out is None else write_out(out, result, "pow")
+
+
+def _check_exponent_fits(exponent, np_dtype) -> None:
+    """PyTorch converts a number exponent to a half or integer base's type, refusing values
+    that overflow it (float and double bases keep it in double)."""
+    if np_dtype in _NARROW_BASES:
+        from .creation import checked_scalar
+        checked_scalar(exponent, _BY_NP[np_dtype])
 
 
 def _record_pow(result, input, exponent) -> None:
@@ -574,6 +677,8 @@ class Atan2Backward0(Node):
     def backward(self, grad):
         x, y = self.saved_tensors
         scale = (x * x + y * y).reciprocal()
+        # At the origin (or where the squares underflow) PyTorch takes the scale as 0.
+        scale = scale.masked_fill(scale.isinf(), 0)
         gx = grad * y * scale if self._next[0] is not None else None
         gy = grad * -x * scale if self._next[1] is not None else None
         return gx, gy
@@ -584,8 +689,10 @@ def atan2(input, other, *, out=None) -> Tensor:
     """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
     _require_tensors("atan2", input, other)
     x, y, dt = binary_operands(input, other, "atan2", int_to_float=True)
-    if dt in _COMPLEX:
-        raise not_implemented("atan2_cpu", dt)
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
+    elif dt in _COMPLEX:
+        raise not_implemented("atan2_cpu", dt, input, other)
     result = finish(run(np.arctan2, x, y), dt)
     node = _node(Atan2Backward0, result, input, other)
     if node is not None:
@@ -610,7 +717,9 @@ def hypot(input, other, *, out=None) -> Tensor:
     _require_tensors("hypot", input, other)
     x, y, dt = binary_operands(input, other, "hypot")
     if dt not in _FLOATS:
-        raise not_implemented("hypot_cpu", dt)
+        raise not_implemented("hypot_cpu", dt, input, other)
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
     result = finish(run(np.hypot, x, y), dt)
     node = _node(HypotBackward0, result, input, other)
     if node is not None:
@@ -644,8 +753,10 @@ def copysign(input, other, *, out=None) -> Tensor:
     """``input``'s magnitude with ``other``'s sign (including the sign of zero)."""
     _require_tensor_input("copysign", input, other)
     x, y, dt = binary_operands(input, other, "copysign", int_to_float=True)
-    if dt in _COMPLEX:
-        raise not_implemented("copysign_cpu", dt)
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
+    elif dt in _COMPLEX:
+        raise not_implemented("copysign_cpu", dt, input, other)
     result = finish(run(np.copysign, x, y), dt)
     # The sign source alone makes the result require grad too (its gradient is zero).
     other_rg = isinstance(other, Tensor) and other._rg
@@ -682,10 +793,19 @@ def _ldexp_arrays(x, exponent):
     return x * scale.astype(x.dtype)
 
 
-@checks_in_torch_order
 def ldexp(input, other, *, out=None) -> Tensor:
     """``input * 2 ** other``; integer inputs give the default float dtype."""
     _require_tensors("ldexp", input, other)
+    if input._data.dtype in _COMPLEX and other._data.dtype == _F16 and other._data.ndim:
+        # PyTorch forms 2 ** other with a zero-dim 2 of input's dtype first: complex with a
+        # float16 tensor promotes to ComplexHalf, which pow lacks (only the out= cast is
+        # checked before).
+        error = _earlier_error(input, other, out) if out is not None else None
+        raise error or NotImplementedError("\"pow\" not implemented for 'ComplexHalf'")
+    return _ldexp(input, other, out=out)
+
+
+def _ldexp_past_pow_check(input, other, *, out=None) -> Tensor:
     if other._data.dtype == _BOOL and input._data.dtype in _FLOATS:
         raise not_implemented("ldexp_cpu_exp", _BOOL)
     x, y, dt = binary_operands(input, other, "ldexp", int_to_float=True)
@@ -694,6 +814,10 @@ def ldexp(input, other, *, out=None) -> Tensor:
     if node is not None:
         node.save(input, other)
     return result if out is None else write_out(out, result, "ldexp")
+
+
+_ldexp_past_pow_check.__name__ = "ldexp"  # (named in the out= autograd error)
+_ldexp = checks_in_torch_order(_ldexp_past_pow_check)
 
 
 class NextafterBackward0(Node):
@@ -708,7 +832,7 @@ def nextafter(input, other, *, out=None) -> Tensor:
     _require_tensors("nextafter", input, other)
     x, y, dt = binary_operands(input, other, "nextafter")
     if dt not in _FLOATS:
-        raise not_implemented("nextafter_cpu", dt)
+        raise not_implemented("nextafter_cpu", dt, input, other)
     if dt in _HALVES:
         # The step depends on the dtype's own precision, so half types cannot go via float32.
         x, y = x.astype(dt), y.astype(dt)
@@ -830,11 +954,13 @@ def logaddexp(input, other, *, out=None) -> Tensor:
     _require_tensors("logaddexp", input, other)
     x, y, dt = binary_operands(input, other, "logaddexp")
     if dt in _FLOATS:
+        if dt in _HALVES:
+            x, y = half_inputs(input, other, x, y, dt)
         arr = run(np.logaddexp, x, y)
-    elif dt in _COMPLEX:
+    elif dt in _COMPLEX and not (dt == _C64 and complex_half(input, other)):
         arr = run(_complex_logaddexp, x, y)
     else:
-        raise not_implemented("logaddexp_cpu", dt)
+        raise not_implemented("logaddexp_cpu", dt, input, other)
     result = finish(arr, dt)
     node = _node(LogaddexpBackward0, result, input, other)
     if node is not None:
@@ -856,7 +982,9 @@ def logaddexp2(input, other, *, out=None) -> Tensor:
     _require_tensors("logaddexp2", input, other)
     x, y, dt = binary_operands(input, other, "logaddexp2")
     if dt not in _FLOATS:
-        raise not_implemented("logaddexp2_cpu", dt)
+        raise not_implemented("logaddexp2_cpu", dt, input, other)
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
     result = finish(run(np.logaddexp2, x, y), dt)
     node = _node(Logaddexp2Backward0, result, input, other)
     if node is not None:
@@ -901,8 +1029,10 @@ class XlogyBackward2(Node):
 def xlogy(input, other, *, out=None) -> Tensor:
     """``input * log(other)``, defined as 0 where input is 0 (unless other is NaN)."""
     x, y, dt = binary_operands(input, other, "xlogy", int_to_float=True)
-    if dt in _COMPLEX:
-        raise not_implemented("xlogy_cpu", dt)
+    if dt in _HALVES:
+        x, y = half_inputs(input, other, x, y, dt)
+    elif dt in _COMPLEX:
+        raise not_implemented("xlogy_cpu", dt, input, other)
     result = finish(run(_xlogy_arrays, x, y), dt)
     if grad_state.enabled:
         _record_xlogy(result, input, other)
@@ -934,18 +1064,18 @@ def _integer_op(input, other, out, op: str, kernel) -> Tensor:
     _require_tensors(op, input, other)
     x, y, dt = binary_operands(input, other, op)
     if dt not in _INTS:
-        raise not_implemented(f"{op}_cpu", dt)
+        raise not_implemented(f"{op}_cpu", dt, input, other)
     result = finish(run_exact(kernel, x, y), dt)
     return result if out is None else write_out(out, result, op)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def gcd(input, other, *, out=None) -> Tensor:
     """Greatest common divisor (non-negative) of integer tensors."""
     return _integer_op(input, other, out, "gcd", np.gcd)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def lcm(input, other, *, out=None) -> Tensor:
     """Least common multiple (non-negative) of integer tensors."""
     return _integer_op(input, other, out, "lcm", np.lcm)
@@ -975,7 +1105,7 @@ def _compare(input, other, out, op: str, kernel, ordered: bool) -> Tensor:
     _require_tensor_input(op, input, other)
     x, y, dt = binary_operands(input, other, op)
     if ordered and dt in _COMPLEX:
-        raise not_implemented(f"{op}_cpu", dt)
+        raise not_implemented(f"{op}_cpu", dt, input, other)
     result = finish(run_exact(kernel, x, y), _BOOL)
     return result if out is None else write_out(out, result, op)
 
@@ -1011,7 +1141,8 @@ def ge(input, other, *, out=None) -> Tensor:
 
 
 # Comparisons give bool results (written into an out= of any dtype): only shapes go first.
-eq, ne, lt, le, gt, ge = (checks_in_torch_order(f, out_cast=False) for f in (eq, ne, lt, le, gt, ge))
+eq, ne, lt, le, gt, ge = (checks_in_torch_order(f, out_cast=False, differentiable=False)
+                          for f in (eq, ne, lt, le, gt, ge))
 greater = gt
 greater_equal = ge
 less = lt
@@ -1072,6 +1203,11 @@ def _truth(arr):
 
 def _logical(input, other, out, op: str, kernel) -> Tensor:
     _require_tensors(op, input, other)
+    if (input._data.dtype in _COMPLEX or other._data.dtype in _COMPLEX) and \
+            complex_half(input, other):
+        # PyTorch computes in the promoted dtype, and has no ComplexHalf kernel. (A complex
+        # half promotion needs a zero-dim operand, so the shapes always broadcast.)
+        raise not_implemented(f"{op}_cpu", _C64, input, other)
     result = finish(run_exact(kernel, _truth(input._data), _truth(other._data)), _BOOL)
     return result if out is None else write_out(out, result, op)
 
@@ -1101,24 +1237,24 @@ def logical_not(input, *, out=None) -> Tensor:
 def _bitwise(input, other, out, op: str, kernel_name: str, kernel) -> Tensor:
     x, y, dt = binary_operands(input, other, op)
     if dt not in _INTS and dt != _BOOL:
-        raise not_implemented(kernel_name, dt)
+        raise not_implemented(kernel_name, dt, input, other)
     result = finish(run_exact(kernel, x, y), dt)
     return result if out is None else write_out(out, result, op)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def bitwise_and(input, other, *, out=None) -> Tensor:
     """Elementwise bitwise AND of integer or bool operands."""
     return _bitwise(input, other, out, "bitwise_and", "bitwise_and_cpu", np.bitwise_and)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def bitwise_or(input, other, *, out=None) -> Tensor:
     """Elementwise bitwise OR of integer or bool operands."""
     return _bitwise(input, other, out, "bitwise_or", "bitwise_or_cpu", np.bitwise_or)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def bitwise_xor(input, other, *, out=None) -> Tensor:
     """Elementwise bitwise XOR of integer or bool operands."""
     return _bitwise(input, other, out, "bitwise_xor", "bitwise_xor_cpu", np.bitwise_xor)
@@ -1154,18 +1290,18 @@ def _shift_arrays(x, y, np_dtype, left: bool):
 def _shift(input, other, out, op: str, kernel_name: str, left: bool) -> Tensor:
     x, y, dt = binary_operands(input, other, op)
     if dt not in _INTS:
-        raise not_implemented(kernel_name, dt)
+        raise not_implemented(kernel_name, dt, input, other)
     result = finish(run_exact(_shift_arrays, x, y, dt, left), dt)
     return result if out is None else write_out(out, result, op)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def bitwise_left_shift(input, other, *, out=None) -> Tensor:
     """``input << other`` for integer operands (shifts past the width give 0)."""
     return _shift(input, other, out, "bitwise_left_shift", "lshift_cpu", True)
 
 
-@checks_in_torch_order
+@checks_in_torch_order(differentiable=False)
 def bitwise_right_shift(input, other, *, out=None) -> Tensor:
     """``input >> other`` for integer operands (arithmetic shift for signed types)."""
     return _shift(input, other, out, "bitwise_right_shift", "rshift_cpu", False)
@@ -1587,6 +1723,11 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
     (x, a, b), dt = _ternary_operands(input, tensor1, tensor2, "addcdiv")
     if tensor1._data.dtype not in _INEXACT and tensor2._data.dtype not in _INEXACT:
         raise RuntimeError(_ADDCDIV_INTEGER_MESSAGE)
+    if dt == _C64 and complex_half(input, tensor1, tensor2):
+        if isinstance(out, Tensor) and not D.can_cast(_BY_NP[dt], out.dtype):
+            raise RuntimeError(f"result type ComplexHalf can't be cast to the desired output "
+                               f"type {_type_word(out.dtype)}")
+        raise not_implemented("addcdiv_cpu_out", dt, input, tensor1, tensor2)
     value = _value_for(value, dt)
     result = finish(run(lambda s, p, q: s + value * p / q, x, a, b), dt)
     node = _node(AddcdivBackward0, result, input, tensor1, tensor2)
@@ -1675,6 +1816,24 @@ def _cast_checked_inplace(fn, name: str, tensor_only: bool = False):
     method.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."
     return method
 
+
+def _shape_checked_inplace(fn, name: str):
+    """The ``name`` in-place method of a comparison or logical op: its bool result may be
+    written into any dtype, so only the shapes are checked before the kernel's refusals."""
+    def method(self, other, *args, **kwargs):
+        if isinstance(other, Tensor) and other._data.shape != self._data.shape:
+            check_inplace_shape(self, other)
+        return apply_inplace(self, fn(self, other, *args, **kwargs))
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."
+    return method
+
+
+for _name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+              "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor"):
+    globals()[_name + "_"] = _shape_checked_inplace(globals()[_name], _name + "_")
+del _name
 
 floor_divide_ = _cast_checked_inplace(floor_divide, "floor_divide_")
 remainder_ = _cast_checked_inplace(remainder, "remainder_")

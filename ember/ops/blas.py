@@ -587,6 +587,26 @@ class AddrBackward0(Node):
         return g_self, g1, g2
 
 
+def _addr_half(self_arr, x, y, beta, alpha, dt):
+    """addr for half types the way PyTorch's kernel computes it: operands, alpha and beta in
+    the half type, and each step of ``beta * self + (alpha * x) * y`` rounded to it."""
+    from .creation import checked_scalar
+
+    def rounded(values):
+        return values.astype(dt).astype(np.float32)
+
+    def scalar(value):  # (RuntimeError where the value overflows the half type)
+        value = checked_scalar(value, D._BY_NP[np.dtype(dt)])
+        return float(np.float32(np.asarray(value, dt)))
+    alpha, beta = scalar(alpha), scalar(beta)
+    with np.errstate(over="ignore", invalid="ignore"):
+        product = rounded(np.multiply.outer(rounded(alpha * rounded(x)), rounded(y)))
+        if beta == 0:  # (self is ignored, NaN included)
+            return product.astype(dt)
+        base = rounded(beta * rounded(self_arr))
+        return (base + product).astype(dt)
+
+
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)`` (dtypes promote)."""
     from ._dispatch import result_type
@@ -597,21 +617,26 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
         raise RuntimeError(f"addr: Expected 1-D argument vec2, but got {y.ndim}-D")
     dt = result_type(input, vec1, vec2).np
     _expand_check(input, (x.shape[0], y.shape[0]))
-    compute = np.float32 if dt in _HALF_TYPES else dt
-    product = np.multiply.outer(x.astype(compute, copy=False), y.astype(compute, copy=False))
+    if dt in _HALF_TYPES:
+        return _finish(_record_addr(wrap(_addr_half(input._data, x, y, beta, alpha, dt)),
+                                    input, vec1, vec2, beta, alpha), out, "addr")
+    product = np.multiply.outer(x.astype(dt, copy=False), y.astype(dt, copy=False))
     if dt == np.bool_:
         outer_part = product if alpha else np.zeros_like(product)
         merged = np.logical_or(np.broadcast_to(input._data, product.shape), outer_part) \
             if beta else np.array(outer_part)
         result = wrap(merged)
     else:
-        result = wrap(_combine(input._data.astype(compute, copy=False), product, beta,
-                               alpha).astype(dt, copy=False))
+        result = wrap(_combine(input._data.astype(dt, copy=False), product, beta, alpha))
+    return _finish(_record_addr(result, input, vec1, vec2, beta, alpha), out, "addr")
+
+
+def _record_addr(result: Tensor, input, vec1, vec2, beta, alpha) -> Tensor:
     if _recording(input, vec1, vec2):
         node = AddrBackward0((input, vec1, vec2), result)
         node.save(vec1 if vec2._rg else None, vec2 if vec1._rg else None)
         node.beta, node.alpha = beta, alpha
-    return _finish(result, out, "addr")
+    return result
 
 
 addmm_ = inplace_variant(addmm, "addmm_")

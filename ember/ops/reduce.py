@@ -521,6 +521,8 @@ def prod(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=
     if arr.dtype != out_dtype:
         arr = arr.astype(out_dtype)
     compute = _as_compute(arr)
+    # The argument parser rejects a bad dim before autograd looks at the dtype.
+    d = None if dim is UNSET else wrap_dim(dim, arr.ndim, "prod")
     if grad_state.enabled and input._rg:
         _check_grad_dtype(out_dtype)
     if dim is UNSET:
@@ -529,7 +531,6 @@ def prod(input, dim=UNSET, keepdim: bool = False, *, dtype=None, out=None, axis=
         if grad_state.enabled and input._rg:
             ProdBackward0((input,), result).save(input, result)
     else:
-        d = wrap_dim(dim, arr.ndim, "prod")
         axis_ = d if arr.ndim else None
         result = _finish(np.prod(compute, axis=axis_, keepdims=keepdim and arr.ndim > 0),
                          out_dtype)
@@ -600,23 +601,36 @@ def _moments(input: Tensor, dim, keepdim: bool, correction, op: str):
     return as_array(variance), as_array(centre), dims, count
 
 
-def _var_backward(grad: Tensor, x: Tensor, dims: tuple, correction, count) -> Tensor:
-    # d var / dx = 2 (x - mean) / max(0, N - correction); grad already has the reduced dims
-    # kept (a negative dof clamps to 0, as for the variance itself: the gradient is nan).
-    dof = builtins.max(0, count - correction)
-    scale = 2.0 / dof if dof else math.copysign(math.inf, 2.0)
-    centred = x - mean(x, dims, keepdim=True)
-    return grad * scale * centred
+def _var_backward(grad: Tensor, x: Tensor, dims: tuple, correction, count, whole) -> Tensor:
+    # d var / dx = 2 (x - mean) / (N - correction); grad already has the reduced dims kept.
+    centre = mean(x, dims, keepdim=True)
+    dof = count - correction
+    if whole and dof <= 0:
+        # PyTorch's rule when a reduction over everything has no degrees of freedom: inf,
+        # or nan where x equals the mean (0 * inf), without the sign of x - mean.
+        at_mean = x._data == centre._data
+        return grad * _const(np.where(at_mean, math.nan, math.inf), grad)
+    # Over given dims PyTorch divides by N - correction itself, however small (so a negative
+    # dof flips the gradient's sign, while the variance itself is inf).
+    scale = 2.0 / dof if dof else math.inf
+    return grad * scale * (x - centre)
 
 
-def _std_backward(grad: Tensor, x: Tensor, std: Tensor, dims, correction, count) -> Tensor:
+def _whole(dim, x: Tensor) -> bool:
+    """Whether var/std reduce over everything with no dim given (PyTorch's other backward);
+    an empty dim list reduces everything too and is taken the same way."""
+    return _is_whole(dim) or x._data.ndim == 0
+
+
+def _std_backward(grad: Tensor, x: Tensor, std: Tensor, dims, correction, count,
+                  whole) -> Tensor:
     # Where the std is 0 PyTorch defines the gradient as 0 rather than dividing by zero.
     zero = std._data == 0
     denominator = std * 2 + _const(zero, std) if zero.any() else std * 2
     grad_var = grad / denominator
     if zero.any():
         grad_var = grad_var * _const(~zero, grad_var)
-    return _var_backward(grad_var, x, dims, correction, count)
+    return _var_backward(grad_var, x, dims, correction, count, whole)
 
 
 class VarBackward0(Node):
@@ -624,7 +638,8 @@ class VarBackward0(Node):
         (x,) = self.saved_tensors
         shape = x._data.shape
         grad = restore_reduced(grad, shape, self.dims, self.keepdim)
-        return (_var_backward(grad, x, self.dims, self.correction, self.count),)
+        return (_var_backward(grad, x, self.dims, self.correction, self.count,
+                              self.whole),)
 
 
 class StdBackward0(Node):
@@ -633,7 +648,8 @@ class StdBackward0(Node):
         shape = x._data.shape
         grad = restore_reduced(grad, shape, self.dims, self.keepdim)
         std = restore_reduced(result, shape, self.dims, self.keepdim)
-        return (_std_backward(grad, x, std, self.dims, self.correction, self.count),)
+        return (_std_backward(grad, x, std, self.dims, self.correction, self.count,
+                              self.whole),)
 
 
 class VarMeanBackward0(Node):
@@ -644,7 +660,8 @@ class VarMeanBackward0(Node):
         grad = restore_reduced(grad, shape, self.dims, self.keepdim)
         if self.part == "mean":
             return (grad.expand(shape) / self.count,)
-        return (_var_backward(grad, x, self.dims, self.correction, self.count),)
+        return (_var_backward(grad, x, self.dims, self.correction, self.count,
+                              self.whole),)
 
 
 class StdMeanBackward0(Node):
@@ -655,7 +672,8 @@ class StdMeanBackward0(Node):
         if self.part == "mean":
             return (grad.expand(shape) / self.count,)
         std = restore_reduced(std, shape, self.dims, self.keepdim)
-        return (_std_backward(grad, x, std, self.dims, self.correction, self.count),)
+        return (_std_backward(grad, x, std, self.dims, self.correction, self.count,
+                              self.whole),)
 
 
 def _real_dtype(np_dtype):
@@ -673,6 +691,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     if grad_state.enabled and input._rg:
         node = VarBackward0((input,), result)
         node.dims, node.keepdim, node.correction, node.count = dims, keepdim, correction, count
+        node.whole = _whole(dim, input)
         node.save(input)
     return result if out is None else write_out(out, result, "var")
 
@@ -688,6 +707,7 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     if grad_state.enabled and input._rg:
         node = StdBackward0((input,), result)
         node.dims, node.keepdim, node.correction, node.count = dims, keepdim, correction, count
+        node.whole = _whole(dim, input)
         node.save(input, result)
     return result if out is None else write_out(out, result, "std")
 
@@ -701,7 +721,8 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     variance, centre, dims, count = _moments(input, dim, keepdim, correction, "var_mean")
     first = _finish(variance, _real_dtype(input._data.dtype))
     second = _finish(centre, input._data.dtype)
-    _record_pair(VarMeanBackward0, input, (first, second), dims, keepdim, correction, count)
+    _record_pair(VarMeanBackward0, input, (first, second), dims, keepdim, correction, count,
+                 _whole(dim, input))
     return _pair_out(out, first, second, "var_mean")
 
 
@@ -714,17 +735,18 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     variance, centre, dims, count = _moments(input, dim, keepdim, correction, "std_mean")
     first = _finish(np.sqrt(variance), _real_dtype(input._data.dtype))
     second = _finish(centre, input._data.dtype)
-    _record_pair(StdMeanBackward0, input, (first, second), dims, keepdim, correction, count)
+    _record_pair(StdMeanBackward0, input, (first, second), dims, keepdim, correction, count,
+                 _whole(dim, input))
     return _pair_out(out, first, second, "std_mean")
 
 
-def _record_pair(node_cls, input, outputs, dims, keepdim, correction, count) -> None:
+def _record_pair(node_cls, input, outputs, dims, keepdim, correction, count, whole) -> None:
     if not (grad_state.enabled and input._rg):
         return
     for part, result in zip(("var", "mean"), outputs):
         node = node_cls((input,), result)
         node.part, node.dims, node.keepdim = part, dims, keepdim
-        node.correction, node.count = correction, count
+        node.correction, node.count, node.whole = correction, count, whole
         if node_cls is StdMeanBackward0:
             node.save(input, outputs[0] if part == "var" else None)
         else:
@@ -795,13 +817,13 @@ def _extreme_all(input: Tensor, op: str, node_cls) -> Tensor:
 def _extreme_dim(input: Tensor, dim, keepdim: bool, op: str, node_cls, kind, out):
     arr = input._data
     d = wrap_dim(dim, arr.ndim, op)
+    if arr.ndim and arr.shape[d] == 0:  # (checked before the dtype, as in PyTorch)
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     if arr.dtype.kind == "c":
         raise RuntimeError(f"{op}(): does not support complex input")
     if arr.ndim == 0:
         values, indices = arr.copy(), np.zeros((), _I64, like=arr)
     else:
-        if arr.shape[d] == 0:
-            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
         finder = np.argmax if op == "max" else np.argmin
         indices = finder(_extreme_array(arr), axis=d, keepdims=True)
         values = np.take_along_axis(arr, indices, axis=d)
@@ -1113,7 +1135,13 @@ def cumsum(input, dim=UNSET, *, dtype=None, out=None, axis=None) -> Tensor:
     if dim is UNSET:
         raise TypeError("cumsum() missing 1 required positional arguments: \"dim\"")
     arr, d, out_dtype = _scan(input, dim, dtype, "cumsum")
-    value = np.cumsum(_scan_compute(arr), axis=d) if arr.ndim else arr.copy()
+    if arr.ndim:
+        value = np.cumsum(_scan_compute(arr), axis=d)
+        if value.dtype.kind in "fc":
+            # PyTorch's running sum starts from +0.0, so no partial sum is ever -0.0.
+            value += 0.0
+    else:
+        value = arr.copy()
     result = _finish(value, out_dtype)
     if grad_state.enabled and input._rg:
         node = CumsumBackward0((input,), result)

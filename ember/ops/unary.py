@@ -389,10 +389,12 @@ class SigmoidBackward0(Node):
 
 
 def _plain_real(grad: Tensor, result: Tensor) -> bool:
-    """Whether a fused NumPy backward applies: same real float dtype and shape, on the CPU."""
+    """Whether a fused NumPy backward applies: same real float dtype and shape, on the CPU,
+    with at least one dim (NumPy's arithmetic on zero-dim arrays gives scalars, no buffer)."""
     g, r = grad._data, result._data
     return (type(g) is np.ndarray and type(r) is np.ndarray and g.dtype == r.dtype
-            and g.dtype.kind == "f" and g.shape == r.shape and g.dtype.itemsize >= 4)
+            and g.dtype.kind == "f" and g.shape == r.shape and g.ndim > 0
+            and g.dtype.itemsize >= 4)
 
 
 def _sigmoid(x):
@@ -406,10 +408,12 @@ sigmoid = _math_op("sigmoid", _sigmoid, SigmoidBackward0, "result",
 class LogitBackward0(Node):
     def backward(self, grad):
         (x,) = self.saved_tensors
-        values = grad / (x * (1 - x))
         data = x._data
         if self.eps is None:
+            # PyTorch gives grad * inf at 0 and 1, so -0.0 counts as +0.0 (hence the + 0.0).
+            values = grad / (x * (1 - x) + 0.0)
             return (_masked_fill(values, (data < 0) | (data > 1), math.nan),)
+        values = grad / (x * (1 - x))
         lo, hi = self.bounds
         return (_masked_fill(values, (data < lo) | (data > hi), 0),)
 
