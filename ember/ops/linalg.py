@@ -195,6 +195,8 @@ class AminBackward0(AmaxBackward0):
 def _extreme(t: Tensor, dim: int, keepdim: bool, largest: bool) -> Tensor:
     arr = t._data
     if arr.shape[dim] == 0:
+        if not largest:   # PyTorch's amin refuses the empty set; its amax path gives 0 here
+            raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
         # An empty matrix has norm 0 (PyTorch's amax over the empty set of singular values).
         shape = list(arr.shape)
         shape[dim] = 1
