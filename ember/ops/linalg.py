@@ -197,16 +197,11 @@ def _extreme(t: Tensor, dim: int, keepdim: bool, largest: bool) -> Tensor:
     if arr.shape[dim] == 0:
         if not largest:   # PyTorch's amin refuses the empty set; its amax path gives 0 here
             raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
-        # An empty matrix has norm 0 (PyTorch's amax over the empty set of singular values).
+        # An empty matrix has norm 0, a constant that PyTorch returns without a gradient.
         shape = list(arr.shape)
         shape[dim] = 1
         value = np.zeros(shape, arr.dtype)
-        result = wrap(value if keepdim else np.squeeze(value, axis=dim))
-        if _recording(t):
-            node = (AmaxBackward0 if largest else AminBackward0)((t,), result)
-            node.mask = _const(np.zeros(arr.shape, arr.dtype))
-            node.keepdim, node.keep_shape = keepdim, value.shape
-        return result
+        return wrap(value if keepdim else np.squeeze(value, axis=dim))
     value = arr.max(axis=dim, keepdims=True) if largest else arr.min(axis=dim, keepdims=True)
     hits = arr == value
     with np.errstate(invalid="ignore"):  # a NaN extreme has no hits: 0/0, silently as in PyTorch
