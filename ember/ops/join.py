@@ -107,6 +107,7 @@ def _is_legacy_empty(t: Tensor) -> bool:
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join tensors along an existing dim ``dim``; their dtypes are promoted to a common one."""
     tensors = _tensor_list(tensors, "cat")
+    _check_out_grad(tensors, out, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
@@ -161,6 +162,14 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     return result if out is None else write_out(out, result, "cat")
 
 
+def _check_out_grad(tensors, out, op: str) -> None:
+    """PyTorch refuses out= with anything requiring grad before it looks at the inputs."""
+    if isinstance(out, Tensor) and grad_state.enabled and (out._rg or any(
+            t._rg for t in tensors)):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
 def _check_out_cast(dtype, out) -> None:
     if isinstance(out, Tensor) and not D.can_cast(dtype, out.dtype):
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
@@ -187,6 +196,7 @@ class StackBackward0(Node):
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``; dtypes are promoted."""
     tensors = _tensor_list(tensors, "stack")
+    _check_out_grad(tensors, out, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
