@@ -25,7 +25,8 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from . import cast as _cast_ops
 from . import reduce as _reduce_ops
-from ._dispatch import _type_word, apply_inplace, bind_methods, shape_str, write_out
+from ._dispatch import (_type_word, apply_inplace, bind_methods, result_type, shape_str,
+                        write_out)
 from .shape import diagonal as _diagonal_view
 from .shape import (_dim, _dims_list, diagonal, expand, flatten, reshape, transpose, scatter_into_zeros,
                     shape_args, unsqueeze, view)
@@ -862,7 +863,8 @@ def block_diag(*tensors) -> Tensor:
                                f"Input {i} has {t._data.ndim} dimensions")
     if not tensors:
         return wrap(np.empty((1, 0), D.get_default_dtype().np))
-    dtype = _promoted(tensors)
+    # (torch.result_type's rule: zero-dim inputs only count for a higher category)
+    dtype = result_type(*tensors)
     shapes = [_as_matrix_shape(t._data.shape) for t in tensors]
     rows = sum(s[0] for s in shapes)
     cols = sum(s[1] for s in shapes)
