@@ -1079,6 +1079,19 @@ case("histc", lambda lib, x, **k: lib.histc(x, **k),
      reduce_args(FLOATING, dim="none", extra={
          "bins": st.sampled_from([1, 4, 7]), "min": st.sampled_from([0, -2, 1.5]),
          "max": st.sampled_from([0, 3, 2.5])}), grad=False)
+def _long_sorted_ties(x, q, dim=None, **kwargs) -> bool:
+    """Whether a slice that quantile sorts has over 16 elements with a repeated value: PyTorch's
+    sort then orders ties its own way (README "Differences": unstable sorts), which decides
+    the element the gradient goes to."""
+    if not x.grad or x.values.ndim == 0 or not (dim is None or -x.values.ndim <= dim
+                                                  < x.values.ndim):
+        return False
+    rows = (x.values.reshape(1, -1) if dim is None else
+            np.moveaxis(x.values, dim, -1).reshape(-1, x.values.shape[dim]))
+    ordered = np.sort(rows, axis=-1)
+    return rows.shape[-1] > 16 and bool(np.any(ordered[:, 1:] == ordered[:, :-1]))
+
+
 for _name in ("quantile", "nanquantile"):
     case(_name, lambda lib, x, q, _n=_name, **k: getattr(lib, _n)(
         x, q if not isinstance(q, list) else lib.tensor(q, dtype=x.dtype), **k),
@@ -1089,7 +1102,7 @@ for _name in ("quantile", "nanquantile"):
                                  st.one_of(st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.5]),
                                            st.lists(st.sampled_from([0.0, 0.3, 0.5, 1.0]),
                                                     max_size=3))).map(
-                 lambda xq: (xq, a[1]))), **RED_TOL)
+                 lambda xq: (xq, a[1]))), skip=_long_sorted_ties, **RED_TOL)
 for _name in ("softmax", "log_softmax"):
     case(_name, lambda lib, x, dim, dtype=None, _n=_name: getattr(lib, _n)(x, dim, dtype=dtype),
          reduce_args(FLOATING + INTS, dim="int", keepdim=False, dtype_kw=FLOATS).map(
