@@ -1083,7 +1083,7 @@ def _long_sorted_ties(x, q, dim=None, **kwargs) -> bool:
     """Whether a slice that quantile sorts has over 16 elements with a repeated value: PyTorch's
     sort then orders ties its own way (README "Differences": unstable sorts), which decides
     the element the gradient goes to."""
-    if not x.grad or x.values.ndim == 0 or not (dim is None or -x.values.ndim <= dim
+    if not x.grad or x.values.size == 0 or not (dim is None or -x.values.ndim <= dim
                                                   < x.values.ndim):
         return False
     rows = (x.values.reshape(1, -1) if dim is None else
