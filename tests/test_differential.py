@@ -2113,6 +2113,10 @@ REGRESSIONS = [
      (_t([1], "uint8"), _t([], "bool")), {}),
     ("stack out= cannot cast", lambda lib, x, o: lib.stack([x], out=o),
      (_t([1.5], "float32"), _t([], "int64")), {}),
+    ("cat out= refuses grad first", lambda lib, x, o: lib.cat([x], 0, out=o),
+     (_f64([]), _t([], "bool")), {}),
+    ("block_diag zero-dim promotion", lambda lib, a, b: lib.block_diag(a, b),
+     (_t(0.5, "float16"), _t([1.0], "bfloat16")), {}),
     ("narrow_copy copies", lambda lib, x: lib.narrow_copy(x, 0, 0, 2), (_t([1, 2], "int64"),),
      {}),
     ("squeeze(dim=None)", lambda lib, x: lib.squeeze(x, dim=None), (_t([1], "int64"),), {}),
@@ -2152,6 +2156,21 @@ REGRESSIONS = [
      (_t([False], "bool"),), {}),
     ("index_add uint8 alpha=-1", lambda lib, x, i, s: lib.index_add(x, 0, i, s, alpha=-1),
      (_t([1, 1], "uint8"), _t([1], "int64"), _t([3], "uint8")), {}),
+    ("scatter_reduce amax complex empty index", lambda lib, x, i, s: lib.scatter_reduce(
+        x, 0, i, s, "amax"), (_t([1j], "complex64"), _t([], "int64"), _t([], "complex64")), {}),
+    ("scatter_reduce mean complex empty index", lambda lib, x, i, s: lib.scatter_reduce(
+        x, 0, i, s, "mean"), (_t([complex(INF, 0)], "complex64"), _t([], "int64"),
+                              _t([], "complex64")), {}),
+    ("scatter_reduce prod grad small index", lambda lib, x, i, s: lib.scatter_reduce(
+        x, 0, i, s, "prod", include_self=False),
+     (_f64([[1.0, 2.0], [3.0, 4.0]]), _t([[1]], "int64"), _f64([[5.0]])), {}),
+    ("index_copy scalar source empty index", lambda lib, x, i, s: lib.index_copy(x, 0, i, s),
+     (_t(0, "uint8"), _t([], "int64"), _t(False, "bool")), {}),
+    ("index_copy slice shapes first", lambda lib, x, i, s: lib.index_copy(x, 0, i, s),
+     (_t(np.zeros((2, 3)), "float32"), _t([0, 1], "int64"), _t(np.zeros((3, 4)), "float32")),
+     {}),
+    ("index_fill grad value into bool", lambda lib, x, i, v: lib.index_fill(x, 0, i, v),
+     (_t(False, "bool"), _t(0, "int64"), _f64(0.5)), {}),
     ("linalg.qr r empty", lambda lib, a: lib.linalg.qr(a, "r"), (_t(np.zeros((0, 0)),
                                                                     "float32"),), {}),
     ("linalg.cond empty", lambda lib, a: lib.linalg.cond(a), (_t(np.zeros((2, 0, 0)),
@@ -2164,6 +2183,9 @@ REGRESSIONS = [
     ("linalg.svd signed zero", lambda lib, a: lib.linalg.svd(a), (_f64([[-0.0, 1.0]]),), {}),
     ("linalg.svdvals half", lambda lib, a: lib.linalg.svdvals(a), (_t(np.eye(2), "float16"),),
      {}),
+    # cross: each component is one fused multiply-add in PyTorch's kernel
+    ("cross fused multiply-add", lambda lib, a, b: lib.cross(a, b, dim=1),
+     (_t([[0.0, 3e38, 1.0]], "float32"), _t([[0.0, 3e38, 2.0]], "float32")), {}),
 ]
 
 
