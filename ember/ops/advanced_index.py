@@ -118,6 +118,26 @@ def _pad_to(grad: Tensor, shape) -> Tensor:
     return padded.reshape(shape)
 
 
+# Largest finite values of the half types: PyTorch refuses a finite fill value beyond them.
+_HALF_MAX = {np.dtype(np.float16): 65504.0, D.bfloat16.np: 3.3895313892515355e38}
+
+
+def _fill_scalar(value, np_dtype) -> np.ndarray:
+    """``checked_scalar``, also refusing finite numbers beyond a half type's range, as PyTorch
+    does before writing a fill value (rounding would otherwise make them infinite)."""
+    limit = _HALF_MAX.get(np_dtype)
+    if limit is None:
+        return checked_scalar(value, np_dtype)
+    with np.errstate(over="ignore"):
+        fill = checked_scalar(value, np_dtype)
+    if not isinstance(value, (bool, np.bool_)):
+        number = float(value.real if isinstance(value, complex) else value)
+        if number - number == 0 and abs(number) > limit:  # (finite and too large)
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_CPP_TYPE[D._BY_NP[np_dtype].name]} without overflow")
+    return fill
+
+
 # -- the scatter kernel -------------------------------------------------------------------------------
 
 def _scatter_positions(index, dim: int, shape) -> np.ndarray:
@@ -355,7 +375,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, red
             warnings.warn(_SCATTER_REDUCE_WARNING, UserWarning, stacklevel=2)
         values = _corner(_at_least_1d(src_arr), _at_least_1d(idx).shape)
     else:
-        values = np.broadcast_to(checked_scalar(source, arr.dtype), _at_least_1d(idx).shape)
+        values = np.broadcast_to(_fill_scalar(source, arr.dtype), _at_least_1d(idx).shape)
     result = wrap(_scatter_compute(input, d, idx, values, _LEGACY_REDUCE.get(reduce)))
     needs_src = is_tensor and source._rg
     if grad_state.enabled and (input._rg or needs_src):
@@ -415,8 +435,13 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     arr, idx, src_arr = input._data, index._data, src._data
-    d = _check_scatter(arr, dim, idx, src_arr, kernel_check=lambda: _check_reduce_dtype(
-        arr, reduce, lambda r: f"scatter_gather_tensor_cpu_reduce_{r}"))
+    def kernel_check():
+        _check_reduce_dtype(arr, reduce, lambda r: f"scatter_gather_tensor_cpu_reduce_{r}")
+    # Without include_self PyTorch first fills the scattered-to places (checking the index's
+    # bounds), and only then runs the reduction kernel, which has no complex max/min
+    d = _check_scatter(arr, dim, idx, src_arr, kernel_check=kernel_check if include_self else None)
+    if not include_self and idx.size:
+        kernel_check()
     if reduce == "mean" and arr.dtype == _BOOL:
         # (with nothing scattered PyTorch still divides by the counts, which fails for bools)
         raise NotImplementedError('"div_floor_cpu" not implemented for \'Bool\'')
@@ -733,6 +758,9 @@ class IndexFillBackward1(Node):
             g_self = index_fill(grad, self.dim, index, 0)
         if self._next[1] is not None:
             from .reduce import sum as sum_
+            # each filled slice counts once, however often the index names it
+            if holds_values(index._data):
+                index = wrap(np.unique(_at_least_1d(index._data)))
             g_value = sum_(index_select(grad, self.dim, index))
         return g_self, g_value
 
@@ -753,7 +781,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     if isinstance(number, complex) and arr.dtype.kind != "c":
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
                            "supported")
-    fill = checked_scalar(number, arr.dtype)
+    fill = _fill_scalar(number, arr.dtype)
     size = _at_least_1d(arr).shape[d]
     bad = _first_bad(idx, -size, size)
     if bad is not None:
