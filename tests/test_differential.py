@@ -1385,8 +1385,11 @@ case("cartesian_prod(float)", lambda lib, a, b: lib.cartesian_prod(a, b),
 case("combinations", lambda lib, x, r, w: lib.combinations(x, r, w),
      A(tensors(max_dims=1), st.integers(0, 3), st.booleans()))
 case("kron", _function("kron"), broadcast_tensors(2, NUMERIC).map(lambda t: (tuple(t), {})))
+# (PyTorch 2.13's backward skips a (0,)-shaped input without moving past the empty row its
+# forward gave it, so later inputs read the wrong block of the gradient: a bug, left out)
 case("block_diag", lambda lib, *xs: lib.block_diag(*xs),
-     st.lists(tensors(max_dims=2), min_size=0, max_size=3).map(lambda xs: (tuple(xs), {})))
+     st.lists(tensors(max_dims=2), min_size=0, max_size=3).map(lambda xs: (tuple(xs), {})),
+     skip=lambda *xs: any(x.values.shape == (0,) for x in xs) and any(x.grad for x in xs))
 case("meshgrid", lambda lib, *xs, **k: lib.meshgrid(*xs, **k),
      st.tuples(st.lists(tensors("float64", max_dims=1), min_size=1, max_size=3),
                st.sampled_from(["ij", "xy"])).map(lambda a: (tuple(a[0]), {"indexing": a[1]})))
