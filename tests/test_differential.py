@@ -2124,6 +2124,8 @@ REGRESSIONS = [
      (_t([1.5], "float32"), _t([], "int64")), {}),
     ("cat out= refuses grad first", lambda lib, x, o: lib.cat([x], 0, out=o),
      (_f64([]), _t([], "bool")), {}),
+    ("cat out= converts to out's type directly", lambda lib, a, b, o: lib.cat([a, b], 0, out=o),
+     (_t([32767], "int16"), _t([], "float16"), _t([], "float32")), {}),
     ("block_diag zero-dim promotion", lambda lib, a, b: lib.block_diag(a, b),
      (_t(0.5, "float16"), _t([1.0], "bfloat16")), {}),
     ("narrow_copy copies", lambda lib, x: lib.narrow_copy(x, 0, 0, 2), (_t([1, 2], "int64"),),

@@ -115,8 +115,7 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
-    dtype = _promoted(tensors)
-    _check_out_cast(dtype, out)
+    dtype = _out_dtype(_promoted(tensors), out)
     used = [t for t in tensors if not _is_legacy_empty(t)]
     reference = used[0] if used else tensors[0]
     ndim = reference._data.ndim
@@ -171,10 +170,15 @@ def _check_out_grad(tensors, out, op: str) -> None:
                            "differentiation, but one of the arguments requires grad.")
 
 
-def _check_out_cast(dtype, out) -> None:
-    if isinstance(out, Tensor) and not D.can_cast(dtype, out.dtype):
+def _out_dtype(dtype: D.dtype, out) -> D.dtype:
+    """The dtype to join in: out='s when given (PyTorch converts each input straight to it,
+    not through the promoted ``dtype``, which must still be castable to it)."""
+    if not isinstance(out, Tensor):
+        return dtype
+    if not D.can_cast(dtype, out.dtype):
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
                         f"{_type_word(out.dtype)}")
+    return out.dtype
 
 
 def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -207,8 +211,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                                f"{shape_str(shape)} at entry 0 and "
                                f"{shape_str(t._data.shape)} at entry {i}")
     d = _dim(dim, len(shape) + 1)
-    dtype = _promoted(tensors)
-    _check_out_cast(dtype, out)
+    dtype = _out_dtype(_promoted(tensors), out)
     out_shape = shape[:d] + (len(tensors),) + shape[d:]
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
