@@ -1017,9 +1017,20 @@ for _name in ("cumsum", "cumprod"):
 for _name in ("cummax", "cummin"):
     _red(_name, reduce_args(REAL, dim="int", keepdim=False))
 _red("logcumsumexp", reduce_args(FLOATING + COMPLEX, dim="int", keepdim=False), **RED_TOL)
+def _along_expanded(x, dim, **kwargs) -> bool:
+    """Whether ``dim`` is the stride-0 dim of an expanded ``x``: PyTorch 2.13's median and
+    nanmedian along it read uninitialized memory (a bug ember does not copy)."""
+    nd = x.values.ndim
+    if not nd or not -nd <= dim < nd:
+        return False
+    d = dim % nd
+    expanded = {"expand0": 0, "expand1": nd - 1}.get(x.layout)
+    return d == expanded and x.values.shape[d] > 1
+
+
 for _name in ("median", "nanmedian"):
     case(f"{_name}()", _function(_name), A(tensors(REAL, modes=RED_MODES)))
-    _red(_name, reduce_args(REAL, dim="int"))
+    _red(_name, reduce_args(REAL, dim="int"), skip=_along_expanded)
 case("mode", lambda lib, x, dim, keepdim: _picked(x, lib.mode(x, dim, keepdim), dim, keepdim),
      reduce_args(REAL, dim="int"), zeros=False)
 
@@ -1092,6 +1103,19 @@ case("histc", lambda lib, x, **k: lib.histc(x, **k),
      reduce_args(FLOATING, dim="none", extra={
          "bins": st.sampled_from([1, 4, 7]), "min": st.sampled_from([0, -2, 1.5]),
          "max": st.sampled_from([0, 3, 2.5])}), grad=False)
+def _long_sorted_ties(x, q, dim=None, **kwargs) -> bool:
+    """Whether a slice that quantile sorts has over 16 elements with a repeated value: PyTorch's
+    sort then orders ties its own way (README "Differences": unstable sorts), which decides
+    the element the gradient goes to."""
+    if not x.grad or x.values.size == 0 or not (dim is None or -x.values.ndim <= dim
+                                                  < x.values.ndim):
+        return False
+    rows = (x.values.reshape(1, -1) if dim is None else
+            np.moveaxis(x.values, dim, -1).reshape(-1, x.values.shape[dim]))
+    ordered = np.sort(rows, axis=-1)
+    return rows.shape[-1] > 16 and bool(np.any(ordered[:, 1:] == ordered[:, :-1]))
+
+
 for _name in ("quantile", "nanquantile"):
     case(_name, lambda lib, x, q, _n=_name, **k: getattr(lib, _n)(
         x, q if not isinstance(q, list) else lib.tensor(q, dtype=x.dtype), **k),
@@ -1102,7 +1126,7 @@ for _name in ("quantile", "nanquantile"):
                                  st.one_of(st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.5]),
                                            st.lists(st.sampled_from([0.0, 0.3, 0.5, 1.0]),
                                                     max_size=3))).map(
-                 lambda xq: (xq, a[1]))), **RED_TOL)
+                 lambda xq: (xq, a[1]))), skip=_long_sorted_ties, **RED_TOL)
 for _name in ("softmax", "log_softmax"):
     case(_name, lambda lib, x, dim, dtype=None, _n=_name: getattr(lib, _n)(x, dim, dtype=dtype),
          reduce_args(FLOATING + INTS, dim="int", keepdim=False, dtype_kw=FLOATS).map(
@@ -1374,8 +1398,11 @@ case("cartesian_prod(float)", lambda lib, a, b: lib.cartesian_prod(a, b),
 case("combinations", lambda lib, x, r, w: lib.combinations(x, r, w),
      A(tensors(max_dims=1), st.integers(0, 3), st.booleans()))
 case("kron", _function("kron"), broadcast_tensors(2, NUMERIC).map(lambda t: (tuple(t), {})))
+# (PyTorch 2.13's backward skips a (0,)-shaped input without moving past the empty row its
+# forward gave it, so later inputs read the wrong block of the gradient: a bug, left out)
 case("block_diag", lambda lib, *xs: lib.block_diag(*xs),
-     st.lists(tensors(max_dims=2), min_size=0, max_size=3).map(lambda xs: (tuple(xs), {})))
+     st.lists(tensors(max_dims=2), min_size=0, max_size=3).map(lambda xs: (tuple(xs), {})),
+     skip=lambda *xs: any(x.values.shape == (0,) for x in xs) and any(x.grad for x in xs))
 case("meshgrid", lambda lib, *xs, **k: lib.meshgrid(*xs, **k),
      st.tuples(st.lists(tensors("float64", max_dims=1), min_size=1, max_size=3),
                st.sampled_from(["ij", "xy"])).map(lambda a: (tuple(a[0]), {"indexing": a[1]})))
@@ -1508,9 +1535,15 @@ case("index_copy", lambda lib, x, d, i, s: lib.index_copy(x, d, i, s),
      _index_func_args().map(lambda a: (a, {})),
      skip=lambda x, d, i, s: _empty_self(x) or len(set(np.asarray(i.values).reshape(-1) % max(
          x.values.shape[d] if x.values.ndim else 1, 1))) != i.values.size)
+def _fill_negative_grad(x, d, i, v) -> bool:
+    """An empty self (see above), or a negative index with a value requiring grad: PyTorch
+    2.13's backward then hands the raw index to index_select, which refuses it (a bug)."""
+    return _empty_self(x) or (isinstance(v, T) and v.grad and bool(np.any(i.values < 0)))
+
+
 case("index_fill", lambda lib, x, d, i, v: lib.index_fill(x, d, i, v),
      st.tuples(_index_func_args(False), st.one_of(scalars(("int", "float", "bool")), tensors(
-         shape=()))).map(lambda a: (a[0] + (a[1],), {})), skip=_empty_self)
+         shape=()))).map(lambda a: (a[0] + (a[1],), {})), skip=_fill_negative_grad)
 case("index_reduce", lambda lib, x, d, i, s, r, inc: lib.index_reduce(
     x, d, i, s, r, include_self=inc),
      st.tuples(_index_func_args(), st.sampled_from(["prod", "mean", "amax", "amin"]),
@@ -2143,6 +2176,12 @@ REGRESSIONS = [
      (_t([1], "uint8"), _t([], "bool")), {}),
     ("stack out= cannot cast", lambda lib, x, o: lib.stack([x], out=o),
      (_t([1.5], "float32"), _t([], "int64")), {}),
+    ("cat out= refuses grad first", lambda lib, x, o: lib.cat([x], 0, out=o),
+     (_f64([]), _t([], "bool")), {}),
+    ("cat out= converts to out's type directly", lambda lib, a, b, o: lib.cat([a, b], 0, out=o),
+     (_t([32767], "int16"), _t([], "float16"), _t([], "float32")), {}),
+    ("block_diag zero-dim promotion", lambda lib, a, b: lib.block_diag(a, b),
+     (_t(0.5, "float16"), _t([1.0], "bfloat16")), {}),
     ("narrow_copy copies", lambda lib, x: lib.narrow_copy(x, 0, 0, 2), (_t([1, 2], "int64"),),
      {}),
     ("squeeze(dim=None)", lambda lib, x: lib.squeeze(x, dim=None), (_t([1], "int64"),), {}),
@@ -2182,6 +2221,27 @@ REGRESSIONS = [
      (_t([False], "bool"),), {}),
     ("index_add uint8 alpha=-1", lambda lib, x, i, s: lib.index_add(x, 0, i, s, alpha=-1),
      (_t([1, 1], "uint8"), _t([1], "int64"), _t([3], "uint8")), {}),
+    ("scatter_reduce amax complex empty index", lambda lib, x, i, s: lib.scatter_reduce(
+        x, 0, i, s, "amax"), (_t([1j], "complex64"), _t([], "int64"), _t([], "complex64")), {}),
+    ("scatter_reduce mean complex empty index", lambda lib, x, i, s: lib.scatter_reduce(
+        x, 0, i, s, "mean"), (_t([complex(INF, 0)], "complex64"), _t([], "int64"),
+                              _t([], "complex64")), {}),
+    ("scatter_reduce prod grad small index", lambda lib, x, i, s: lib.scatter_reduce(
+        x, 0, i, s, "prod", include_self=False),
+     (_f64([[1.0, 2.0], [3.0, 4.0]]), _t([[1]], "int64"), _f64([[5.0]])), {}),
+    ("index_copy scalar source empty index", lambda lib, x, i, s: lib.index_copy(x, 0, i, s),
+     (_t(0, "uint8"), _t([], "int64"), _t(False, "bool")), {}),
+    ("index_copy slice shapes first", lambda lib, x, i, s: lib.index_copy(x, 0, i, s),
+     (_t(np.zeros((2, 3)), "float32"), _t([0, 1], "int64"), _t(np.zeros((3, 4)), "float32")),
+     {}),
+    ("index_fill grad value into bool", lambda lib, x, i, v: lib.index_fill(x, 0, i, v),
+     (_t(False, "bool"), _t(0, "int64"), _f64(0.5)), {}),
+    ("index_fill value grad repeated index", lambda lib, x, i, v: lib.index_fill(x, 0, i, v),
+     (_f64([1.0, 2.0]), _t([0, 0], "int64"), _f64(0.5)), {}),
+    ("index_fill float16 value overflow", lambda lib, x, i: lib.index_fill(x, 0, i, 70000),
+     (_t([0.0], "float16"), _t([0], "int64")), {}),
+    ("scatter float16 value overflow", lambda lib, x, i: lib.scatter(x, 0, i, 70000),
+     (_t([0.0], "float16"), _t([0], "int64")), {}),
     ("linalg.qr r empty", lambda lib, a: lib.linalg.qr(a, "r"), (_t(np.zeros((0, 0)),
                                                                     "float32"),), {}),
     ("linalg.cond empty", lambda lib, a: lib.linalg.cond(a), (_t(np.zeros((2, 0, 0)),
@@ -2194,6 +2254,9 @@ REGRESSIONS = [
     ("linalg.svd signed zero", lambda lib, a: lib.linalg.svd(a), (_f64([[-0.0, 1.0]]),), {}),
     ("linalg.svdvals half", lambda lib, a: lib.linalg.svdvals(a), (_t(np.eye(2), "float16"),),
      {}),
+    # cross: each component is one fused multiply-add in PyTorch's kernel
+    ("cross fused multiply-add", lambda lib, a, b: lib.cross(a, b, dim=1),
+     (_t([[0.0, 3e38, 1.0]], "float32"), _t([[0.0, 3e38, 2.0]], "float32")), {}),
 ]
 
 

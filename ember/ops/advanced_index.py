@@ -118,6 +118,26 @@ def _pad_to(grad: Tensor, shape) -> Tensor:
     return padded.reshape(shape)
 
 
+# Largest finite values of the half types: PyTorch refuses a finite fill value beyond them.
+_HALF_MAX = {np.dtype(np.float16): 65504.0, D.bfloat16.np: 3.3895313892515355e38}
+
+
+def _fill_scalar(value, np_dtype) -> np.ndarray:
+    """``checked_scalar``, also refusing finite numbers beyond a half type's range, as PyTorch
+    does before writing a fill value (rounding would otherwise make them infinite)."""
+    limit = _HALF_MAX.get(np_dtype)
+    if limit is None:
+        return checked_scalar(value, np_dtype)
+    with np.errstate(over="ignore"):
+        fill = checked_scalar(value, np_dtype)
+    if not isinstance(value, (bool, np.bool_)):
+        number = float(value.real if isinstance(value, complex) else value)
+        if number - number == 0 and abs(number) > limit:  # (finite and too large)
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_CPP_TYPE[D._BY_NP[np_dtype].name]} without overflow")
+    return fill
+
+
 # -- the scatter kernel -------------------------------------------------------------------------------
 
 def _scatter_positions(index, dim: int, shape) -> np.ndarray:
@@ -200,6 +220,13 @@ def _check_index_dtype(idx, message: str, allowed=_INT32_64, error=RuntimeError)
         raise error(message)
 
 
+def _read_along(arr1, d: int, idx1):
+    """``arr1`` read along ``d`` at the in-range, at least 1-d ``idx1``, which may be smaller
+    than ``arr1`` in the other dims (NumPy's take_along_axis wants them to broadcast)."""
+    corner = tuple(slice(None) if k == d else slice(0, s) for k, s in enumerate(idx1.shape))
+    return np.take_along_axis(arr1[corner], idx1, axis=d)
+
+
 def _gather_values(arr1, d: int, idx1):
     """``arr1`` read along ``d`` at the (non-empty, at least 1-d) ``idx1``, after PyTorch's
     size and bounds checks."""
@@ -212,8 +239,7 @@ def _gather_values(arr1, d: int, idx1):
     bad = _first_bad(idx1, 0, size)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
-    corner = tuple(slice(None) if k == d else slice(0, s) for k, s in enumerate(idx1.shape))
-    return np.take_along_axis(arr1[corner], idx1, axis=d)
+    return _read_along(arr1, d, idx1)
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
@@ -244,8 +270,10 @@ def _finish(result: Tensor, out, op: str) -> Tensor:
 
 # -- scatter ------------------------------------------------------------------------------------------
 
-def _check_scatter(arr, dim, idx, src, op: str = "scatter") -> int:
-    """PyTorch's scatter checks (dtypes, ranks, sizes, bounds); returns the wrapped dim."""
+def _check_scatter(arr, dim, idx, src, op: str = "scatter", kernel_check=None) -> int:
+    """PyTorch's scatter checks (dtypes, ranks, sizes, bounds); returns the wrapped dim.
+    ``kernel_check()``, if given, runs where PyTorch's kernel starts: only for a non-empty
+    index, after the size checks and before the bounds check."""
     _check_index_dtype(idx, f"{op}(): Expected dtype int32/int64 for index")
     if src is not None and src.dtype != arr.dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
@@ -269,6 +297,8 @@ def _check_scatter(arr, dim, idx, src, op: str = "scatter") -> int:
             if src is not None:
                 message += f" and to be no larger size than src {shape_str(src.shape)}"
             raise RuntimeError(message)
+    if kernel_check is not None:
+        kernel_check()
     size = arr_shape[d]
     bad = _first_bad(idx1, 0, size)
     if bad is not None:
@@ -284,6 +314,10 @@ def _scatter_compute(input: Tensor, d: int, index, values, reduce, include_self=
     if idx1.size:
         positions = _scatter_positions(idx1, d, out.shape)
         out = _scatter_into(out, positions, values.reshape(idx1.shape), reduce, include_self)
+    elif reduce == "mean" and out.dtype.kind == "c":
+        # PyTorch divides by the counts even when nothing is scattered, and a complex
+        # division by 1 turns a zero part beside an infinite one into NaN
+        out = out / out.dtype.type(1)
     return out.reshape(arr.shape)
 
 
@@ -341,7 +375,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, red
             warnings.warn(_SCATTER_REDUCE_WARNING, UserWarning, stacklevel=2)
         values = _corner(_at_least_1d(src_arr), _at_least_1d(idx).shape)
     else:
-        values = np.broadcast_to(checked_scalar(source, arr.dtype), _at_least_1d(idx).shape)
+        values = np.broadcast_to(_fill_scalar(source, arr.dtype), _at_least_1d(idx).shape)
     result = wrap(_scatter_compute(input, d, idx, values, _LEGACY_REDUCE.get(reduce)))
     needs_src = is_tensor and source._rg
     if grad_state.enabled and (input._rg or needs_src):
@@ -401,8 +435,16 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     arr, idx, src_arr = input._data, index._data, src._data
-    d = _check_scatter(arr, dim, idx, src_arr)
-    _check_reduce_dtype(arr, reduce, lambda r: f"scatter_gather_tensor_cpu_reduce_{r}")
+    def kernel_check():
+        _check_reduce_dtype(arr, reduce, lambda r: f"scatter_gather_tensor_cpu_reduce_{r}")
+    # Without include_self PyTorch first fills the scattered-to places (checking the index's
+    # bounds), and only then runs the reduction kernel, which has no complex max/min
+    d = _check_scatter(arr, dim, idx, src_arr, kernel_check=kernel_check if include_self else None)
+    if not include_self and idx.size:
+        kernel_check()
+    if reduce == "mean" and arr.dtype == _BOOL:
+        # (with nothing scattered PyTorch still divides by the counts, which fails for bools)
+        raise NotImplementedError('"div_floor_cpu" not implemented for \'Bool\'')
     values = _corner(_at_least_1d(src_arr), _at_least_1d(idx).shape)
     result = wrap(_scatter_compute(input, d, idx, values, reduce, include_self))
     if grad_state.enabled and (input._rg or src._rg):
@@ -455,8 +497,7 @@ def _scatter_reduce_grads(node, grad, self_t, src, index, result):
         zeros_per_slot = _scatter_compute(
             wrap(np.zeros(self_t._data.shape, np.int64)), dim, index._data,
             _corner(_at_least_1d(src_zero), idx_shape).astype(np.int64), "sum")
-        zeros_at_src = np.take_along_axis(_at_least_1d(zeros_per_slot),
-                                          _at_least_1d(index._data), axis=dim)
+        zeros_at_src = _read_along(_at_least_1d(zeros_per_slot), dim, _at_least_1d(index._data))
         single_zero = np.zeros(src._data.shape, bool)
         corner = _corner(_at_least_1d(single_zero), idx_shape)
         corner[...] = _corner(_at_least_1d(src_zero), idx_shape) & (zeros_at_src == 1)
@@ -469,8 +510,8 @@ def _scatter_reduce_grads(node, grad, self_t, src, index, result):
         g_src = _where(_corner(_at_least_1d(single_zero), idx_shape).reshape(index._data.shape),
                        when_single, otherwise)
     else:  # amax / amin: ties share the gradient evenly
-        value = np.take_along_axis(_at_least_1d(result._data), _at_least_1d(index._data),
-                                   axis=dim).reshape(index._data.shape)
+        value = _read_along(_at_least_1d(result._data), dim,
+                            _at_least_1d(index._data)).reshape(index._data.shape)
         self_is_result = (self_t._data == result._data).astype(grad._data.dtype)
         src_is_result = (src_corner == value).astype(grad._data.dtype)
         count = _scatter_compute(wrap(self_is_result), dim, index._data, src_is_result, "sum")
@@ -646,34 +687,43 @@ class IndexCopyBackward0(Node):
         return g_self, g_source
 
 
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
-               out: Tensor | None = None) -> Tensor:
-    """A copy of ``input`` whose slices at ``index`` along ``dim`` are ``source``'s."""
-    arr, idx, src = input._data, index._data, source._data
-    d = _wrap_dim(dim, arr.ndim)
+def _check_index_copy(arr, d: int, idx, src) -> None:
+    """index_copy's checks, in PyTorch's order (its message about the number of indices
+    comes after the slice shapes are compared)."""
     if idx.ndim > 1:
         raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    if src.ndim == 0 and idx.size != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {idx.size})")
+    if arr.ndim and src.ndim and arr.ndim != src.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({src.ndim}), "
+                         f"destination dimensionality ({arr.ndim})")
     if idx.dtype != _INT64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
                            f"{_word(idx)}")
     if arr.dtype != src.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but "
                            f"got (self) {_word(arr)} and (source) {_word(src)}")
-    if arr.ndim and src.ndim and arr.ndim != src.ndim:
-        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
-                         f"dimensionality must match. Source dimensionality ({src.ndim}), "
-                         f"destination dimensionality ({arr.ndim})")
-    src_size = src.shape[d] if src.ndim else 1
-    if idx.size != src_size:
-        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
-                         f"source.size(dim) ({src_size})")
+    # (a 0-d tensor's slice shape is empty; otherwise dim d is dropped)
     self_rest = [s for k, s in enumerate(arr.shape) if k != d]
     src_rest = [s for k, s in enumerate(src.shape) if k != d]
-    if arr.ndim and src.ndim and self_rest != src_rest:
+    if self_rest != src_rest:
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
                            f"shapes. Destination slice shape: {' '.join(map(str, self_rest))} at "
                            f"dimension {d} and source slice shape: "
                            f"{' '.join(map(str, src_rest))} at dimension 0.")
+    if src.ndim and idx.size != src.shape[d]:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                         f"source.size(dim) ({src.shape[d]})")
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
+               out: Tensor | None = None) -> Tensor:
+    """A copy of ``input`` whose slices at ``index`` along ``dim`` are ``source``'s."""
+    arr, idx, src = input._data, index._data, source._data
+    d = _wrap_dim(dim, arr.ndim)
+    _check_index_copy(arr, d, idx, src)
     size = _at_least_1d(arr).shape[d]
     bad = _first_bad(idx, 0, size)
     if bad is not None:
@@ -708,6 +758,9 @@ class IndexFillBackward1(Node):
             g_self = index_fill(grad, self.dim, index, 0)
         if self._next[1] is not None:
             from .reduce import sum as sum_
+            # each filled slice counts once, however often the index names it
+            if holds_values(index._data):
+                index = wrap(np.unique(_at_least_1d(index._data)))
             g_value = sum_(index_select(grad, self.dim, index))
         return g_self, g_value
 
@@ -728,7 +781,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     if isinstance(number, complex) and arr.dtype.kind != "c":
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
                            "supported")
-    fill = checked_scalar(number, arr.dtype)
+    fill = _fill_scalar(number, arr.dtype)
     size = _at_least_1d(arr).shape[d]
     bad = _first_bad(idx, -size, size)
     if bad is not None:
@@ -739,6 +792,9 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     result = wrap(data.reshape(arr.shape))
     value_grad = is_tensor and value._rg
     if grad_state.enabled and (input._rg or value_grad):
+        if arr.dtype.kind not in "fc" and arr.dtype != D.bfloat16.np:
+            # (a value requiring grad would make an integer or bool result require grad)
+            raise RuntimeError(f"Autograd not support dtype: {_word(arr)}")
         if is_tensor:
             node = IndexFillBackward1((input, value), result)
         else:
@@ -853,6 +909,9 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                   else np.where(np.broadcast_to(m, shape), fill, np.broadcast_to(arr, shape)))
     value_grad = is_tensor and value._rg
     if grad_state.enabled and (input._rg or value_grad):
+        if arr.dtype.kind not in "fc" and arr.dtype != D.bfloat16.np:
+            # (a value requiring grad would make an integer or bool result require grad)
+            raise RuntimeError(f"Autograd not support dtype: {_word(arr)}")
         if is_tensor:
             node = MaskedFillBackward1((input, value), result)
         else:

@@ -1170,6 +1170,27 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Te
     return _finish(result, out, "linalg.cross")
 
 
+# The wider type in which a product of two values of a float type is exact (float32) or
+# nearly so (float64, where the platform has an extended long double).
+_CROSS_WIDER = {np.dtype(np.float32): np.dtype(np.float64),
+                np.dtype(np.float64): np.dtype(np.longdouble)}
+
+
+def _fused_cross(a, b, axis: int):
+    """The cross product of same-shaped float arrays as PyTorch's CPU kernel computes it: each
+    component a[j]*b[k] - a[k]*b[j] is one fused multiply-add, fma(a[j], b[k], -(a[k]*b[j])),
+    so the first product is never rounded (or overflowed) on its own."""
+    wide = _CROSS_WIDER[a.dtype]
+    a, b = np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)
+    a_wide, b_wide = a.astype(wide), b.astype(wide)
+    parts = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j, k in ((1, 2), (2, 0), (0, 1)):
+            second = (a[..., k] * b[..., j]).astype(wide)
+            parts.append((a_wide[..., j] * b_wide[..., k] - second).astype(a.dtype))
+    return np.moveaxis(np.stack(parts, axis=-1), -1, axis)
+
+
 def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> Tensor:
     """Cross product along ``dim`` (by default the first dim of size 3, with a warning)."""
     if dim is None:
@@ -1179,7 +1200,15 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out=None) -> 
                       "future release.", UserWarning, stacklevel=2)
         shape = broadcast_batch(input._data.shape, other._data.shape)
         dim = next((i for i, s in enumerate(shape) if s == 3), -1)
-    return linalg_cross(input, other, dim=dim, out=out)
+    result = linalg_cross(input, other, dim=dim)
+    data = result._data
+    if data.dtype in _CROSS_WIDER and isinstance(data, np.ndarray) and data.size:
+        # (the result is fresh and its backward saves only the inputs: safe to refill)
+        from .._tensor import _wrap_dim
+        data[...] = _fused_cross(np.broadcast_to(input._data, data.shape),
+                                 np.broadcast_to(other._data, data.shape),
+                                 _wrap_dim(dim, data.ndim))
+    return _finish(result, out, "linalg.cross")
 
 
 bind_methods(["mm", "bmm", "dot", "vdot", "mv", "matmul", "addmm", "addmv", "addbmm", "baddbmm",

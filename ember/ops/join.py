@@ -25,7 +25,8 @@ from ..autograd.grad_mode import state as grad_state
 from ..autograd.node import Node
 from . import cast as _cast_ops
 from . import reduce as _reduce_ops
-from ._dispatch import _type_word, apply_inplace, bind_methods, shape_str, write_out
+from ._dispatch import (_type_word, apply_inplace, bind_methods, result_type, shape_str,
+                        write_out)
 from .shape import diagonal as _diagonal_view
 from .shape import (_dim, _dims_list, diagonal, expand, flatten, reshape, transpose, scatter_into_zeros,
                     shape_args, unsqueeze, view)
@@ -107,14 +108,14 @@ def _is_legacy_empty(t: Tensor) -> bool:
 def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join tensors along an existing dim ``dim``; their dtypes are promoted to a common one."""
     tensors = _tensor_list(tensors, "cat")
+    _check_out_grad(tensors, out, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
-    dtype = _promoted(tensors)
-    _check_out_cast(dtype, out)
+    dtype = _out_dtype(_promoted(tensors), out)
     used = [t for t in tensors if not _is_legacy_empty(t)]
     reference = used[0] if used else tensors[0]
     ndim = reference._data.ndim
@@ -161,10 +162,23 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
     return result if out is None else write_out(out, result, "cat")
 
 
-def _check_out_cast(dtype, out) -> None:
-    if isinstance(out, Tensor) and not D.can_cast(dtype, out.dtype):
+def _check_out_grad(tensors, out, op: str) -> None:
+    """PyTorch refuses out= with anything requiring grad before it looks at the inputs."""
+    if isinstance(out, Tensor) and grad_state.enabled and (out._rg or any(
+            t._rg for t in tensors)):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
+def _out_dtype(dtype: D.dtype, out) -> D.dtype:
+    """The dtype to join in: out='s when given (PyTorch converts each input straight to it,
+    not through the promoted ``dtype``, which must still be castable to it)."""
+    if not isinstance(out, Tensor):
+        return dtype
+    if not D.can_cast(dtype, out.dtype):
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
                         f"{_type_word(out.dtype)}")
+    return out.dtype
 
 
 def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -187,6 +201,7 @@ class StackBackward0(Node):
 def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``; dtypes are promoted."""
     tensors = _tensor_list(tensors, "stack")
+    _check_out_grad(tensors, out, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0]._data.shape
@@ -196,8 +211,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                                f"{shape_str(shape)} at entry 0 and "
                                f"{shape_str(t._data.shape)} at entry {i}")
     d = _dim(dim, len(shape) + 1)
-    dtype = _promoted(tensors)
-    _check_out_cast(dtype, out)
+    dtype = _out_dtype(_promoted(tensors), out)
     out_shape = shape[:d] + (len(tensors),) + shape[d:]
     result = _meta_result(tensors, out_shape, dtype)
     if result is None:
@@ -852,7 +866,8 @@ def block_diag(*tensors) -> Tensor:
                                f"Input {i} has {t._data.ndim} dimensions")
     if not tensors:
         return wrap(np.empty((1, 0), D.get_default_dtype().np))
-    dtype = _promoted(tensors)
+    # (torch.result_type's rule: zero-dim inputs only count for a higher category)
+    dtype = result_type(*tensors)
     shapes = [_as_matrix_shape(t._data.shape) for t in tensors]
     rows = sum(s[0] for s in shapes)
     cols = sum(s[1] for s in shapes)
