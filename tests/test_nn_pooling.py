@@ -131,6 +131,25 @@ def test_max_pool1d_output_size_rules_hypothesis(size, kernel, stride, padding, 
         assert_same(e_avg, TF.avg_pool1d(torch.tensor(array), kernel, stride, 0, ceil_mode))
 
 
+@pytest.mark.parametrize("shape,kernel", [((1, 2, 1), 3), ((1, 1, 1, 1), (3, 3)),
+                                          ((1, 1, 2, 1), (3, 2)), ((1, 1, 1, 1, 1), (3, 3, 3))])
+def test_max_pool_window_without_image_taps(shape, kernel):
+    # ceil_mode with padding and dilation can leave a window whose every tap is padding: its
+    # value is -inf and PyTorch's index is where its loop would have started (past the
+    # plane).  PyTorch's backward then writes out of bounds; ember passes no gradient on.
+    dims = len(shape) - 2
+    name = f"max_pool{dims}d"
+    array = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    args = (kernel, 3, 1, 2, True, True)
+    e_out = getattr(EF, name)(ember.tensor(array, requires_grad=True), *args)
+    t_out = getattr(TF, name)(torch.tensor(array), *args)
+    assert_same(e_out[0], t_out[0])
+    assert_same(e_out[1], t_out[1])
+    leaf = ember.tensor(array, requires_grad=True)
+    getattr(EF, name)(leaf, *args)[0].sum().backward()
+    assert leaf.grad.abs().sum().item() == 0
+
+
 # ----------------------------------------------------------------------------------------------
 # average pooling
 # ----------------------------------------------------------------------------------------------

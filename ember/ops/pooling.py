@@ -226,6 +226,15 @@ def _max_pool_arrays(x: np.ndarray, kernel, stride, padding, dilation, out):
                 last_bad &= ~fix
     indices = np.take(np.asarray(offsets, dtype=_I64), local)
     indices += base
+    if valid is not None and last_bad.any():
+        # No tap of the window lands in the image: PyTorch's kernel reports where its loop
+        # would have started, each dim's first tap stepped by the dilation past the padding.
+        first = np.zeros((), dtype=_I64)
+        for o, s, p, d, ps in zip(out, stride, padding, dilation, plane_strides):
+            start = np.arange(o, dtype=_I64) * s - p
+            start = np.where(start < 0, start + (-start + d - 1) // d * d, start)
+            first = first[..., None] + start * ps
+        np.copyto(indices, np.broadcast_to(first, indices.shape), where=last_bad)
     if values.dtype.kind == "f":
         nan = np.isnan(values)
         if nan.any():
@@ -255,8 +264,16 @@ def _scatter_to_planes(g: np.ndarray, indices: np.ndarray, plane: int, overlappi
     b = g.shape[0]
     if not holds_values(g):
         return np.zeros((b, plane), g.dtype, like=g)
-    flat = (indices.reshape(b, -1) + (np.arange(b, dtype=_I64) * plane)[:, None]).reshape(-1)
-    values = g.reshape(-1)
+    indices = indices.reshape(b, -1)
+    values = g.reshape(b, -1)
+    if indices.size and indices.max() >= plane:
+        # A window with no tap in the image points past it (PyTorch's kernel writes there,
+        # out of bounds); its -inf output passes no gradient on.
+        inside = indices < plane
+        values = np.where(inside, values, 0)
+        indices = np.where(inside, indices, 0)
+    flat = (indices + (np.arange(b, dtype=_I64) * plane)[:, None]).reshape(-1)
+    values = values.reshape(-1)
     if overlapping:
         summed = np.bincount(flat, weights=values, minlength=b * plane)
         return summed.astype(g.dtype, copy=False).reshape(b, plane)
@@ -340,6 +357,12 @@ def _gather_planes(values: Tensor, indices: np.ndarray, dims: int) -> Tensor:
     lead = values._data.shape[:values._data.ndim - dims]
     flat = values.reshape(lead + (-1,))
     index = indices.reshape(lead + (-1,))
+    plane = flat._data.shape[-1]
+    if index.size and index.max() >= plane:
+        # windows with no tap in the image (see _scatter_to_planes) read nothing: zero
+        inside = index < plane
+        read = gather_along(flat, len(lead), np.where(inside, index, 0))
+        return (read * wrap(inside.astype(read._data.dtype))).reshape(indices.shape)
     return gather_along(flat, len(lead), index).reshape(indices.shape)
 
 
