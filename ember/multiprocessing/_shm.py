@@ -18,12 +18,14 @@ already mapped reuses that mapping, so tensors sent separately still alias in th
 """
 from __future__ import annotations
 
+import _thread
 import fcntl
 import itertools
 import os
 import secrets
 import struct
 import threading
+import time
 import weakref
 import mmap
 
@@ -79,6 +81,27 @@ def all_strategies() -> set:
     return set(_STRATEGIES)
 
 
+def _keeping_interrupts(function):
+    """``function`` made fit for a finalizer.  Python only prints an exception raised in a
+    finalizer, so a Ctrl-C that lands while a segment is released would be lost and the
+    program would carry on; it is caught and raised again in the main thread instead -- from
+    another thread, so that it arrives once the finalizer has returned."""
+    def release(*args) -> None:
+        try:
+            function(*args)
+        except KeyboardInterrupt:
+            try:
+                threading.Thread(target=_interrupt_main_soon, daemon=True).start()
+            except RuntimeError:   # the interpreter is shutting down: nothing to tell
+                pass
+    return release
+
+
+def _interrupt_main_soon() -> None:
+    time.sleep(0.005)   # let the finalizers that are running finish first
+    _thread.interrupt_main()
+
+
 class Segment:
     """One mapping of shared memory; NumPy arrays over it report ``is_shared()``.
 
@@ -112,13 +135,13 @@ class Segment:
                                     "typestr": "|u1", "version": 3}
         _mapped[key] = self
         if release is not None:
-            self._release = weakref.finalize(self, release, key, mapping, self._whole, fd,
-                                             nbytes, self.escaped)
+            self._release = weakref.finalize(self, _keeping_interrupts(release), key, mapping,
+                                             self._whole, fd, nbytes, self.escaped)
         elif fd is not None:
-            self._release = weakref.finalize(self, os.close, fd)
+            self._release = weakref.finalize(self, _keeping_interrupts(os.close), fd)
         else:
-            self._release = weakref.finalize(self, _release_name, name, self._whole,
-                                             os.getpid())
+            self._release = weakref.finalize(self, _keeping_interrupts(_release_name), name,
+                                             self._whole, os.getpid())
 
     def array(self) -> np.ndarray:
         """The segment's bytes as a uint8 array (this segment is the array's ``base``)."""
