@@ -33,6 +33,7 @@ fresh ones) when hunting; the default is small and derandomized so CI is fast an
 from __future__ import annotations
 
 import math
+import operator
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -850,21 +851,18 @@ case("allclose", lambda lib, a, b, **k: lib.allclose(a, b, **k),
          lambda ab: (ab[0][0], ab[1])), grad=False)
 case("equal", _function("equal"), binary_args(tensor_only=True), grad=False)
 
+# The operator module's functions are exactly the Python operators (and augmented ones).
 _OPERATORS = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
-    "**": lambda a, b: a ** b, "&": lambda a, b: a & b, "|": lambda a, b: a | b,
-    "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b,
-    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "&": operator.and_,
+    "|": operator.or_, "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift,
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
 }
 _INPLACE_OPERATORS = {
-    "+=": lambda a, b: a.__iadd__(b), "-=": lambda a, b: a.__isub__(b),
-    "*=": lambda a, b: a.__imul__(b), "/=": lambda a, b: a.__itruediv__(b),
-    "//=": lambda a, b: a.__ifloordiv__(b), "%=": lambda a, b: a.__imod__(b),
-    "**=": lambda a, b: a.__ipow__(b), "&=": lambda a, b: a.__iand__(b),
-    "|=": lambda a, b: a.__ior__(b), "^=": lambda a, b: a.__ixor__(b),
-    "<<=": lambda a, b: a.__ilshift__(b), ">>=": lambda a, b: a.__irshift__(b),
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "&=": operator.iand,
+    "|=": operator.ior, "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift,
 }
 for _sym, _op in _OPERATORS.items():
     _safe = _sym in ("//", "%")

@@ -1811,6 +1811,11 @@ def _cast_checked_inplace(fn, name: str, tensor_only: bool = False):
             check_inplace_shape(self, other)
             check_inplace_cast(self, other)
         return apply_inplace(self, fn(self, other, *args, **kwargs))
+    return _named_inplace(method, name)
+
+
+def _named_inplace(method, name: str):
+    """``method`` named and documented as the in-place Tensor method ``name``."""
     method.__name__ = name
     method.__qualname__ = f"Tensor.{name}"
     method.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."
@@ -1824,10 +1829,7 @@ def _shape_checked_inplace(fn, name: str):
         if isinstance(other, Tensor) and other._data.shape != self._data.shape:
             check_inplace_shape(self, other)
         return apply_inplace(self, fn(self, other, *args, **kwargs))
-    method.__name__ = name
-    method.__qualname__ = f"Tensor.{name}"
-    method.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."
-    return method
+    return _named_inplace(method, name)
 
 
 for _name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
