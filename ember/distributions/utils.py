@@ -35,6 +35,31 @@ def broadcast_all(*values) -> tuple:
     return ember.broadcast_tensors(*values)
 
 
+def _require_one_of(probs, logits) -> None:
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _set_probs_or_logits(dist, probs, logits):
+    """Give ``dist`` whichever of ``probs``/``logits`` was passed (as a tensor) and ``_param``;
+    returns the batch shape it implies (empty for a plain number)."""
+    _require_one_of(probs, logits)
+    name, given = ("probs", probs) if probs is not None else ("logits", logits)
+    (param,) = broadcast_all(given)
+    setattr(dist, name, param)
+    dist._param = param
+    return ember.Size() if isinstance(given, _Number) else param.size()
+
+
+def _expand_probs_or_logits(dist, new, shape) -> None:
+    """Give ``new`` the probs and/or logits ``dist`` holds (given or already computed),
+    expanded to ``shape``; ``_param`` follows them."""
+    for name in ("probs", "logits"):
+        if name in dist.__dict__:
+            new._param = getattr(dist, name).expand(shape)
+            setattr(new, name, new._param)
+
+
 def _standard_normal(shape, dtype, device) -> Tensor:
     """Standard normal draws of ``shape`` (the stream of ``empty(shape).normal_()``)."""
     return ember.empty(shape, dtype=dtype, device=device).normal_()
